@@ -1,0 +1,44 @@
+/* cli.c - shared by the vidx-* tools; see cli.h. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "../libindex/vidx.h"
+
+const char *cli_prog = "vidx";
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", cli_prog);
+	exit(EXIT_USAGE);
+}
+
+const char *cli_default_db(void)
+{
+	const char *e = getenv("VIDX_DB");
+	return e && *e ? e : "./vidx.db";
+}
+
+void cli_version(void)
+{
+	printf("%s (vidx) %s\n", cli_prog, vidx_version());
+	exit(EXIT_OK);
+}

@@ -1,0 +1,20 @@
+/* cli.h - what every vidx tool does the same way: messages and exit codes. */
+#ifndef VIDX_CLI_H
+#define VIDX_CLI_H
+
+#include <stdarg.h>
+
+enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
+
+extern const char *cli_prog;
+
+/* "vidx-NAME: message" on stderr, err(3)-style. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the message and exit with status 2, pointing at --help. */
+void cli_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+/* The -d/--db default: $VIDX_DB, else ./vidx.db. */
+const char *cli_default_db(void);
+void cli_version(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,212 @@
+/* vidx-probe - what is in a recording, and when was it shot. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../libindex/vidx.h"
+#include "cli.h"
+
+static void usage(void)
+{
+	printf(
+"usage: vidx-probe [-hkV] [--json] [--local] [-d db] [-s time] [-n pattern]\n"
+"                  [-z zone] [--gap duration] file ...\n"
+"\n"
+"Describe recordings: format, streams, duration, keyframes, gaps, and the\n"
+"wall-clock start and end with every candidate time found and why one was\n"
+"chosen.  Files are opened read-only and never changed.\n"
+"\n"
+"  -s, --start TIME        the recording started at TIME (manual source)\n"
+"  -n, --name-time PAT     read the start from the file name: %%Y %%y %%m %%d %%H\n"
+"                          %%M %%S %%L (ms) %%f (us) %%s (Unix time), '*' any\n"
+"                          run, '?' one character; 'auto' (default) tries\n"
+"                          vendor patterns, 'none' turns it off\n"
+"  -z, --tz ZONE           IANA zone of local times (default $TZ, else system)\n"
+"      --gap DUR           report jumps longer than DUR (default: 1s or 4\n"
+"                          frames, whichever is longer)\n"
+"  -k, --keyframes         list every keyframe of the main video stream\n"
+"      --json              one JSON object per file per line\n"
+"      --local             show times in --tz instead of UTC\n"
+"  -d, --db PATH           index (unused by probe; accepted for uniformity)\n"
+"  -h, --help              this help\n"
+"  -V, --version           version\n"
+"\n"
+"TIME: 2022-07-04T21:24:30Z, 2022-07-04T21:24:30.250+02:00, @1656969870,\n"
+"or local '2022-07-04 21:24:30' read in --tz.  Exit 0 if every file was\n"
+"probed, 1 if any failed (each named on stderr), 2 on a usage error.\n");
+	exit(EXIT_OK);
+}
+
+typedef struct cfg {
+	vidx_probe_opts o;
+	int json, local;
+} cfg;
+
+static const char *flags_text(int f)
+{
+	static char b[96];
+	b[0] = 0;
+	if (f & VIDX_TF_AMBIGUOUS)
+		strcat(b, " [ambiguous: DST fall-back, earlier taken]");
+	if (f & VIDX_TF_NONEXISTENT)
+		strcat(b, " [skipped by DST]");
+	if (f & VIDX_TF_LAST_RESORT)
+		strcat(b, " [last resort]");
+	if (f & VIDX_TF_INVALID)
+		strcat(b, " [unusable]");
+	return b;
+}
+
+static char *fmt_time(const cfg *c, int64_t us, char *b)
+{
+	return c->local ? vidx_time_format_local(us, c->o.tz, b)
+	                : vidx_time_format(us, b);
+}
+
+static void print_table(const cfg *c, const vidx_probe *p)
+{
+	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ];
+	size_t i;
+
+	printf("%s\n", p->path);
+	printf("  format     %s, %lld bytes, %.3f s%s\n", p->format,
+	       (long long)p->size, p->duration / 1e6,
+	       p->damaged ? "  [DAMAGED: demuxer errors]" : "");
+	printf("  video      %s%s%s%s %dx%d", p->vcodec, p->vprofile[0] ? " (" : "",
+	       p->vprofile, p->vprofile[0] ? ")" : "", p->width, p->height);
+	if (p->fps_den)
+		printf(" %.3g fps", (double)p->fps_num / p->fps_den);
+	if (p->has_audio)
+		printf("; audio %s %d Hz %d ch", p->acodec, p->sample_rate, p->channels);
+	printf("\n");
+	if (p->chosen >= 0) {
+		printf("  start      %s  (%s: %s)\n", fmt_time(c, p->start, b1),
+		       vidx_source_name(p->time_source), p->time_reason);
+		printf("  end        %s\n", fmt_time(c, p->end, b1));
+	} else {
+		printf("  start      unknown\n");
+	}
+	for (i = 0; i < p->ncand; i++) {
+		const vidx_time_candidate *t = &p->cand[i];
+		printf("  %-10s %s %-9s  %-24s  \"%s\"  %s%s\n",
+		       i ? "" : "candidates", (int)i == p->chosen ? "*" : " ",
+		       vidx_source_name(t->source), fmt_time(c, t->utc, b1), t->raw,
+		       t->detail, flags_text(t->flags));
+	}
+	printf("  keyframes  %zu of %lld packets (%s)\n", p->nkeyframes,
+	       (long long)p->nb_packets, p->index_method);
+	if (!p->ngaps)
+		printf("  gaps       none\n");
+	for (i = 0; i < p->ngaps; i++) {
+		const vidx_gap *g = &p->gaps[i];
+		printf("  %-10s %s %.3f s at %.3f s", i ? "" : "gaps",
+		       g->kind == VIDX_GAP_JUMP ? "jump" : "backward",
+		       (g->to - g->from) / 1e6, g->from / 1e6);
+		if (p->chosen >= 0 && p->first_pts != VIDX_TIME_NONE)
+			printf(" (%s .. %s)",
+			       fmt_time(c, p->start + g->from - p->first_pts, b1),
+			       fmt_time(c, p->start + g->to - p->first_pts, b2));
+		printf("\n");
+	}
+	if (p->kf) {
+		printf("  %14s %12s %9s\n", "pts_s", "pos", "size");
+		for (i = 0; i < p->nkeyframes; i++)
+			printf("  %14.6f %12lld %9d\n", p->kf[i].pts / 1e6,
+			       (long long)p->kf[i].pos, p->kf[i].size);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"start", required_argument, NULL, 's'},
+		{"name-time", required_argument, NULL, 'n'},
+		{"tz", required_argument, NULL, 'z'},
+		{"gap", required_argument, NULL, 'G'},
+		{"keyframes", no_argument, NULL, 'k'},
+		{"json", no_argument, NULL, 'J'},
+		{"local", no_argument, NULL, 'L'},
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	cfg c;
+	vidx *h;
+	int ch, i, failed = 0;
+	int64_t us;
+
+	cli_prog = "vidx-probe";
+	memset(&c, 0, sizeof(c));
+	if (!(h = vidx_new())) {
+		cli_warn("out of memory");
+		return EXIT_SOME_FAILED;
+	}
+	while ((ch = getopt_long(argc, argv, "s:n:z:kd:hV", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': c.o.start = optarg; break;
+		case 'n': c.o.name_time = optarg; break;
+		case 'z': c.o.tz = optarg; break;
+		case 'G':
+			if (vidx_duration_parse(h, optarg, &c.o.gap_min) < 0 ||
+			    c.o.gap_min == 0)
+				cli_usage_error("--gap: %s", c.o.gap_min == 0 && !*vidx_errmsg(h)
+				                ? "must be positive" : vidx_errmsg(h));
+			break;
+		case 'k': c.o.keep_keyframes = 1; break;
+		case 'J': c.json = 1; break;
+		case 'L': c.local = 1; break;
+		case 'd': break;
+		case 'h': usage(); break;
+		case 'V': cli_version(); break;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		cli_usage_error("no files given");
+	if (c.o.tz && !vidx_tz_valid(c.o.tz))
+		cli_usage_error("--tz: unknown time zone '%s'", c.o.tz);
+	if (c.o.start && vidx_time_parse(h, c.o.start, c.o.tz, &us) < 0)
+		cli_usage_error("--start: %s", vidx_errmsg(h));
+	if (c.o.name_time && vidx_name_pattern_check(h, c.o.name_time) < 0)
+		cli_usage_error("%s", vidx_errmsg(h));
+
+	for (i = optind; i < argc; i++) {
+		vidx_probe *p = NULL;
+		char *js;
+		if (vidx_probe_file(h, argv[i], &c.o, &p) < 0) {
+			cli_warn("cannot probe '%s': %s", argv[i], vidx_errmsg(h));
+			if (c.json && (js = vidx_error_json(argv[i], vidx_errmsg(h)))) {
+				puts(js);
+				free(js);
+			}
+			failed = 1;
+			continue;
+		}
+		if (c.json) {
+			if (!(js = vidx_probe_json(p, c.o.keep_keyframes))) {
+				cli_warn("out of memory");
+				failed = 1;
+			} else {
+				puts(js);
+				free(js);
+			}
+		} else {
+			if (i > optind)
+				putchar('\n');
+			print_table(&c, p);
+		}
+		vidx_probe_free(p);
+		fflush(stdout);
+	}
+	vidx_free(h);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		cli_warn("write error on standard output");
+		return EXIT_SOME_FAILED;
+	}
+	return failed ? EXIT_SOME_FAILED : EXIT_OK;
+}

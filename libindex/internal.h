@@ -1,0 +1,39 @@
+/* internal.h - helpers shared by libindex's files; not installed. */
+#ifndef VIDX_INTERNAL_H
+#define VIDX_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "vidx.h"
+
+struct vidx {
+	char err[512];
+};
+
+/* Set h's message (printf-style) and return CODE, so callers can write
+ * `return vidx__fail(h, VIDX_EINVAL, "...")`.  h may be NULL. */
+int vidx__fail(vidx *h, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+int64_t vidx__days_from_civil(int y, int m, int d);
+/* Civil fields must be in range (day checked against the month). */
+int vidx__civil_valid(const vidx_civil *c);
+/* UTC civil -> microseconds. */
+int64_t vidx__civil_utc(const vidx_civil *c);
+
+/* DHAV (Dahua) stream dates: the date of the first and last frame headers.
+ * Returns 1 found, 0 not a DHAV file or no date, <0 read error. */
+int vidx__dhav_dates(int fd, int64_t size, vidx_civil *first,
+                     vidx_civil *last, unsigned *raw_first);
+
+/* MP4/MOV composition offsets of track TRACK_ID, read from the moov box.
+ * On success *offs is a malloc'ed array of *n per-sample offsets (in the
+ * track's time base); *n is the sample count from stsz/stz2.  A track with
+ * no ctts gets all zeros.  Returns 0, or <0 when the file is not a plain
+ * (non-fragmented) MP4 this reader understands: callers then scan packets. */
+int vidx__mp4_ctts(int fd, int64_t size, int track_id, int64_t **offs,
+                   int64_t *n);
+
+#endif

@@ -1,0 +1,165 @@
+/* json.c - JSON renderings of libindex objects (jansson). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+
+#define US 1000000.0
+/* 16 significant digits print microsecond values exactly and 0.92 as 0.92 */
+#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(16) | JSON_ENSURE_ASCII)
+
+static json_t *jtime(int64_t us)
+{
+	char b[VIDX_TIME_BUFSZ];
+	return us == VIDX_TIME_NONE ? json_null() : json_string(vidx_time_format(us, b));
+}
+
+static json_t *jsec(int64_t us)
+{
+	return us == VIDX_TIME_NONE ? json_null() : json_real((double)us / US);
+}
+
+/* json_string() refuses invalid UTF-8; evidence file names may be anything,
+ * so fall back to a lossless \xNN escape of every non-ASCII byte. */
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	char *b, *q;
+	const unsigned char *p;
+
+	if (j)
+		return j;
+	if (!(b = malloc(strlen(s) * 4 + 1)))
+		return NULL;
+	for (p = (const unsigned char *)s, q = b; *p; p++) {
+		if (*p < 0x80)
+			*q++ = (char)*p;
+		else
+			q += sprintf(q, "\\x%02x", *p);
+	}
+	*q = 0;
+	j = json_string(b);
+	free(b);
+	return j;
+}
+
+static json_t *jflags(int f)
+{
+	json_t *a = json_array();
+	if (f & VIDX_TF_LOCAL)
+		json_array_append_new(a, json_string("local"));
+	if (f & VIDX_TF_AMBIGUOUS)
+		json_array_append_new(a, json_string("ambiguous"));
+	if (f & VIDX_TF_NONEXISTENT)
+		json_array_append_new(a, json_string("nonexistent"));
+	if (f & VIDX_TF_LAST_RESORT)
+		json_array_append_new(a, json_string("last_resort"));
+	if (f & VIDX_TF_INVALID)
+		json_array_append_new(a, json_string("invalid"));
+	return a;
+}
+
+static char *dump(json_t *o)
+{
+	char *s = o ? json_dumps(o, DUMP_FLAGS) : NULL;
+	json_decref(o);
+	return s;
+}
+
+char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
+{
+	json_t *o = json_object(), *v, *a;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "path", jstr(p->path));
+	json_object_set_new(o, "format", json_string(p->format));
+	json_object_set_new(o, "format_long", json_string(p->format_long));
+	json_object_set_new(o, "size", json_integer(p->size));
+	json_object_set_new(o, "duration_s", jsec(p->duration));
+	json_object_set_new(o, "streams", json_integer(p->nb_streams));
+	v = json_object();
+	json_object_set_new(v, "codec", json_string(p->vcodec));
+	json_object_set_new(v, "profile", p->vprofile[0] ? json_string(p->vprofile)
+	                                                 : json_null());
+	json_object_set_new(v, "width", json_integer(p->width));
+	json_object_set_new(v, "height", json_integer(p->height));
+	json_object_set_new(v, "fps", p->fps_den ? json_real((double)p->fps_num /
+	                                                     p->fps_den)
+	                                         : json_null());
+	json_object_set_new(o, "video", v);
+	if (p->has_audio) {
+		v = json_object();
+		json_object_set_new(v, "codec", json_string(p->acodec));
+		json_object_set_new(v, "sample_rate", json_integer(p->sample_rate));
+		json_object_set_new(v, "channels", json_integer(p->channels));
+		json_object_set_new(o, "audio", v);
+	} else {
+		json_object_set_new(o, "audio", json_null());
+	}
+	json_object_set_new(o, "start", jtime(p->start));
+	json_object_set_new(o, "end", jtime(p->end));
+	json_object_set_new(o, "time_source", json_string(vidx_source_name(p->time_source)));
+	json_object_set_new(o, "time_reason", json_string(p->time_reason));
+	a = json_array();
+	for (i = 0; i < p->ncand; i++) {
+		const vidx_time_candidate *c = &p->cand[i];
+		v = json_object();
+		json_object_set_new(v, "source", json_string(vidx_source_name(c->source)));
+		json_object_set_new(v, "time", jtime(c->utc));
+		json_object_set_new(v, "raw", jstr(c->raw));
+		json_object_set_new(v, "detail", jstr(c->detail));
+		json_object_set_new(v, "flags", jflags(c->flags));
+		json_object_set_new(v, "chosen", json_boolean((int)i == p->chosen));
+		json_array_append_new(a, v);
+	}
+	json_object_set_new(o, "time_candidates", a);
+	json_object_set_new(o, "first_pts_s", jsec(p->first_pts));
+	json_object_set_new(o, "last_pts_s", jsec(p->last_pts));
+	json_object_set_new(o, "packets", json_integer(p->nb_packets));
+	json_object_set_new(o, "keyframe_count", json_integer((json_int_t)p->nkeyframes));
+	json_object_set_new(o, "index_method", json_string(p->index_method ? p->index_method : ""));
+	json_object_set_new(o, "damaged", json_boolean(p->damaged));
+	a = json_array();
+	for (i = 0; i < p->ngaps; i++) {
+		const vidx_gap *g = &p->gaps[i];
+		v = json_object();
+		json_object_set_new(v, "kind", json_string(g->kind == VIDX_GAP_JUMP
+		                                           ? "jump" : "backward"));
+		json_object_set_new(v, "from_s", jsec(g->from));
+		json_object_set_new(v, "to_s", jsec(g->to));
+		json_object_set_new(v, "duration_s", jsec(g->to - g->from));
+		if (p->start != VIDX_TIME_NONE && p->first_pts != VIDX_TIME_NONE) {
+			json_object_set_new(v, "from", jtime(p->start + g->from - p->first_pts));
+			json_object_set_new(v, "to", jtime(p->start + g->to - p->first_pts));
+		}
+		json_array_append_new(a, v);
+	}
+	json_object_set_new(o, "gaps", a);
+	if (with_keyframes && p->kf) {
+		a = json_array();
+		for (i = 0; i < p->nkeyframes; i++) {
+			v = json_object();
+			json_object_set_new(v, "pts_s", jsec(p->kf[i].pts));
+			json_object_set_new(v, "pos", p->kf[i].pos >= 0
+			                              ? json_integer(p->kf[i].pos) : json_null());
+			json_object_set_new(v, "size", json_integer(p->kf[i].size));
+			json_array_append_new(a, v);
+		}
+		json_object_set_new(o, "keyframes", a);
+	}
+	return dump(o);
+}
+
+char *vidx_error_json(const char *path, const char *error)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "path", jstr(path));
+	json_object_set_new(o, "error", jstr(error));
+	return dump(o);
+}

@@ -1,0 +1,620 @@
+/*
+ * probe.c - what is in a recording, where its keyframes are, and when it
+ * was shot.
+ *
+ * The file is opened once, read-only, by us; libavformat reads it through
+ * that descriptor (custom AVIO), so it can never open it for writing and the
+ * file cannot be swapped between our checks and its reads.
+ *
+ * Keyframes come from the container's own index where it is complete by
+ * construction (MP4/MOV sample tables: every sample is listed, stss marks
+ * the sync ones), and from a packet scan with all other streams discarded
+ * everywhere else.  Both give the same numbers ffprobe reports.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
+
+#include "internal.h"
+
+#define US 1000000LL
+#define IOBUF (64 * 1024)
+
+/* ---- libav* messages: keep the last error of this thread ---------------- */
+
+static _Thread_local char av_last[200];
+static _Thread_local int av_errors;
+
+static void av_log_cb(void *avcl, int level, const char *fmt, va_list vl)
+{
+	char line[200];
+	size_t n;
+
+	(void)avcl;
+	if (level > AV_LOG_ERROR)
+		return;
+	vsnprintf(line, sizeof(line), fmt, vl);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == '.'))
+		line[--n] = 0;
+	if (n) {
+		memcpy(av_last, line, n + 1);
+		av_errors++;
+	}
+}
+
+static pthread_once_t av_once = PTHREAD_ONCE_INIT;
+static void av_init(void)
+{
+	av_log_set_callback(av_log_cb);
+}
+
+/* ---- read-only I/O through our own descriptor -------------------------- */
+
+typedef struct fdio {
+	int fd;
+	int64_t size;
+} fdio;
+
+static int io_read(void *opaque, uint8_t *buf, int n)
+{
+	fdio *io = opaque;
+	ssize_t r;
+
+	do
+		r = read(io->fd, buf, (size_t)n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return AVERROR(errno);
+	return r ? (int)r : AVERROR_EOF;
+}
+
+static int64_t io_seek(void *opaque, int64_t off, int whence)
+{
+	fdio *io = opaque;
+	off_t r;
+
+	if (whence & AVSEEK_SIZE)
+		return io->size;
+	r = lseek(io->fd, off, whence & ~AVSEEK_FORCE);
+	return r < 0 ? AVERROR(errno) : r;
+}
+
+/* ---- growing arrays ------------------------------------------------------ */
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	void *n;
+	size_t c;
+
+	if (need <= *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 64;
+	while (c < need)
+		c *= 2;
+	if (!(n = realloc(*arr, c * elem)))
+		return -1;
+	*arr = n;
+	*cap = c;
+	return 0;
+}
+
+typedef struct scan {
+	vidx_probe *p;
+	size_t kcap, gcap;
+	int64_t max_ts;  /* latest time seen on the current timeline, us */
+	int64_t gap_min;
+	int keep;
+	int have_pts;
+} scan;
+
+static int add_keyframe(scan *s, int64_t pts, int64_t pos, int size)
+{
+	vidx_probe *p = s->p;
+
+	if (s->keep) {
+		if (grow((void **)&p->kf, &s->kcap, p->nkeyframes + 1, sizeof(*p->kf)))
+			return -1;
+		p->kf[p->nkeyframes].pts = pts;
+		p->kf[p->nkeyframes].pos = pos;
+		p->kf[p->nkeyframes].size = size;
+	}
+	p->nkeyframes++;
+	return 0;
+}
+
+/* Feed one packet's time (us): pts where known, else dts.  Reordering
+ * (B-frames) moves pts back by a few frames, far less than gap_min, so a
+ * gap is a packet beyond the running maximum by more than gap_min, or one
+ * that falls back behind it by more than gap_min (a clock reset). */
+static int add_packet(scan *s, int64_t ts)
+{
+	vidx_probe *p = s->p;
+
+	p->nb_packets++;
+	if (ts == VIDX_TIME_NONE)
+		return 0;
+	if (!s->have_pts || ts < p->first_pts)
+		p->first_pts = ts;
+	if (!s->have_pts || ts > p->last_pts)
+		p->last_pts = ts;
+	if (s->have_pts && (ts > s->max_ts + s->gap_min ||
+	                    ts < s->max_ts - s->gap_min)) {
+		if (grow((void **)&p->gaps, &s->gcap, p->ngaps + 1, sizeof(*p->gaps)))
+			return -1;
+		p->gaps[p->ngaps].kind = ts < s->max_ts ? VIDX_GAP_BACKWARD
+		                                        : VIDX_GAP_JUMP;
+		p->gaps[p->ngaps].from = s->max_ts;
+		p->gaps[p->ngaps].to = ts;
+		p->ngaps++;
+		s->max_ts = ts; /* a new timeline starts here */
+	} else if (!s->have_pts || ts > s->max_ts) {
+		s->max_ts = ts;
+	}
+	s->have_pts = 1;
+	return 0;
+}
+
+static int64_t to_us(int64_t ts, AVRational tb)
+{
+	if (ts == AV_NOPTS_VALUE)
+		return VIDX_TIME_NONE;
+	return av_rescale_q_rnd(ts, tb, (AVRational){1, 1000000},
+	                        AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX);
+}
+
+/* Keyframes from the MP4 sample tables.  Returns 1 done, 0 not possible
+ * here (caller scans), -1 out of memory. */
+static int index_mp4(scan *s, AVFormatContext *fc, AVStream *st, int fd)
+{
+	int64_t *offs = NULL, n = 0, i;
+	int cnt = avformat_index_get_entries_count(st);
+
+	if (!strstr(fc->iformat->name, "mp4") || cnt <= 0 ||
+	    vidx__mp4_ctts(fd, s->p->size, st->id, &offs, &n) < 0)
+		return 0;
+	if (n != cnt) {
+		free(offs); /* an edit list dropped samples: scan instead */
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		const AVIndexEntry *e = avformat_index_get_entry(st, (int)i);
+		int64_t pts = to_us(e->timestamp + offs[i], st->time_base);
+		if (add_packet(s, pts) < 0 ||
+		    ((e->flags & AVINDEX_KEYFRAME) &&
+		     add_keyframe(s, pts, e->pos, e->size) < 0)) {
+			free(offs);
+			return -1;
+		}
+	}
+	free(offs);
+	s->p->index_method = "container-index";
+	return 1;
+}
+
+/* Keyframes by reading every packet of the video stream. */
+static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
+{
+	AVPacket *pkt = av_packet_alloc();
+	int rc = 0, r;
+	unsigned i;
+
+	if (!pkt)
+		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	for (i = 0; i < fc->nb_streams; i++)
+		if ((int)i != st->index)
+			fc->streams[i]->discard = AVDISCARD_ALL;
+	av_errors = 0;
+	while ((r = av_read_frame(fc, pkt)) >= 0) {
+		if (pkt->stream_index == st->index) {
+			int64_t pts = to_us(pkt->pts, st->time_base);
+			if (add_packet(s, pts != VIDX_TIME_NONE ? pts
+			                   : to_us(pkt->dts, st->time_base)) < 0 ||
+			    ((pkt->flags & AV_PKT_FLAG_KEY) &&
+			     add_keyframe(s, pts, pkt->pos, pkt->size) < 0)) {
+				rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+				break;
+			}
+		}
+		av_packet_unref(pkt);
+	}
+	if (rc == 0 && r != AVERROR_EOF) {
+		if (s->p->nb_packets == 0)
+			rc = vidx__fail(h, VIDX_EFORMAT, "cannot read packets: %s",
+			                av_last[0] ? av_last : av_err2str(r));
+		else
+			s->p->damaged = 1; /* keep what was readable, say so */
+	}
+	if (rc == 0 && s->p->nb_packets == 0)
+		rc = vidx__fail(h, VIDX_EFORMAT, "no video packets");
+	if (av_errors)
+		s->p->damaged = 1;
+	s->p->index_method = "packet-scan";
+	av_packet_free(&pkt);
+	return rc;
+}
+
+/* ---- wall-clock candidates ----------------------------------------------- */
+
+static vidx_time_candidate *add_cand(vidx_probe *p, int src)
+{
+	vidx_time_candidate *c;
+	void *n = realloc(p->cand, (p->ncand + 1) * sizeof(*p->cand));
+	if (!n)
+		return NULL;
+	p->cand = n;
+	c = &p->cand[p->ncand++];
+	memset(c, 0, sizeof(*c));
+	c->source = src;
+	c->utc = VIDX_TIME_NONE;
+	return c;
+}
+
+static const char *zone_label(const char *tz)
+{
+	const char *e = getenv("TZ");
+	return tz ? tz : e && *e ? e : "system zone";
+}
+
+/* Local civil time -> candidate, with flags and the zone named. */
+static void local_cand(vidx *h, vidx_time_candidate *c, const vidx_civil *cv,
+                       const char *tz)
+{
+	int flags = 0;
+	size_t n = strlen(c->detail);
+
+	if (vidx_civil_to_utc(h, cv, tz, &c->utc, &flags) < 0) {
+		c->utc = VIDX_TIME_NONE;
+		c->flags |= VIDX_TF_INVALID;
+		return;
+	}
+	c->flags |= flags;
+	snprintf(c->detail + n, sizeof(c->detail) - n, "%slocal time in %s",
+	         n ? ", " : "", zone_label(tz));
+}
+
+static int container_time(vidx *h, vidx_probe *p, AVFormatContext *fc,
+                          AVStream *st, const char *tz)
+{
+	static const char *keys[] = {"creation_time", "date"};
+	AVDictionaryEntry *e = NULL;
+	vidx_time_candidate *c;
+	vidx_civil cv = {0};
+	const char *v, *key = NULL;
+	size_t i;
+	int64_t us;
+
+	for (i = 0; i < 2 && !e; i++) {
+		key = keys[i];
+		if (!(e = av_dict_get(fc->metadata, key, NULL, 0)))
+			e = av_dict_get(st->metadata, key, NULL, 0);
+	}
+	if (!e)
+		return 0;
+	if (!(c = add_cand(p, VIDX_SRC_CONTAINER)))
+		return -1;
+	v = e->value;
+	snprintf(c->raw, sizeof(c->raw), "%s", v);
+	snprintf(c->detail, sizeof(c->detail), "%s tag", key);
+	if (vidx_time_parse(h, v, "UTC", &us) == 0 && strpbrk(v, "Zz+")) {
+		c->utc = us;
+	} else if (sscanf(v, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d", &cv.year, &cv.mon,
+	                  &cv.day, &cv.hour, &cv.min, &cv.sec) == 6) {
+		/* no zone written (AVI IDIT): the recorder's local time */
+		local_cand(h, c, &cv, tz);
+	} else {
+		c->flags |= VIDX_TF_INVALID;
+		return 0;
+	}
+	/* 1904 (MP4 epoch) and 1970 dates mean "never set" */
+	if (c->utc != VIDX_TIME_NONE && c->utc < 86400 * 366 * US) {
+		c->utc = VIDX_TIME_NONE;
+		c->flags |= VIDX_TF_INVALID;
+		snprintf(c->detail, sizeof(c->detail), "%s tag (zero date: unset)", key);
+	}
+	return 0;
+}
+
+static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
+                        AVStream *st, int fd, const struct stat *sb,
+                        const vidx_probe_opts *o)
+{
+	vidx_time_candidate *c;
+	vidx_civil cv, last;
+	const char *label = NULL, *pat = o->name_time ? o->name_time : "auto";
+	unsigned raw;
+	int is_utc = 0, r;
+	int64_t us;
+
+	if (o->start) {
+		if ((r = vidx_time_parse(h, o->start, o->tz, &us)) < 0)
+			return r;
+		if (!(c = add_cand(p, VIDX_SRC_MANUAL)))
+			return -1;
+		c->utc = us;
+		snprintf(c->raw, sizeof(c->raw), "%s", o->start);
+		snprintf(c->detail, sizeof(c->detail), "--start");
+	}
+	r = vidx_name_time_match(h, pat, p->path, &cv, &is_utc, &label);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		const char *base = strrchr(p->path, '/');
+		if (!(c = add_cand(p, VIDX_SRC_FILENAME)))
+			return -1;
+		snprintf(c->raw, sizeof(c->raw), "%s",
+		         strchr(pat, '/') || !base ? p->path : base + 1);
+		if (label)
+			snprintf(c->detail, sizeof(c->detail), "auto pattern %s", label);
+		else
+			snprintf(c->detail, sizeof(c->detail), "pattern %.80s", pat);
+		if (is_utc)
+			c->utc = vidx__civil_utc(&cv);
+		else
+			local_cand(h, c, &cv, o->tz);
+	}
+	r = vidx__dhav_dates(fd, p->size, &cv, &last, &raw);
+	if (r < 0)
+		return vidx__fail(h, VIDX_EIO, "read error: %s", strerror(errno));
+	if (r == 1) {
+		if (!(c = add_cand(p, VIDX_SRC_STREAM)))
+			return -1;
+		snprintf(c->raw, sizeof(c->raw),
+		         "%04d-%02d-%02d %02d:%02d:%02d (DHAV date 0x%08x)", cv.year,
+		         cv.mon, cv.day, cv.hour, cv.min, cv.sec, raw);
+		snprintf(c->detail, sizeof(c->detail), "first DHAV frame header");
+		local_cand(h, c, &cv, o->tz);
+	}
+	if (container_time(h, p, fc, st, o->tz) < 0)
+		return -1;
+	if (!(c = add_cand(p, VIDX_SRC_MTIME)))
+		return -1;
+	c->utc = (int64_t)sb->st_mtim.tv_sec * US + sb->st_mtim.tv_nsec / 1000;
+	c->flags = VIDX_TF_LAST_RESORT;
+	snprintf(c->raw, sizeof(c->raw), "%lld.%09ld", (long long)sb->st_mtim.tv_sec,
+	         (long)sb->st_mtim.tv_nsec);
+	snprintf(c->detail, sizeof(c->detail), "file modification time");
+	p->mtime = c->utc;
+	return 0;
+}
+
+/* Priority: what a person said, then what the recorder wrote closest to
+ * the picture.  File names are written when recording starts; DHAV dates
+ * are stamped on every frame; container creation_time is often the time of
+ * export or remux, so it comes after both; mtime changes with copying. */
+static void choose_time(vidx_probe *p)
+{
+	static const int order[] = {VIDX_SRC_MANUAL, VIDX_SRC_FILENAME,
+	                            VIDX_SRC_STREAM, VIDX_SRC_CONTAINER,
+	                            VIDX_SRC_MTIME};
+	static const char *why[] = {
+		"given with --start",
+		"the recorder names files when recording starts",
+		"the recorder's own frame headers",
+		"creation time, often the time of export: check it",
+		"no better source; copying a file changes its mtime",
+	};
+	size_t i, k;
+
+	p->chosen = -1;
+	for (k = 0; k < 5 && p->chosen < 0; k++)
+		for (i = 0; i < p->ncand; i++)
+			if (p->cand[i].source == order[k] &&
+			    p->cand[i].utc != VIDX_TIME_NONE) {
+				p->chosen = (int)i;
+				snprintf(p->time_reason, sizeof(p->time_reason), "%s%s%s",
+				         why[k],
+				         p->cand[i].flags & VIDX_TF_AMBIGUOUS
+				             ? "; ambiguous local time (DST fall-back), "
+				               "earlier instant taken" : "",
+				         p->cand[i].flags & VIDX_TF_NONEXISTENT
+				             ? "; local time skipped by DST, read with "
+				               "the earlier offset" : "");
+				break;
+			}
+	if (p->chosen < 0)
+		return;
+	p->time_source = p->cand[p->chosen].source;
+	p->start = p->cand[p->chosen].utc;
+	p->end = p->start + p->duration;
+}
+
+/* ---- the probe -------------------------------------------------------------- */
+
+static AVStream *first_video(AVFormatContext *fc)
+{
+	unsigned i;
+	for (i = 0; i < fc->nb_streams; i++) {
+		AVStream *st = fc->streams[i];
+		if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+		    !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+			return st;
+	}
+	return NULL;
+}
+
+static void describe(vidx_probe *p, AVFormatContext *fc, AVStream *st)
+{
+	const AVCodecDescriptor *d = avcodec_descriptor_get(st->codecpar->codec_id);
+	const char *prof = avcodec_profile_name(st->codecpar->codec_id,
+	                                        st->codecpar->profile);
+	AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate
+	                                       : st->r_frame_rate;
+	unsigned i;
+
+	av_strlcpy(p->format, fc->iformat->name, sizeof(p->format));
+	av_strlcpy(p->format_long, fc->iformat->long_name ? fc->iformat->long_name
+	                                                  : "", sizeof(p->format_long));
+	p->nb_streams = (int)fc->nb_streams;
+	p->has_video = 1;
+	av_strlcpy(p->vcodec, d ? d->name : "unknown", sizeof(p->vcodec));
+	av_strlcpy(p->vprofile, prof ? prof : "", sizeof(p->vprofile));
+	p->width = st->codecpar->width;
+	p->height = st->codecpar->height;
+	if (fr.num > 0 && fr.den > 0) {
+		p->fps_num = fr.num;
+		p->fps_den = fr.den;
+		p->frame_dur = av_rescale(US, fr.den, fr.num);
+	}
+	for (i = 0; i < fc->nb_streams; i++) {
+		AVCodecParameters *cp = fc->streams[i]->codecpar;
+		if (cp->codec_type == AVMEDIA_TYPE_AUDIO && !p->has_audio) {
+			d = avcodec_descriptor_get(cp->codec_id);
+			p->has_audio = 1;
+			av_strlcpy(p->acodec, d ? d->name : "unknown", sizeof(p->acodec));
+			p->sample_rate = cp->sample_rate;
+			p->channels = cp->ch_layout.nb_channels;
+		}
+	}
+}
+
+int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
+                    vidx_probe **out)
+{
+	static const vidx_probe_opts defaults = {0};
+	AVFormatContext *fc = NULL;
+	AVIOContext *pb = NULL;
+	unsigned char *iobuf = NULL;
+	vidx_probe *p = NULL;
+	AVStream *st;
+	struct stat sb;
+	fdio io = {-1, 0};
+	scan s;
+	int rc = 0, r;
+
+	*out = NULL;
+	if (!o)
+		o = &defaults;
+	pthread_once(&av_once, av_init);
+	av_last[0] = 0;
+	io.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (io.fd < 0)
+		return vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
+	if (fstat(io.fd, &sb) < 0) {
+		rc = vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		rc = vidx__fail(h, VIDX_EIO, "is a directory");
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "not a regular file");
+		goto out;
+	}
+	if (sb.st_size == 0) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "empty file");
+		goto out;
+	}
+	/* reads block from here on: the flag was only to not hang on a FIFO */
+	fcntl(io.fd, F_SETFL, fcntl(io.fd, F_GETFL) & ~O_NONBLOCK);
+	io.size = sb.st_size;
+
+	if (!(p = calloc(1, sizeof(*p))) || !(p->path = strdup(path)) ||
+	    !(iobuf = av_malloc(IOBUF)) ||
+	    !(pb = avio_alloc_context(iobuf, IOBUF, 0, &io, io_read, NULL, io_seek)) ||
+	    !(fc = avformat_alloc_context())) {
+		if (!pb)
+			av_free(iobuf);
+		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
+	p->size = sb.st_size;
+	p->start = p->end = VIDX_TIME_NONE;
+	p->first_pts = p->last_pts = VIDX_TIME_NONE;
+	p->chosen = -1;
+	fc->pb = pb;
+	fc->flags |= AVFMT_FLAG_CUSTOM_IO;
+	if ((r = avformat_open_input(&fc, path, NULL, NULL)) < 0) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "not a recognised recording: %s",
+		                av_last[0] ? av_last : av_err2str(r));
+		goto out; /* fc was freed by avformat_open_input */
+	}
+	if ((r = avformat_find_stream_info(fc, NULL)) < 0) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "cannot read stream parameters: %s",
+		                av_last[0] ? av_last : av_err2str(r));
+		goto out;
+	}
+	if (!(st = first_video(fc))) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "no video stream (%s)",
+		                fc->iformat->name);
+		goto out;
+	}
+	describe(p, fc, st);
+
+	memset(&s, 0, sizeof(s));
+	s.p = p;
+	s.keep = o->keep_keyframes;
+	s.gap_min = o->gap_min > 0 ? o->gap_min
+	          : FFMAX(US, 4 * (p->frame_dur ? p->frame_dur : 40000));
+	r = index_mp4(&s, fc, st, io.fd);
+	if (r < 0) {
+		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (r == 0) {
+		/* index_mp4 reads with pread: libavformat's position is intact */
+		p->nb_packets = 0;
+		if ((rc = index_scan(h, &s, fc, st)) < 0)
+			goto out;
+	}
+	/* the span the video covers; a raw stream without timestamps plays at
+	 * its nominal rate */
+	if (p->first_pts != VIDX_TIME_NONE)
+		p->duration = p->last_pts - p->first_pts + p->frame_dur;
+	else if (p->frame_dur)
+		p->duration = p->nb_packets * p->frame_dur;
+	else if (fc->duration != AV_NOPTS_VALUE)
+		p->duration = fc->duration;
+
+	if ((rc = gather_times(h, p, fc, st, io.fd, &sb, o)) < 0) {
+		if (rc == -1)
+			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
+	choose_time(p);
+	*out = p;
+	p = NULL;
+out:
+	avformat_close_input(&fc);
+	if (pb) {
+		av_freep(&pb->buffer);
+		avio_context_free(&pb);
+	}
+	if (io.fd >= 0)
+		close(io.fd);
+	vidx_probe_free(p);
+	return rc;
+}
+
+void vidx_probe_free(vidx_probe *p)
+{
+	if (!p)
+		return;
+	free(p->path);
+	free(p->cand);
+	free(p->kf);
+	free(p->gaps);
+	free(p);
+}
+
+const char *vidx_source_name(int src)
+{
+	switch (src) {
+	case VIDX_SRC_MANUAL: return "manual";
+	case VIDX_SRC_FILENAME: return "filename";
+	case VIDX_SRC_STREAM: return "stream";
+	case VIDX_SRC_CONTAINER: return "container";
+	case VIDX_SRC_MTIME: return "mtime";
+	default: return "none";
+	}
+}
