@@ -17,7 +17,7 @@ PKGS      = libavformat libavcodec libavutil jansson
 TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
-            libcmocka-dev mandoc tzdata
+            libcmocka-dev mandoc tzdata jq
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -46,6 +46,7 @@ MANS    = $(wildcard man/*.[1-9])
 
 .PHONY: all check demo bench install clean deps units test-suite lint-man
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: $(PROGS)
 
@@ -75,7 +76,7 @@ units: $(UNITS)
 
 deps:
 	@missing=; \
-	for t in cc pkg-config ffmpeg ffprobe mandoc sqlite3; do \
+	for t in cc pkg-config ffmpeg ffprobe mandoc sqlite3 jq; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \
@@ -108,9 +109,17 @@ lint-man:
 
 # ---- demo, bench -----------------------------------------------------------
 
+# For now the main job is probing: what each recording is and when it was
+# shot (the fixtures' local times are read as New York time).
+DEMO_FILES = $(filter-out %.c %.sh %.md,$(wildcard fixtures/*))
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh demo/demo.sh
+	@echo "== vidx probe --tz America/New_York fixtures/*" >&2
+	@bin/vidx probe --tz America/New_York $(DEMO_FILES)
+	@echo >&2
+	@echo "== the same as JSON, one line per file (path, start, source, keyframes)" >&2
+	@bin/vidx probe --json --tz America/New_York $(DEMO_FILES) | \
+	  jq -r '[.path, .start, .time_source, "\(.keyframe_count) keyframes"] | join("  ")'
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -118,6 +118,9 @@ static void print_table(const cfg *c, const vidx_probe *p)
 	}
 }
 
+/* static, so it stays reachable (not a leak) when a usage error exits */
+static vidx *h;
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -134,7 +137,6 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	cfg c;
-	vidx *h;
 	int ch, i, failed = 0;
 	int64_t us;
 

@@ -539,7 +539,12 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		                av_last[0] ? av_last : av_err2str(r));
 		goto out; /* fc was freed by avformat_open_input */
 	}
-	if ((r = avformat_find_stream_info(fc, NULL)) < 0) {
+	if ((r = avformat_find_stream_info(fc, NULL)) < 0 && !fc->nb_streams) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "no video stream (%s: no streams "
+		                "found)", fc->iformat->name);
+		goto out;
+	}
+	if (r < 0) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "cannot read stream parameters: %s",
 		                av_last[0] ? av_last : av_err2str(r));
 		goto out;

@@ -459,6 +459,7 @@ char *vidx_time_format_local(int64_t us, const char *zone, char *buf)
 
 typedef struct nmatch {
 	vidx_civil c;
+	long *budget;  /* star positions left to try: bounds the backtracking */
 	int set;       /* bit per field letter, first occurrence wins */
 	int64_t epoch; /* %s */
 } nmatch;
@@ -533,6 +534,8 @@ static int nmatch_run(const char *p, const char *s, nmatch *m)
 				p++;
 			for (t = s;; t++) {
 				nmatch try = *m;
+				if (--*m->budget < 0)
+					return 0;
 				if (nmatch_run(p, t, &try)) {
 					*m = try;
 					return 1;
@@ -627,8 +630,10 @@ static const char *path_tail(const char *pattern, const char *path)
 static int match_one(const char *pattern, const char *path, vidx_civil *c,
                      int *is_utc)
 {
+	long budget = 200000; /* far above any real name; a hostile one stops */
 	nmatch m;
 	memset(&m, 0, sizeof(m));
+	m.budget = &budget;
 	if (!nmatch_run(pattern, path_tail(pattern, path), &m))
 		return 0;
 	if (m.set & F_EPOCH) {
