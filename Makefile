@@ -13,7 +13,7 @@ MANDIR  = $(DESTDIR)$(PREFIX)/share/man
 
 # libraries found with pkg-config; the Debian packages that provide them and
 # the tools the tests and demo run
-PKGS      = libavformat libavcodec libavutil jansson
+PKGS      = libavformat libavcodec libavutil jansson sqlite3 libcrypto
 TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
@@ -32,7 +32,7 @@ endif
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -pthread $(SANFLAGS) \
              $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-LIBS    = $(shell pkg-config --libs $(PKGS)) -lpthread
+LIBS    = -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lpthread
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
 LIB_SRC = $(wildcard libindex/*.c)

@@ -11,8 +11,8 @@
 static void usage(void)
 {
 	printf(
-"usage: vidx-probe [-hkV] [--json] [--local] [-d db] [-s time] [-n pattern]\n"
-"                  [-z zone] [--gap duration] file ...\n"
+"usage: vidx-probe [-hkV] [--json] [--local] [--sha256] [-d db] [-s time]\n"
+"                  [-n pattern] [-z zone] [--gap duration] file ...\n"
 "\n"
 "Describe recordings: format, streams, duration, keyframes, gaps, and the\n"
 "wall-clock start and end with every candidate time found and why one was\n"
@@ -27,6 +27,7 @@ static void usage(void)
 "      --gap DUR           report jumps longer than DUR (default: 1s or 4\n"
 "                          frames, whichever is longer)\n"
 "  -k, --keyframes         list every keyframe of the main video stream\n"
+"      --sha256            hash each file (SHA-256) while reading it\n"
 "      --json              one JSON object per file per line\n"
 "      --local             show times in --tz instead of UTC\n"
 "  -d, --db PATH           index (unused by probe; accepted for uniformity)\n"
@@ -81,6 +82,8 @@ static void print_table(const cfg *c, const vidx_probe *p)
 	if (p->has_audio)
 		printf("; audio %s %d Hz %d ch", p->acodec, p->sample_rate, p->channels);
 	printf("\n");
+	if (p->hashed)
+		printf("  sha256     %s\n", p->sha256_hex);
 	if (p->chosen >= 0) {
 		printf("  start      %s  (%s: %s)\n", fmt_time(c, p->start, b1),
 		       vidx_source_name(p->time_source), p->time_reason);
@@ -112,9 +115,13 @@ static void print_table(const cfg *c, const vidx_probe *p)
 	}
 	if (p->kf) {
 		printf("  %14s %12s %9s\n", "pts_s", "pos", "size");
-		for (i = 0; i < p->nkeyframes; i++)
-			printf("  %14.6f %12lld %9d\n", p->kf[i].pts / 1e6,
-			       (long long)p->kf[i].pos, p->kf[i].size);
+		for (i = 0; i < p->nkeyframes; i++) {
+			if (p->kf[i].pts == VIDX_TIME_NONE)
+				printf("  %14s", "-");
+			else
+				printf("  %14.6f", p->kf[i].pts / 1e6);
+			printf(" %12lld %9d\n", (long long)p->kf[i].pos, p->kf[i].size);
+		}
 	}
 }
 
@@ -131,6 +138,7 @@ int main(int argc, char **argv)
 		{"keyframes", no_argument, NULL, 'k'},
 		{"json", no_argument, NULL, 'J'},
 		{"local", no_argument, NULL, 'L'},
+		{"sha256", no_argument, NULL, 'H'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -160,6 +168,7 @@ int main(int argc, char **argv)
 		case 'k': c.o.keep_keyframes = 1; break;
 		case 'J': c.json = 1; break;
 		case 'L': c.local = 1; break;
+		case 'H': c.o.hash = 1; break;
 		case 'd': break;
 		case 'h': usage(); break;
 		case 'V': cli_version(); break;

@@ -11,6 +11,9 @@ vidx *vidx_new(void)
 
 void vidx_free(vidx *h)
 {
+	if (!h)
+		return;
+	sqlite3_close(h->db);
 	free(h);
 }
 

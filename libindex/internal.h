@@ -5,11 +5,32 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <sqlite3.h>
+
 #include "vidx.h"
 
 struct vidx {
 	char err[512];
+	sqlite3 *db; /* NULL until vidx_open */
 };
+
+/* ---- db.c ---- */
+int vidx__need_db(vidx *h);
+int vidx__exec(vidx *h, const char *sql);
+/* message from SQLite's last error; VIDX_EIO for a full disk */
+int vidx__sql_fail(vidx *h, const char *what);
+/* BEGIN IMMEDIATE; and COMMIT when RC is 0, else ROLLBACK.  end returns RC
+ * or the commit's failure, keeping the first message. */
+int vidx__exec_begin(vidx *h);
+int vidx__exec_end(vidx *h, int rc);
+int64_t vidx__now(void);
+int vidx__camera_check(vidx *h, const vidx_camera *c);
+
+/* ---- kf.c ---- */
+int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
+                    size_t *len);
+int vidx__kf_decode(const unsigned char *b, size_t len, size_t n,
+                    vidx_keyframe **out);
 
 /* Set h's message (printf-style) and return CODE, so callers can write
  * `return vidx__fail(h, VIDX_EINVAL, "...")`.  h may be NULL. */

@@ -7,8 +7,8 @@
 #include "internal.h"
 
 #define US 1000000.0
-/* 16 significant digits print microsecond values exactly and 0.92 as 0.92 */
-#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(16) | JSON_ENSURE_ASCII)
+/* 15 significant digits: microseconds exact below 1e9 s, and 0.92 as 0.92 */
+#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENSURE_ASCII)
 
 static json_t *jtime(int64_t us)
 {
@@ -79,6 +79,8 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(o, "format", json_string(p->format));
 	json_object_set_new(o, "format_long", json_string(p->format_long));
 	json_object_set_new(o, "size", json_integer(p->size));
+	if (p->hashed)
+		json_object_set_new(o, "sha256", json_string(p->sha256_hex));
 	json_object_set_new(o, "duration_s", jsec(p->duration));
 	json_object_set_new(o, "streams", json_integer(p->nb_streams));
 	v = json_object();
@@ -161,5 +163,140 @@ char *vidx_error_json(const char *path, const char *error)
 		return NULL;
 	json_object_set_new(o, "path", jstr(path));
 	json_object_set_new(o, "error", jstr(error));
+	return dump(o);
+}
+
+static json_t *jtags(const char *tags)
+{
+	json_t *a = json_array();
+	const char *p = tags ? tags : "";
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		if (n)
+			json_array_append_new(a, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
+static json_t *camera_props(const vidx_camera *c, int with_pos)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", jstr(c->id));
+	json_object_set_new(o, "name", jstr(c->name ? c->name : ""));
+	if (with_pos) {
+		json_object_set_new(o, "lat", json_real(c->lat));
+		json_object_set_new(o, "lon", json_real(c->lon));
+	}
+	json_object_set_new(o, "address", jstr(c->address ? c->address : ""));
+	json_object_set_new(o, "tz", c->tz ? jstr(c->tz) : json_null());
+	json_object_set_new(o, "tags", jtags(c->tags));
+	json_object_set_new(o, "recordings", json_integer(c->recordings));
+	json_object_set_new(o, "created", jtime(c->created));
+	return o;
+}
+
+char *vidx_camera_json(const vidx_camera *c)
+{
+	return dump(camera_props(c, 1));
+}
+
+char *vidx_cameras_geojson(const vidx_camera *a, size_t n)
+{
+	json_t *fc = json_object(), *feats = json_array();
+	size_t i;
+
+	json_object_set_new(fc, "type", json_string("FeatureCollection"));
+	for (i = 0; i < n; i++) {
+		json_t *f = json_object(), *g = json_object(), *co = json_array();
+		json_array_append_new(co, json_real(a[i].lon));
+		json_array_append_new(co, json_real(a[i].lat));
+		json_object_set_new(g, "type", json_string("Point"));
+		json_object_set_new(g, "coordinates", co);
+		json_object_set_new(f, "type", json_string("Feature"));
+		json_object_set_new(f, "id", jstr(a[i].id));
+		json_object_set_new(f, "geometry", g);
+		json_object_set_new(f, "properties", camera_props(&a[i], 0));
+		json_array_append_new(feats, f);
+	}
+	json_object_set_new(fc, "features", feats);
+	return dump(fc);
+}
+
+char *vidx_clock_json(const char *camera, const vidx_clock_obs *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "camera", jstr(camera));
+	json_object_set_new(o, "id", json_integer(c->id));
+	json_object_set_new(o, "camera_time", jtime(c->camera_time));
+	json_object_set_new(o, "true_time", jtime(c->true_time));
+	json_object_set_new(o, "offset_s", json_real((double)(c->camera_time - c->true_time) / US));
+	json_object_set_new(o, "camera_time_raw", jstr(c->camera_time_raw));
+	json_object_set_new(o, "true_time_raw", jstr(c->true_time_raw));
+	json_object_set_new(o, "by", jstr(c->by));
+	json_object_set_new(o, "note", jstr(c->note));
+	json_object_set_new(o, "recorded", jtime(c->recorded));
+	return dump(o);
+}
+
+char *vidx_ingest_json(const char *path, const vidx_ingest_result *r)
+{
+	json_t *o = json_object();
+	int ok = r->status != VIDX_FAILED;
+	json_object_set_new(o, "path", jstr(path));
+	json_object_set_new(o, "status", json_string(vidx_status_name(r->status)));
+	json_object_set_new(o, "recording_id", ok ? json_integer(r->recording_id) : json_null());
+	json_object_set_new(o, "camera", jstr(r->camera));
+	json_object_set_new(o, "sha256", r->sha256[0] ? json_string(r->sha256) : json_null());
+	json_object_set_new(o, "size", ok ? json_integer(r->size) : json_null());
+	json_object_set_new(o, "start", jtime(r->start));
+	json_object_set_new(o, "end", jtime(r->end));
+	json_object_set_new(o, "time_source", ok ? json_string(vidx_source_name(r->time_source)) : json_null());
+	json_object_set_new(o, "keyframes", ok ? json_integer((json_int_t)r->keyframes) : json_null());
+	json_object_set_new(o, "segments", ok ? json_integer((json_int_t)r->segments) : json_null());
+	json_object_set_new(o, "damaged", json_boolean(r->damaged));
+	json_object_set_new(o, "error", ok ? json_null() : jstr(r->error));
+	return dump(o);
+}
+
+char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
+                          size_t nkf)
+{
+	json_t *o = json_object(), *a;
+	size_t i;
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "camera", jstr(r->camera));
+	json_object_set_new(o, "start", jtime(r->start));
+	json_object_set_new(o, "end", jtime(r->end));
+	json_object_set_new(o, "duration_s", jsec(r->end - r->start));
+	json_object_set_new(o, "size", json_integer(r->size));
+	json_object_set_new(o, "sha256", json_string(r->sha256));
+	json_object_set_new(o, "path", jstr(r->path));
+	json_object_set_new(o, "paths", json_integer(r->npaths));
+	json_object_set_new(o, "format", json_string(r->format));
+	json_object_set_new(o, "video", json_pack("{s:s, s:i, s:i, s:f}", "codec",
+	                    r->vcodec, "width", r->width, "height", r->height,
+	                    "fps", r->fps));
+	json_object_set_new(o, "audio", r->acodec ? json_string(r->acodec) : json_null());
+	json_object_set_new(o, "time_source", json_string(r->time_source));
+	json_object_set_new(o, "time_raw", jstr(r->time_raw));
+	json_object_set_new(o, "time_detail", jstr(r->time_detail));
+	json_object_set_new(o, "time_flags", jflags(r->time_flags));
+	json_object_set_new(o, "first_pts_s", jsec(r->first_pts));
+	json_object_set_new(o, "keyframe_count", json_integer(r->keyframes));
+	json_object_set_new(o, "segments", json_integer(r->segments));
+	json_object_set_new(o, "damaged", json_boolean(r->damaged));
+	json_object_set_new(o, "ingested", jtime(r->ingested));
+	if (kf) {
+		a = json_array();
+		for (i = 0; i < nkf; i++) {
+			json_t *v = json_object();
+			json_object_set_new(v, "pts_s", jsec(kf[i].pts));
+			json_object_set_new(v, "pos", kf[i].pos >= 0 ? json_integer(kf[i].pos) : json_null());
+			json_object_set_new(v, "size", json_integer(kf[i].size));
+			json_array_append_new(a, v);
+		}
+		json_object_set_new(o, "keyframes", a);
+	}
 	return dump(o);
 }

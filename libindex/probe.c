@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
@@ -60,9 +62,16 @@ static void av_init(void)
 
 /* ---- read-only I/O through our own descriptor -------------------------- */
 
+/* When hashing, bytes the demuxer reads in order from the start feed the
+ * digest as they pass (a packet scan reads the whole file once); whatever
+ * it skipped is hashed at the end with large sequential reads. */
 typedef struct fdio {
 	int fd;
 	int64_t size;
+	int64_t pos;         /* file offset of the descriptor */
+	int64_t hashed;      /* bytes [0, hashed) are in the digest */
+	EVP_MD_CTX *md;      /* NULL: not hashing */
+	int hash_err;
 } fdio;
 
 static int io_read(void *opaque, uint8_t *buf, int n)
@@ -75,6 +84,12 @@ static int io_read(void *opaque, uint8_t *buf, int n)
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return AVERROR(errno);
+	if (io->md && io->pos == io->hashed && r > 0) {
+		if (!EVP_DigestUpdate(io->md, buf, (size_t)r))
+			io->hash_err = 1;
+		io->hashed += r;
+	}
+	io->pos += r;
 	return r ? (int)r : AVERROR_EOF;
 }
 
@@ -86,7 +101,52 @@ static int64_t io_seek(void *opaque, int64_t off, int whence)
 	if (whence & AVSEEK_SIZE)
 		return io->size;
 	r = lseek(io->fd, off, whence & ~AVSEEK_FORCE);
-	return r < 0 ? AVERROR(errno) : r;
+	if (r < 0)
+		return AVERROR(errno);
+	io->pos = r;
+	return r;
+}
+
+#define HASH_CHUNK (1 << 20)
+
+/* Hash the bytes from io->hashed to the end of the file. */
+static int hash_rest(vidx *h, fdio *io, vidx_probe *p)
+{
+	unsigned char *buf = NULL;
+	unsigned int len = 0;
+	int rc = 0;
+
+#ifdef POSIX_FADV_SEQUENTIAL
+	posix_fadvise(io->fd, io->hashed, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	if (!(buf = malloc(HASH_CHUNK)))
+		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	while (io->hashed < io->size) {
+		ssize_t r = pread(io->fd, buf, HASH_CHUNK, io->hashed);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = vidx__fail(h, VIDX_EIO, "read error: %s", strerror(errno));
+			goto out;
+		}
+		if (r == 0) {
+			rc = vidx__fail(h, VIDX_EIO, "file shrank while being read");
+			goto out;
+		}
+		if (!EVP_DigestUpdate(io->md, buf, (size_t)r))
+			io->hash_err = 1;
+		io->hashed += r;
+	}
+	if (io->hash_err || !EVP_DigestFinal_ex(io->md, p->sha256, &len) || len != 32) {
+		rc = vidx__fail(h, VIDX_ERR, "SHA-256 failed");
+		goto out;
+	}
+	for (len = 0; len < 32; len++)
+		snprintf(p->sha256_hex + 2 * len, 3, "%02x", p->sha256[len]);
+	p->hashed = 1;
+out:
+	free(buf);
+	return rc;
 }
 
 /* ---- growing arrays ------------------------------------------------------ */
@@ -189,6 +249,11 @@ static int index_mp4(scan *s, AVFormatContext *fc, AVStream *st, int fd)
 	for (i = 0; i < n; i++) {
 		const AVIndexEntry *e = avformat_index_get_entry(st, (int)i);
 		int64_t pts = to_us(e->timestamp + offs[i], st->time_base);
+		if (e->pos < 0 || e->pos + e->size > s->p->size) {
+			/* listed in the tables but cut off: a truncated copy */
+			s->p->damaged = 1;
+			continue;
+		}
 		if (add_packet(s, pts) < 0 ||
 		    ((e->flags & AVINDEX_KEYFRAME) &&
 		     add_keyframe(s, pts, e->pos, e->size) < 0)) {
@@ -282,6 +347,17 @@ static void local_cand(vidx *h, vidx_time_candidate *c, const vidx_civil *cv,
 	         n ? ", " : "", zone_label(tz));
 }
 
+/* Does an ISO 8601 time carry its zone (Z or +-HH[:MM] after the time)? */
+static int has_offset(const char *v)
+{
+	const char *t = strpbrk(v, "Tt ");
+	size_t n;
+	if (!t)
+		return 0;
+	n = strlen(t);
+	return strpbrk(t, "Zz+") || (n > 3 && strchr(t + 3, '-'));
+}
+
 static int container_time(vidx *h, vidx_probe *p, AVFormatContext *fc,
                           AVStream *st, const char *tz)
 {
@@ -305,7 +381,7 @@ static int container_time(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	v = e->value;
 	snprintf(c->raw, sizeof(c->raw), "%s", v);
 	snprintf(c->detail, sizeof(c->detail), "%s tag", key);
-	if (vidx_time_parse(h, v, "UTC", &us) == 0 && strpbrk(v, "Zz+")) {
+	if (has_offset(v) && vidx_time_parse(h, v, "UTC", &us) == 0) {
 		c->utc = us;
 	} else if (sscanf(v, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d", &cv.year, &cv.mon,
 	                  &cv.day, &cv.hour, &cv.min, &cv.sec) == 6) {
@@ -347,12 +423,16 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	r = vidx_name_time_match(h, pat, p->path, &cv, &is_utc, &label);
 	if (r < 0)
 		return r;
+	if (r == 0 && strcmp(pat, "auto") && strcmp(pat, "none"))
+		return vidx__fail(h, VIDX_EINVAL, "file name does not match "
+		                  "--name-time '%s'", pat);
 	if (r == 1) {
 		const char *base = strrchr(p->path, '/');
 		if (!(c = add_cand(p, VIDX_SRC_FILENAME)))
 			return -1;
 		snprintf(c->raw, sizeof(c->raw), "%s",
-		         strchr(pat, '/') || !base ? p->path : base + 1);
+		         strchr(pat, '/') || (label && !strcmp(label, "frigate")) || !base
+		             ? p->path : base + 1);
 		if (label)
 			snprintf(c->detail, sizeof(c->detail), "auto pattern %s", label);
 		else
@@ -400,7 +480,7 @@ static void choose_time(vidx_probe *p)
 		"given with --start",
 		"the recorder names files when recording starts",
 		"the recorder's own frame headers",
-		"creation time, often the time of export: check it",
+		"container date, often the time of export: check it",
 		"no better source; copying a file changes its mtime",
 	};
 	size_t i, k;
@@ -487,7 +567,8 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	vidx_probe *p = NULL;
 	AVStream *st;
 	struct stat sb;
-	fdio io = {-1, 0};
+	fdio io = {-1, 0, 0, 0, NULL, 0};
+	struct stat sb2;
 	scan s;
 	int rc = 0, r;
 
@@ -526,6 +607,11 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		if (!pb)
 			av_free(iobuf);
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (o->hash && (!(io.md = EVP_MD_CTX_new()) ||
+	                !EVP_DigestInit_ex(io.md, EVP_sha256(), NULL))) {
+		rc = vidx__fail(h, VIDX_ENOMEM, "cannot start SHA-256");
 		goto out;
 	}
 	p->size = sb.st_size;
@@ -587,6 +673,15 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		goto out;
 	}
 	choose_time(p);
+	if (io.md && (rc = hash_rest(h, &io, p)) < 0)
+		goto out;
+	/* evidence must not move under us: what was hashed is what was probed */
+	if (fstat(io.fd, &sb2) < 0 || sb2.st_size != sb.st_size ||
+	    sb2.st_mtim.tv_sec != sb.st_mtim.tv_sec ||
+	    sb2.st_mtim.tv_nsec != sb.st_mtim.tv_nsec) {
+		rc = vidx__fail(h, VIDX_EIO, "file changed while being read");
+		goto out;
+	}
 	*out = p;
 	p = NULL;
 out:
@@ -597,6 +692,7 @@ out:
 	}
 	if (io.fd >= 0)
 		close(io.fd);
+	EVP_MD_CTX_free(io.md);
 	vidx_probe_free(p);
 	return rc;
 }

@@ -194,16 +194,36 @@ static int local_candidates(time_t T, time_t out[2], time_t *before)
 	return n;
 }
 
+/* The zone that NULL stands for: $TZ when set (checked: glibc reads an
+ * unknown zone as UTC without a word), else the system's. */
+static int resolve_zone(vidx *h, const char **zone)
+{
+	const char *e;
+
+	if (*zone) {
+		if (!vidx_tz_valid(*zone))
+			return vidx__fail(h, VIDX_EINVAL, "unknown time zone '%s'", *zone);
+		return 0;
+	}
+	e = getenv("TZ");
+	if (e && *e) {
+		const char *z = *e == ':' ? e + 1 : e;
+		if (!vidx_tz_valid(z))
+			return vidx__fail(h, VIDX_EINVAL, "unknown time zone '%s' in $TZ", e);
+	}
+	return 0;
+}
+
 int vidx_civil_to_utc(vidx *h, const vidx_civil *c, const char *zone,
                       int64_t *us, int *flags)
 {
 	vidx_civil whole = *c;
 	time_t cand[2], before;
 	tzsave s;
-	int n;
+	int n, rc;
 
-	if (zone && !vidx_tz_valid(zone))
-		return vidx__fail(h, VIDX_EINVAL, "unknown time zone '%s'", zone);
+	if ((rc = resolve_zone(h, &zone)) < 0)
+		return rc;
 	if (!vidx__civil_valid(c))
 		return vidx__fail(h, VIDX_EINVAL,
 		                  "invalid date or time %04d-%02d-%02d %02d:%02d:%02d",
@@ -661,7 +681,7 @@ static const struct {
 } auto_patterns[] = {
 	{"hikvision", "*_%Y%m%d%H%M%S%L.*"},
 	{"dahua", "*_%Y%m%d%H%M%S_%Y%m%d%H%M%S*"},
-	{"frigate", "%Y-%m-%d/%H/*/%M.%S.mp4"},
+	{"frigate", "%Y-%m-%d/%H/*/%M.%S.mp4"}, /* UTC: see match below */
 	{"segment", "*%Y-%m-%d_%H-%M-%S*"},
 	{"iso", "*%Y-%m-%d?%H?%M?%S*"},
 	{"yyyymmdd_hhmmss", "*%Y%m%d_%H%M%S*"},
@@ -681,6 +701,9 @@ int vidx_name_time_match(vidx *h, const char *pattern, const char *path,
 			if (match_one(auto_patterns[i].pattern, path, c, is_utc)) {
 				if (label)
 					*label = auto_patterns[i].label;
+				/* Frigate names its recording folders in UTC */
+				if (!strcmp(auto_patterns[i].label, "frigate"))
+					*is_utc = 1;
 				return 1;
 			}
 		return 0;

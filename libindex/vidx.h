@@ -26,6 +26,8 @@ enum {
 	VIDX_EFORMAT = -4,  /* not a usable recording, bad data */
 	VIDX_EINVAL = -5,   /* bad argument: time, zone, pattern ... */
 	VIDX_EAMBIG = -6,   /* local time is ambiguous or does not exist */
+	VIDX_ENOENT = -7,   /* no such camera / recording */
+	VIDX_EEXIST = -8,   /* already there (camera id), or still in use */
 };
 
 #define VIDX_TIME_NONE INT64_MIN /* "no such instant" */
@@ -142,6 +144,7 @@ typedef struct vidx_probe_opts {
 	const char *tz;        /* zone for local times; NULL: $TZ / system */
 	int64_t gap_min;       /* gap threshold in us; 0 = automatic */
 	int keep_keyframes;    /* keep the keyframe list (always counted) */
+	int hash;              /* SHA-256 of the whole file, while reading it */
 } vidx_probe_opts;
 
 typedef struct vidx_probe {
@@ -149,7 +152,8 @@ typedef struct vidx_probe {
 	char format[64];       /* libavformat short name */
 	char format_long[128];
 	int64_t size;          /* bytes */
-	int64_t duration;      /* us; container duration, else video span */
+	int64_t duration;      /* us; the video's span (first frame to the end of
+	                          the last), else the container's duration */
 	int64_t mtime;         /* us */
 
 	int has_video;
@@ -179,6 +183,9 @@ typedef struct vidx_probe {
 	vidx_gap *gaps;
 	size_t ngaps;
 	int damaged;                 /* demuxer reported errors mid-file */
+	int hashed;                  /* sha256 is set (opts.hash) */
+	unsigned char sha256[32];
+	char sha256_hex[65];
 } vidx_probe;
 
 /* Probe one file: open it read-only, read what is needed to describe it.
@@ -189,6 +196,115 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
                     vidx_probe **out);
 void vidx_probe_free(vidx_probe *p);
 
+/* ---- the index -------------------------------------------------------- */
+
+enum { VIDX_OPEN_CREATE = 1, VIDX_OPEN_READONLY = 2 };
+
+/* Open the index at PATH on h (SQLite, WAL, foreign keys), creating it
+ * with VIDX_OPEN_CREATE, and bring its schema up to date.  Closed by
+ * vidx_free().  Fails with VIDX_EIO when PATH is missing (without CREATE)
+ * or unreadable, VIDX_EINVAL when the index is newer than this build. */
+int vidx_open(vidx *h, const char *path, int flags);
+/* PRAGMA integrity_check: 0 when "ok", else VIDX_ERR with the first
+ * finding in BUF. */
+int vidx_integrity_check(vidx *h, char *buf, size_t n);
+
+/* ---- cameras ------------------------------------------------------------- */
+
+typedef struct vidx_camera {
+	char *id;       /* [A-Za-z0-9._-]{1,64}, not starting with '.' or '-' */
+	char *name;
+	double lat, lon;
+	char *address;
+	char *tz;       /* IANA zone or NULL */
+	char *tags;     /* comma-separated */
+	int64_t created;
+	int64_t recordings; /* filled by get/list */
+} vidx_camera;
+
+/* which fields vidx_camera_set() changes */
+enum { VIDX_CAM_NAME = 1, VIDX_CAM_LAT = 2, VIDX_CAM_LON = 4,
+       VIDX_CAM_ADDRESS = 8, VIDX_CAM_TZ = 16, VIDX_CAM_TAGS = 32 };
+
+int vidx_camera_id_valid(const char *id);
+/* Add C (caller keeps C).  VIDX_EINVAL for a bad id, position or zone,
+ * VIDX_EEXIST when the id is taken. */
+int vidx_camera_add(vidx *h, const vidx_camera *c);
+/* Change the FIELDS of camera C->id.  VIDX_ENOENT if unknown. */
+int vidx_camera_set(vidx *h, const vidx_camera *c, unsigned fields);
+/* Remove a camera; refused with VIDX_EEXIST while recordings reference it
+ * unless FORCE, which removes them too. */
+int vidx_camera_rm(vidx *h, const char *id, int force);
+/* Fill *C (free its strings with vidx_camera_clear).  VIDX_ENOENT. */
+int vidx_camera_get(vidx *h, const char *id, vidx_camera *c);
+void vidx_camera_clear(vidx_camera *c);
+int vidx_camera_list(vidx *h, vidx_camera **out, size_t *n);
+void vidx_camera_list_free(vidx_camera *a, size_t n);
+/* Import cameras from CSV (header id,name,lat,lon,tz,address,tags; any
+ * order, id/lat/lon required) or a GeoJSON FeatureCollection of Points:
+ * all of them or, on the first bad row, none (the message names it). */
+int vidx_camera_import(vidx *h, const char *path, size_t *count);
+
+/* "The camera showed CAMERA_TIME when the true time was TRUE_TIME": both
+ * read with vidx_time_parse in the camera's zone. */
+typedef struct vidx_clock_obs {
+	int64_t id, camera_time, true_time, recorded;
+	char *camera_time_raw, *true_time_raw, *by, *note;
+} vidx_clock_obs;
+int vidx_clock_add(vidx *h, const char *camera, const char *camera_time,
+                   const char *true_time, const char *by, const char *note);
+int vidx_clock_list(vidx *h, const char *camera, vidx_clock_obs **out,
+                    size_t *n);
+void vidx_clock_list_free(vidx_clock_obs *a, size_t n);
+
+/* ---- ingest -------------------------------------------------------------- */
+
+enum { VIDX_INGESTED = 1, VIDX_DUPLICATE = 2, VIDX_FAILED = 3 };
+
+typedef struct vidx_ingest_result {
+	int status;              /* VIDX_INGESTED / DUPLICATE / FAILED */
+	int64_t recording_id;    /* -1 when failed */
+	char camera[65];         /* for a duplicate: the camera it is filed under */
+	char sha256[65];
+	int64_t size;
+	int64_t start, end;      /* camera clock, UTC */
+	int time_source;
+	size_t keyframes, segments;
+	int damaged;
+	char error[512];
+} vidx_ingest_result;
+const char *vidx_status_name(int status);
+
+/* Hash, probe and index one file for CAMERA in one transaction.  Local
+ * times are read in O->tz, else the camera's zone.  Content already indexed
+ * (same SHA-256) is a duplicate: only the new path is remembered.  Returns
+ * 0 (ingested or duplicate) or <0 with the reason in r->error and
+ * vidx_errmsg(h); a failed file leaves no row behind. */
+int vidx_ingest_file(vidx *h, const char *path, const char *camera,
+                     const vidx_probe_opts *o, vidx_ingest_result *r);
+
+/* ---- recordings ------------------------------------------------------------ */
+
+typedef struct vidx_recording {
+	int64_t id;
+	const char *camera, *path, *sha256, *format, *vcodec, *acodec;
+	const char *time_source, *time_raw, *time_detail;
+	int width, height, time_flags, damaged;
+	double fps;
+	int64_t size, start, end, first_pts, ingested;
+	int64_t keyframes, segments, npaths;
+} vidx_recording;
+
+/* Call CB for each recording (of CAMERA when not NULL), ordered by camera
+ * and start.  The strings live until CB returns.  A non-zero return from
+ * CB stops the walk and is returned. */
+int vidx_recording_each(vidx *h, const char *camera,
+                        int (*cb)(void *ctx, const vidx_recording *r),
+                        void *ctx);
+/* The stored keyframes of recording ID (malloc'ed; pts in stream time). */
+int vidx_recording_keyframes(vidx *h, int64_t id, vidx_keyframe **kf,
+                             size_t *n);
+
 /* ---- JSON ------------------------------------------------------------ */
 
 /* One-line JSON for P (malloc'ed, caller frees), NULL when out of memory.
@@ -196,5 +312,12 @@ void vidx_probe_free(vidx_probe *p);
 char *vidx_probe_json(const vidx_probe *p, int with_keyframes);
 /* {"path":...,"error":...} for a file that could not be probed. */
 char *vidx_error_json(const char *path, const char *error);
+char *vidx_camera_json(const vidx_camera *c);
+/* A GeoJSON FeatureCollection of Points. */
+char *vidx_cameras_geojson(const vidx_camera *a, size_t n);
+char *vidx_clock_json(const char *camera, const vidx_clock_obs *o);
+char *vidx_ingest_json(const char *path, const vidx_ingest_result *r);
+char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
+                          size_t nkf);
 
 #endif /* VIDX_H */

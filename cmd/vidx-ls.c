@@ -1,0 +1,136 @@
+/* vidx-ls - list the recordings in the index. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../libindex/vidx.h"
+#include "cli.h"
+
+static void usage(void)
+{
+	printf(
+"usage: vidx-ls [-hkV] [--json] [--local] [-d db] [-c camera]\n"
+"\n"
+"List the recordings in the index, by camera and start: id, camera, start\n"
+"and end on the camera's clock, duration, size, SHA-256 and the path it\n"
+"was first ingested from.\n"
+"\n"
+"  -c, --camera ID     only this camera's recordings\n"
+"  -k, --keyframes     with --json: add the stored keyframes of each\n"
+"      --json          one JSON object per recording per line\n"
+"      --local         times in the camera's zone (table)\n"
+"  -d, --db PATH       index (default $VIDX_DB, else ./vidx.db)\n"
+"  -h, --help          this help;  -V, --version  version\n"
+"\n"
+"Exit 0 on success, 1 on failure, 2 on a usage error.\n");
+	exit(EXIT_OK);
+}
+
+static vidx *h;
+
+typedef struct cfg {
+	int json, keyframes, local, header;
+} cfg;
+
+static int print_one(void *ctx, const vidx_recording *r)
+{
+	cfg *c = ctx;
+	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ];
+
+	if (c->json) {
+		vidx_keyframe *kf = NULL;
+		size_t n = 0;
+		char *js;
+		if (c->keyframes && vidx_recording_keyframes(h, r->id, &kf, &n) < 0)
+			return -1;
+		js = vidx_recording_json(r, c->keyframes ? kf : NULL, n);
+		free(kf);
+		if (!js)
+			return -1;
+		puts(js);
+		free(js);
+		return 0;
+	}
+	if (!c->header++)
+		printf("%6s %-12s %-24s %-24s %9s %11s %-12s %s\n", "ID", "CAMERA",
+		       "START", "END", "DURATION", "SIZE", "SHA256", "PATH");
+	if (c->local) {
+		vidx_camera cam;
+		const char *tz = NULL;
+		if (vidx_camera_get(h, r->camera, &cam) == 0)
+			tz = cam.tz;
+		vidx_time_format_local(r->start, tz, b1);
+		vidx_time_format_local(r->end, tz, b2);
+		vidx_camera_clear(&cam);
+	} else {
+		vidx_time_format(r->start, b1);
+		vidx_time_format(r->end, b2);
+	}
+	printf("%6lld %-12s %-24s %-24s %8.1fs %11lld %.12s %s\n", (long long)r->id,
+	       r->camera, b1, b2, (r->end - r->start) / 1e6, (long long)r->size,
+	       r->sha256, r->path);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"camera", required_argument, NULL, 'c'},
+		{"keyframes", no_argument, NULL, 'k'},
+		{"json", no_argument, NULL, 'J'},
+		{"local", no_argument, NULL, 'L'},
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = cli_default_db(), *camera = NULL;
+	cfg c = {0, 0, 0, 0};
+	int ch, rc = EXIT_OK;
+
+	cli_prog = "vidx-ls";
+	while ((ch = getopt_long(argc, argv, "c:kd:hV", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'c': camera = optarg; break;
+		case 'k': c.keyframes = 1; break;
+		case 'J': c.json = 1; break;
+		case 'L': c.local = 1; break;
+		case 'd': db = optarg; break;
+		case 'h': usage(); break;
+		case 'V': cli_version(); break;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (c.keyframes && !c.json)
+		cli_usage_error("--keyframes goes with --json");
+	if (!(h = vidx_new())) {
+		cli_warn("out of memory");
+		return EXIT_SOME_FAILED;
+	}
+	if (vidx_open(h, db, VIDX_OPEN_READONLY) < 0) {
+		cli_warn("%s", vidx_errmsg(h));
+		rc = EXIT_SOME_FAILED;
+	} else if (camera) {
+		vidx_camera cam;
+		if (vidx_camera_get(h, camera, &cam) < 0) {
+			cli_warn("%s", vidx_errmsg(h));
+			rc = EXIT_SOME_FAILED;
+		}
+		vidx_camera_clear(&cam);
+	}
+	if (rc == EXIT_OK && vidx_recording_each(h, camera, print_one, &c) != 0) {
+		cli_warn("%s", vidx_errmsg(h));
+		rc = EXIT_SOME_FAILED;
+	}
+	vidx_free(h);
+	if (fflush(stdout) == EOF) {
+		cli_warn("write error on standard output");
+		rc = EXIT_SOME_FAILED;
+	}
+	return rc;
+}

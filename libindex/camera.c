@@ -1,0 +1,709 @@
+/*
+ * camera.c - cameras and their clock observations.
+ *
+ * A camera id ends up in file names of pulled clips and in shell pipelines,
+ * so it is restricted to letters, digits, '.', '_' and '-' (not starting
+ * with '.' or '-').  Everything else about a camera is free text.
+ */
+#define _DEFAULT_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+
+int64_t vidx__now(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+int vidx_camera_id_valid(const char *id)
+{
+	size_t i, n = id ? strlen(id) : 0;
+
+	if (n == 0 || n > 64 || id[0] == '.' || id[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && !strchr("._-", id[i]))
+			return 0;
+	return 1;
+}
+
+/* Normalise a tag list given as "a,b c;d" into ",a,b,c,d," (the stored
+ * form: a tag T matches instr(tags, ',T,')).  Returns malloc'ed or NULL. */
+static char *norm_tags(vidx *h, const char *in, int *rc)
+{
+	size_t n = in ? strlen(in) : 0, i, o = 1, start;
+	char *out = malloc(n + 3);
+
+	*rc = 0;
+	if (!out) {
+		*rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		return NULL;
+	}
+	out[0] = ',';
+	for (i = 0; i < n;) {
+		while (i < n && strchr(",; \t", in[i]))
+			i++;
+		start = i;
+		while (i < n && !strchr(",; \t", in[i])) {
+			if (!isalnum((unsigned char)in[i]) && !strchr("._:-", in[i])) {
+				*rc = vidx__fail(h, VIDX_EINVAL, "tag '%.*s' may only hold letters, "
+				                 "digits, '.', '_', ':' and '-'",
+				                 (int)(strcspn(in + start, ",; \t")), in + start);
+				free(out);
+				return NULL;
+			}
+			i++;
+		}
+		if (i > start) {
+			memcpy(out + o, in + start, i - start);
+			o += i - start;
+			out[o++] = ',';
+		}
+	}
+	if (o == 1)
+		o = 0; /* no tags: "" */
+	out[o] = 0;
+	return out;
+}
+
+int vidx__camera_check(vidx *h, const vidx_camera *c)
+{
+	if (!vidx_camera_id_valid(c->id))
+		return vidx__fail(h, VIDX_EINVAL, "invalid camera id '%s': use 1-64 "
+		                  "letters, digits, '.', '_', '-', not starting with "
+		                  "'.' or '-'", c->id ? c->id : "");
+	if (!isfinite(c->lat) || c->lat < -90 || c->lat > 90)
+		return vidx__fail(h, VIDX_EINVAL, "camera '%s': latitude %g is out of "
+		                  "range (-90 to 90)", c->id, c->lat);
+	if (!isfinite(c->lon) || c->lon < -180 || c->lon > 180)
+		return vidx__fail(h, VIDX_EINVAL, "camera '%s': longitude %g is out of "
+		                  "range (-180 to 180)", c->id, c->lon);
+	if (c->tz && *c->tz && !vidx_tz_valid(c->tz))
+		return vidx__fail(h, VIDX_EINVAL, "camera '%s': unknown time zone '%s'",
+		                  c->id, c->tz);
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Insert one camera; no transaction of its own. */
+static int camera_insert(vidx *h, const vidx_camera *c)
+{
+	sqlite3_stmt *st = NULL;
+	char *tags = NULL;
+	int rc;
+
+	if ((rc = vidx__camera_check(h, c)) < 0)
+		return rc;
+	if (!(tags = norm_tags(h, c->tags, &rc)))
+		return rc;
+	if (sqlite3_prepare_v2(h->db,
+	        "INSERT INTO cameras (id, name, lat, lon, address, tz, tags, created)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL) != SQLITE_OK) {
+		rc = vidx__sql_fail(h, "adding camera");
+		goto out;
+	}
+	bind_text(st, 1, c->id);
+	bind_text(st, 2, c->name ? c->name : "");
+	sqlite3_bind_double(st, 3, c->lat);
+	sqlite3_bind_double(st, 4, c->lon);
+	bind_text(st, 5, c->address ? c->address : "");
+	bind_text(st, 6, c->tz && *c->tz ? c->tz : NULL);
+	bind_text(st, 7, tags);
+	sqlite3_bind_int64(st, 8, vidx__now());
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT)
+		rc = vidx__fail(h, VIDX_EEXIST, "camera '%s' already exists", c->id);
+	else if (rc != SQLITE_DONE)
+		rc = vidx__sql_fail(h, "adding camera");
+	else
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	free(tags);
+	return rc;
+}
+
+int vidx_camera_add(vidx *h, const vidx_camera *c)
+{
+	int rc;
+	if ((rc = vidx__need_db(h)) < 0)
+		return rc;
+	return camera_insert(h, c);
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+/* the tags as given back to people: "a,b" */
+static char *tags_out(sqlite3_stmt *st, int i)
+{
+	char *t = dup_col(st, i);
+	size_t n;
+	if (!t || !*t)
+		return t;
+	n = strlen(t);
+	memmove(t, t + 1, n - 1);
+	t[n - 2] = 0;
+	return t;
+}
+
+#define CAMERA_COLS "c.id, c.name, c.lat, c.lon, c.address, c.tz, c.tags, " \
+	"c.created, (SELECT count(*) FROM recordings r WHERE r.camera_id = c.id)"
+
+static int camera_row(vidx *h, sqlite3_stmt *st, vidx_camera *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = dup_col(st, 0);
+	c->name = dup_col(st, 1);
+	c->lat = sqlite3_column_double(st, 2);
+	c->lon = sqlite3_column_double(st, 3);
+	c->address = dup_col(st, 4);
+	c->tz = dup_col(st, 5);
+	c->tags = tags_out(st, 6);
+	c->created = sqlite3_column_int64(st, 7);
+	c->recordings = sqlite3_column_int64(st, 8);
+	if (!c->id || !c->name || !c->address || !c->tags)
+		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	return 0;
+}
+
+void vidx_camera_clear(vidx_camera *c)
+{
+	if (!c)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->address);
+	free(c->tz);
+	free(c->tags);
+	memset(c, 0, sizeof(*c));
+}
+
+int vidx_camera_get(vidx *h, const char *id, vidx_camera *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = vidx__need_db(h)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(h->db, "SELECT " CAMERA_COLS " FROM cameras c WHERE c.id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "reading camera");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = camera_row(h, st, c);
+	else if (rc == SQLITE_DONE)
+		rc = vidx__fail(h, VIDX_ENOENT, "unknown camera '%s'", id);
+	else
+		rc = vidx__sql_fail(h, "reading camera");
+	sqlite3_finalize(st);
+	if (rc < 0)
+		vidx_camera_clear(c);
+	return rc;
+}
+
+int vidx_camera_list(vidx *h, vidx_camera **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	vidx_camera *a = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = vidx__need_db(h)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(h->db, "SELECT " CAMERA_COLS " FROM cameras c ORDER BY c.id",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "listing cameras");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			vidx_camera *m = realloc(a, (cap = cap ? cap * 2 : 16) * sizeof(*a));
+			if (!m) {
+				rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+				goto fail;
+			}
+			a = m;
+		}
+		if ((rc = camera_row(h, st, &a[cnt++])) < 0)
+			goto fail;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = vidx__sql_fail(h, "listing cameras");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	*out = a;
+	*n = cnt;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	vidx_camera_list_free(a, cnt);
+	return rc;
+}
+
+void vidx_camera_list_free(vidx_camera *a, size_t n)
+{
+	size_t i;
+	for (i = 0; a && i < n; i++)
+		vidx_camera_clear(&a[i]);
+	free(a);
+}
+
+int vidx_camera_set(vidx *h, const vidx_camera *c, unsigned fields)
+{
+	vidx_camera cur;
+	int rc;
+	sqlite3_stmt *st = NULL;
+	char *tags = NULL;
+
+	if ((rc = vidx_camera_get(h, c->id, &cur)) < 0)
+		return rc;
+	if (fields & VIDX_CAM_NAME) { free(cur.name); cur.name = strdup(c->name ? c->name : ""); }
+	if (fields & VIDX_CAM_ADDRESS) { free(cur.address); cur.address = strdup(c->address ? c->address : ""); }
+	if (fields & VIDX_CAM_TZ) { free(cur.tz); cur.tz = c->tz && *c->tz ? strdup(c->tz) : NULL; }
+	if (fields & VIDX_CAM_TAGS) { free(cur.tags); cur.tags = strdup(c->tags ? c->tags : ""); }
+	if (fields & VIDX_CAM_LAT) cur.lat = c->lat;
+	if (fields & VIDX_CAM_LON) cur.lon = c->lon;
+	if (!cur.name || !cur.address || !cur.tags) {
+		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = vidx__camera_check(h, &cur)) < 0 || !(tags = norm_tags(h, cur.tags, &rc)))
+		goto out;
+	if (sqlite3_prepare_v2(h->db,
+	        "UPDATE cameras SET name = ?2, lat = ?3, lon = ?4, address = ?5,"
+	        " tz = ?6, tags = ?7 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+		rc = vidx__sql_fail(h, "updating camera");
+		goto out;
+	}
+	bind_text(st, 1, cur.id);
+	bind_text(st, 2, cur.name);
+	sqlite3_bind_double(st, 3, cur.lat);
+	sqlite3_bind_double(st, 4, cur.lon);
+	bind_text(st, 5, cur.address);
+	bind_text(st, 6, cur.tz);
+	bind_text(st, 7, tags);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : vidx__sql_fail(h, "updating camera");
+out:
+	sqlite3_finalize(st);
+	free(tags);
+	vidx_camera_clear(&cur);
+	return rc;
+}
+
+int vidx_camera_rm(vidx *h, const char *id, int force)
+{
+	vidx_camera c;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = vidx__exec_begin(h)) < 0)
+		return rc;
+	if ((rc = vidx_camera_get(h, id, &c)) < 0)
+		goto out;
+	if (c.recordings && !force) {
+		rc = vidx__fail(h, VIDX_EEXIST, "camera '%s' has %lld recording%s in the "
+		                "index; --force removes it and them", id,
+		                (long long)c.recordings, c.recordings == 1 ? "" : "s");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(h->db, "DELETE FROM recordings WHERE camera_id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(h->db, "DELETE FROM cameras WHERE id = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto sqlfail;
+	rc = 0;
+	goto out;
+sqlfail:
+	rc = vidx__sql_fail(h, "removing camera");
+out:
+	sqlite3_finalize(st);
+	vidx_camera_clear(&c);
+	return vidx__exec_end(h, rc);
+}
+
+/* ---- import ------------------------------------------------------------ */
+
+/* One CSV record (RFC 4180: quotes, doubled quotes, CRLF).  Returns the
+ * number of fields, 0 at EOF, -1 on a malformed record. */
+static int csv_record(FILE *f, char ***fields, size_t *cap_f, char **buf,
+                      size_t *cap_b)
+{
+	size_t n = 0, len = 0, nf = 0;
+	int c, q = 0, any = 0;
+	size_t starts[64];
+
+	for (;;) {
+		c = getc(f);
+		if (c == EOF && !any)
+			return 0;
+		any = 1;
+		if (len + 2 > *cap_b) {
+			char *m = realloc(*buf, *cap_b = *cap_b ? *cap_b * 2 : 256);
+			if (!m)
+				return -1;
+			*buf = m;
+		}
+		if (q) {
+			if (c == EOF)
+				return -1; /* unterminated quote */
+			if (c == '"') {
+				int d = getc(f);
+				if (d == '"') {
+					(*buf)[len++] = '"';
+					continue;
+				}
+				ungetc(d, f);
+				q = 0;
+				continue;
+			}
+			(*buf)[len++] = (char)c;
+			continue;
+		}
+		if (c == '"') {
+			q = 1;
+			continue;
+		}
+		if (c == ',' || c == '\n' || c == EOF) {
+			if (nf >= 64)
+				return -1;
+			(*buf)[len++] = 0;
+			starts[nf++] = n;
+			n = len;
+			if (c != ',')
+				break;
+			continue;
+		}
+		if (c == '\r')
+			continue;
+		(*buf)[len++] = (char)c;
+	}
+	if (nf > *cap_f) {
+		char **m = realloc(*fields, nf * sizeof(**fields));
+		if (!m)
+			return -1;
+		*fields = m;
+		*cap_f = nf;
+	}
+	for (n = 0; n < nf; n++)
+		(*fields)[n] = *buf + starts[n];
+	return (int)nf;
+}
+
+static int parse_double(const char *s, double *d)
+{
+	char *e;
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	*d = strtod(s, &e);
+	return *e || errno ? -1 : 0;
+}
+
+static int import_csv(vidx *h, FILE *f, const char *path, size_t *count)
+{
+	static const char *known[] = {"id", "name", "lat", "lon", "tz", "address", "tags"};
+	char **fld = NULL, *buf = NULL;
+	size_t capf = 0, capb = 0, line = 1;
+	int col[7], nf, ncols, i, k, rc = 0;
+
+	nf = csv_record(f, &fld, &capf, &buf, &capb);
+	if (nf <= 0) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "%s: empty or unreadable CSV", path);
+		goto out;
+	}
+	ncols = nf;
+	for (k = 0; k < 7; k++)
+		col[k] = -1;
+	for (i = 0; i < nf; i++) {
+		char *name = fld[i];
+		if (i == 0 && !strncmp(name, "\xef\xbb\xbf", 3))
+			name += 3; /* spreadsheet BOM */
+		for (k = 0; k < 7 && strcmp(name, known[k]); k++)
+			;
+		if (k == 7) {
+			rc = vidx__fail(h, VIDX_EFORMAT, "%s: line 1: unknown column '%s' "
+			                "(want id,name,lat,lon,tz,address,tags)", path, name);
+			goto out;
+		}
+		col[k] = i;
+	}
+	if (col[0] < 0 || col[2] < 0 || col[3] < 0) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "%s: line 1: columns id, lat and lon "
+		                "are required", path);
+		goto out;
+	}
+	while ((nf = csv_record(f, &fld, &capf, &buf, &capb)) != 0) {
+		vidx_camera c = {0};
+		line++;
+		if (nf == 1 && !fld[0][0])
+			continue; /* blank line */
+		if (nf != ncols) {
+			rc = vidx__fail(h, VIDX_EFORMAT, "%s: line %zu: %s", path, line,
+			                nf < 0 ? "malformed CSV" : "wrong number of fields");
+			goto out;
+		}
+		c.id = fld[col[0]];
+		c.name = col[1] >= 0 ? fld[col[1]] : NULL;
+		c.tz = col[4] >= 0 ? fld[col[4]] : NULL;
+		c.address = col[5] >= 0 ? fld[col[5]] : NULL;
+		c.tags = col[6] >= 0 ? fld[col[6]] : NULL;
+		if (parse_double(fld[col[2]], &c.lat) < 0 ||
+		    parse_double(fld[col[3]], &c.lon) < 0) {
+			rc = vidx__fail(h, VIDX_EINVAL, "%s: line %zu: latitude and longitude "
+			                "must be numbers", path, line);
+			goto out;
+		}
+		if ((rc = camera_insert(h, &c)) < 0) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s", vidx_errmsg(h));
+			rc = vidx__fail(h, rc, "%s: line %zu: %s", path, line, msg);
+			goto out;
+		}
+		(*count)++;
+	}
+out:
+	free(fld);
+	free(buf);
+	return rc;
+}
+
+/* the import only reads these strings; vidx_camera is not const for
+ * the callers that own its fields */
+static char *jstr_or(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? (char *)json_string_value(v) : NULL;
+}
+
+static int import_geojson(vidx *h, FILE *f, const char *path, size_t *count)
+{
+	json_error_t e;
+	json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &e), *feats, *ft;
+	size_t i;
+	int rc = 0;
+
+	if (!doc)
+		return vidx__fail(h, VIDX_EFORMAT, "%s: line %d: %s", path, e.line, e.text);
+	feats = json_object_get(doc, "features");
+	if (!json_is_array(feats)) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "%s: not a GeoJSON FeatureCollection", path);
+		goto out;
+	}
+	json_array_foreach(feats, i, ft) {
+		json_t *geom = json_object_get(ft, "geometry");
+		json_t *props = json_object_get(ft, "properties");
+		json_t *coords = json_object_get(geom, "coordinates"), *tags;
+		vidx_camera c = {0};
+		char tagbuf[1024] = "";
+		const char *type = jstr_or(geom, "type");
+
+
+		if (!type || strcmp(type, "Point") || !json_is_array(coords) ||
+		    json_array_size(coords) < 2 || !json_is_number(json_array_get(coords, 0)) ||
+		    !json_is_number(json_array_get(coords, 1))) {
+			rc = vidx__fail(h, VIDX_EFORMAT, "%s: feature %zu: geometry must be a "
+			                "Point [lon, lat]", path, i + 1);
+			goto out;
+		}
+		c.lon = json_number_value(json_array_get(coords, 0));
+		c.lat = json_number_value(json_array_get(coords, 1));
+		c.id = jstr_or(props, "id");
+		if (!c.id)
+			c.id = jstr_or(ft, "id");
+		c.name = jstr_or(props, "name");
+		c.address = jstr_or(props, "address");
+		c.tz = jstr_or(props, "tz");
+		tags = json_object_get(props, "tags");
+		if (json_is_string(tags)) {
+			c.tags = (char *)json_string_value(tags);
+		} else if (json_is_array(tags)) {
+			size_t k;
+			json_t *t;
+			json_array_foreach(tags, k, t) {
+				if (!json_is_string(t) || strlen(tagbuf) + strlen(json_string_value(t)) + 2 >= sizeof(tagbuf)) {
+					rc = vidx__fail(h, VIDX_EFORMAT, "%s: feature %zu: tags must "
+					                "be short strings", path, i + 1);
+					goto out;
+				}
+				strcat(tagbuf, json_string_value(t));
+				strcat(tagbuf, ",");
+			}
+			c.tags = tagbuf;
+		}
+		if (!c.id) {
+			rc = vidx__fail(h, VIDX_EFORMAT, "%s: feature %zu: no id (properties.id)",
+			                path, i + 1);
+			goto out;
+		}
+		if ((rc = camera_insert(h, &c)) < 0) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s", vidx_errmsg(h));
+			rc = vidx__fail(h, rc, "%s: feature %zu: %s", path, i + 1, msg);
+			goto out;
+		}
+		(*count)++;
+	}
+out:
+	json_decref(doc);
+	return rc;
+}
+
+int vidx_camera_import(vidx *h, const char *path, size_t *count)
+{
+	FILE *f;
+	int c, rc;
+
+	*count = 0;
+	if ((rc = vidx__need_db(h)) < 0)
+		return rc;
+	if (!(f = fopen(path, "r")))
+		return vidx__fail(h, VIDX_EIO, "cannot open '%s': %s", path, strerror(errno));
+	while ((c = getc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t')
+		;
+	ungetc(c, f);
+	if ((rc = vidx__exec_begin(h)) < 0)
+		goto out;
+	rc = c == '{' ? import_geojson(h, f, path, count) : import_csv(h, f, path, count);
+	if (rc == 0 && ferror(f))
+		rc = vidx__fail(h, VIDX_EIO, "%s: read error", path);
+	rc = vidx__exec_end(h, rc);
+	if (rc < 0)
+		*count = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+/* ---- clock observations ------------------------------------------------- */
+
+int vidx_clock_add(vidx *h, const char *camera, const char *camera_time,
+                   const char *true_time, const char *by, const char *note)
+{
+	vidx_camera c;
+	sqlite3_stmt *st = NULL;
+	int64_t ct, tt;
+	int rc;
+
+	if ((rc = vidx_camera_get(h, camera, &c)) < 0)
+		return rc;
+	if ((rc = vidx_time_parse(h, camera_time, c.tz, &ct)) < 0 ||
+	    (rc = vidx_time_parse(h, true_time, c.tz, &tt)) < 0)
+		goto out;
+	if (sqlite3_prepare_v2(h->db,
+	        "INSERT INTO clock_obs (camera_id, camera_time, true_time,"
+	        " camera_time_raw, true_time_raw, by, note, recorded)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL) != SQLITE_OK) {
+		rc = vidx__sql_fail(h, "adding clock observation");
+		goto out;
+	}
+	bind_text(st, 1, camera);
+	sqlite3_bind_int64(st, 2, ct);
+	sqlite3_bind_int64(st, 3, tt);
+	bind_text(st, 4, camera_time);
+	bind_text(st, 5, true_time);
+	bind_text(st, 6, by ? by : "");
+	bind_text(st, 7, note ? note : "");
+	sqlite3_bind_int64(st, 8, vidx__now());
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : vidx__sql_fail(h, "adding clock observation");
+out:
+	sqlite3_finalize(st);
+	vidx_camera_clear(&c);
+	return rc;
+}
+
+int vidx_clock_list(vidx *h, const char *camera, vidx_clock_obs **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	vidx_clock_obs *a = NULL;
+	size_t cnt = 0, cap = 0;
+	vidx_camera c;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = vidx_camera_get(h, camera, &c)) < 0)
+		return rc;
+	vidx_camera_clear(&c);
+	if (sqlite3_prepare_v2(h->db,
+	        "SELECT id, camera_time, true_time, camera_time_raw, true_time_raw, by,"
+	        " note, recorded FROM clock_obs WHERE camera_id = ?1 ORDER BY camera_time, id",
+	        -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "listing clock observations");
+	sqlite3_bind_text(st, 1, camera, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		vidx_clock_obs *o;
+		if (cnt == cap) {
+			vidx_clock_obs *m = realloc(a, (cap = cap ? cap * 2 : 8) * sizeof(*a));
+			if (!m)
+				goto nomem;
+			a = m;
+		}
+		o = &a[cnt++];
+		memset(o, 0, sizeof(*o));
+		o->id = sqlite3_column_int64(st, 0);
+		o->camera_time = sqlite3_column_int64(st, 1);
+		o->true_time = sqlite3_column_int64(st, 2);
+		o->camera_time_raw = dup_col(st, 3);
+		o->true_time_raw = dup_col(st, 4);
+		o->by = dup_col(st, 5);
+		o->note = dup_col(st, 6);
+		o->recorded = sqlite3_column_int64(st, 7);
+		if (!o->camera_time_raw || !o->true_time_raw || !o->by || !o->note)
+			goto nomem;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		vidx_clock_list_free(a, cnt);
+		return vidx__sql_fail(h, "listing clock observations");
+	}
+	*out = a;
+	*n = cnt;
+	return 0;
+nomem:
+	sqlite3_finalize(st);
+	vidx_clock_list_free(a, cnt);
+	return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+}
+
+void vidx_clock_list_free(vidx_clock_obs *a, size_t n)
+{
+	size_t i;
+	for (i = 0; a && i < n; i++) {
+		free(a[i].camera_time_raw);
+		free(a[i].true_time_raw);
+		free(a[i].by);
+		free(a[i].note);
+	}
+	free(a);
+}

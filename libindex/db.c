@@ -1,0 +1,265 @@
+/*
+ * db.c - the index: opening it, its schema and forward migrations.
+ *
+ * SQLite in WAL mode with foreign keys on.  The schema version lives in
+ * PRAGMA user_version; each migration runs in its own IMMEDIATE
+ * transaction that re-reads the version, so two processes opening a new
+ * index at once apply it exactly once.  A newer index than this build
+ * knows is refused rather than guessed at.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* v1: cameras, clock observations, recordings, their paths, segments and
+ * keyframes (one compact blob per recording, see kf.c). */
+static const char *const migrations[] = {
+	"CREATE TABLE cameras ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),"
+	"  lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),"
+	"  address TEXT NOT NULL DEFAULT '',"
+	"  tz TEXT,"
+	"  tags TEXT NOT NULL DEFAULT '',"  /* ",a,b," so a tag matches by instr */
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE VIRTUAL TABLE camera_geo USING rtree(rid, min_lat, max_lat,"
+	"  min_lon, max_lon);"
+	"CREATE TRIGGER cameras_ai AFTER INSERT ON cameras BEGIN"
+	"  INSERT INTO camera_geo VALUES (new.rid, new.lat, new.lat, new.lon, new.lon);"
+	"END;"
+	"CREATE TRIGGER cameras_au AFTER UPDATE OF lat, lon ON cameras BEGIN"
+	"  UPDATE camera_geo SET min_lat = new.lat, max_lat = new.lat,"
+	"    min_lon = new.lon, max_lon = new.lon WHERE rid = new.rid;"
+	"END;"
+	"CREATE TRIGGER cameras_ad AFTER DELETE ON cameras BEGIN"
+	"  DELETE FROM camera_geo WHERE rid = old.rid;"
+	"END;"
+	"CREATE TABLE clock_obs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  camera_id TEXT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE"
+	"    ON UPDATE CASCADE,"
+	"  camera_time INTEGER NOT NULL,"
+	"  true_time INTEGER NOT NULL,"
+	"  camera_time_raw TEXT NOT NULL,"
+	"  true_time_raw TEXT NOT NULL,"
+	"  by TEXT NOT NULL,"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  recorded INTEGER NOT NULL"
+	");"
+	"CREATE INDEX clock_obs_camera ON clock_obs(camera_id, camera_time);"
+	"CREATE TABLE recordings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  camera_id TEXT NOT NULL REFERENCES cameras(id) ON UPDATE CASCADE,"
+	"  sha256 BLOB NOT NULL UNIQUE CHECK (length(sha256) = 32),"
+	"  size INTEGER NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  vcodec TEXT NOT NULL,"
+	"  width INTEGER NOT NULL,"
+	"  height INTEGER NOT NULL,"
+	"  fps REAL,"
+	"  acodec TEXT,"
+	"  start INTEGER NOT NULL,"      /* camera clock, UTC us */
+	"  end INTEGER NOT NULL,"
+	"  first_pts INTEGER NOT NULL,"  /* stream time at start, us */
+	"  time_source TEXT NOT NULL,"
+	"  time_raw TEXT NOT NULL,"
+	"  time_detail TEXT NOT NULL,"
+	"  time_flags INTEGER NOT NULL,"
+	"  keyframe_count INTEGER NOT NULL,"
+	"  segment_count INTEGER NOT NULL,"
+	"  damaged INTEGER NOT NULL,"
+	"  ingested INTEGER NOT NULL"
+	");"
+	"CREATE INDEX recordings_camera_start ON recordings(camera_id, start);"
+	"CREATE TABLE recording_paths ("
+	"  recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,"
+	"  path TEXT NOT NULL,"
+	"  seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (recording_id, path)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE segments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  start INTEGER NOT NULL,"
+	"  end INTEGER NOT NULL,"
+	"  first_pts INTEGER NOT NULL,"
+	"  UNIQUE (recording_id, seq)"
+	");"
+	"CREATE TABLE keyframes ("
+	"  recording_id INTEGER PRIMARY KEY REFERENCES recordings(id) ON DELETE CASCADE,"
+	"  count INTEGER NOT NULL,"
+	"  data BLOB NOT NULL"
+	");",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int vidx__sql_fail(vidx *h, const char *what)
+{
+	int code = sqlite3_errcode(h->db);
+	return vidx__fail(h, code == SQLITE_FULL ? VIDX_EIO : VIDX_ERR,
+	                  "index: %s: %s", what, sqlite3_errmsg(h->db));
+}
+
+int vidx__exec(vidx *h, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(h->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = vidx__fail(h, VIDX_ERR, "index: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int user_version(vidx *h, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? vidx__sql_fail(h, "reading schema version") : 0;
+}
+
+static int migrate(vidx *h)
+{
+	char sql[64];
+	int v, rc;
+
+	if ((rc = user_version(h, &v)) < 0)
+		return rc;
+	if (v > SCHEMA_VERSION)
+		return vidx__fail(h, VIDX_EINVAL,
+		                  "index has schema version %d; this vidx knows up to %d "
+		                  "(upgrade vidx)", v, SCHEMA_VERSION);
+	while (v < SCHEMA_VERSION) {
+		if ((rc = vidx__exec(h, "BEGIN IMMEDIATE")) < 0)
+			return rc;
+		/* another process may have migrated while we waited */
+		if ((rc = user_version(h, &v)) < 0)
+			goto fail;
+		if (v >= SCHEMA_VERSION) {
+			vidx__exec(h, "COMMIT");
+			break;
+		}
+		if ((rc = vidx__exec(h, migrations[v])) < 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if ((rc = vidx__exec(h, sql)) < 0 || (rc = vidx__exec(h, "COMMIT")) < 0)
+			goto fail;
+		v++;
+	}
+	return 0;
+fail:
+	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int vidx_open(vidx *h, const char *path, int flags)
+{
+	int oflags = SQLITE_OPEN_FULLMUTEX, rc;
+	struct stat sb;
+
+	if (h->db)
+		return vidx__fail(h, VIDX_EINVAL, "index already open");
+	if (!path || !*path)
+		return vidx__fail(h, VIDX_EINVAL, "no index path");
+	if (stat(path, &sb) < 0) {
+		if (errno != ENOENT || !(flags & VIDX_OPEN_CREATE))
+			return vidx__fail(h, VIDX_EIO, "no index at '%s': %s", path,
+			                  strerror(errno));
+	} else if (!S_ISREG(sb.st_mode)) {
+		return vidx__fail(h, VIDX_EIO, "index '%s' is not a regular file", path);
+	}
+	oflags |= (flags & VIDX_OPEN_READONLY) ? SQLITE_OPEN_READONLY
+	        : SQLITE_OPEN_READWRITE | ((flags & VIDX_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &h->db, oflags, NULL) != SQLITE_OK) {
+		rc = vidx__fail(h, VIDX_EIO, "cannot open index '%s': %s", path,
+		                h->db ? sqlite3_errmsg(h->db) : "out of memory");
+		sqlite3_close(h->db);
+		h->db = NULL;
+		return rc;
+	}
+	sqlite3_extended_result_codes(h->db, 0);
+	/* writers take turns; a long ingest commit must not fail a query */
+	sqlite3_busy_timeout(h->db, 60000);
+	if ((rc = vidx__exec(h, "PRAGMA foreign_keys = ON")) < 0)
+		goto fail;
+	if (!(flags & VIDX_OPEN_READONLY)) {
+		/* FULL: a committed file survives power loss, not only a crash */
+		if ((rc = vidx__exec(h, "PRAGMA journal_mode = WAL")) < 0 ||
+		    (rc = vidx__exec(h, "PRAGMA synchronous = FULL")) < 0 ||
+		    (rc = migrate(h)) < 0)
+			goto fail;
+	} else {
+		int v;
+		if ((rc = user_version(h, &v)) < 0)
+			goto fail;
+		if (v != SCHEMA_VERSION) {
+			rc = vidx__fail(h, VIDX_EINVAL, "index '%s' has schema version %d, "
+			                "this vidx needs %d", path, v, SCHEMA_VERSION);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	sqlite3_close(h->db);
+	h->db = NULL;
+	return rc;
+}
+
+int vidx__need_db(vidx *h)
+{
+	return h->db ? 0 : vidx__fail(h, VIDX_EINVAL, "no index open");
+}
+
+int vidx_integrity_check(vidx *h, char *buf, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int ok = 0, rc;
+
+	if ((rc = vidx__need_db(h)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(h->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "integrity_check");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		snprintf(buf, n, "%s", r ? r : "");
+		ok = r && !strcmp(r, "ok");
+	}
+	sqlite3_finalize(st);
+	return ok ? 0 : VIDX_ERR;
+}
+
+int vidx__exec_begin(vidx *h)
+{
+	int rc;
+	if ((rc = vidx__need_db(h)) < 0)
+		return rc;
+	return vidx__exec(h, "BEGIN IMMEDIATE");
+}
+
+int vidx__exec_end(vidx *h, int rc)
+{
+	if (rc == 0) {
+		if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+			return 0;
+		rc = vidx__sql_fail(h, "commit");
+	}
+	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
