@@ -109,21 +109,40 @@ lint-man:
 
 # ---- demo, bench -----------------------------------------------------------
 
-# For now the main job is probing: what each recording is and when it was
-# shot (the fixtures' local times are read as New York time).
-DEMO_FILES = $(filter-out %.c %.sh %.md,$(wildcard fixtures/*))
+# The main job so far, on the fixtures: probe what each recording is and
+# when it was shot, set up the cameras of a small scene, ingest their
+# recordings into build/demo/vidx.db, list them.
+DEMO_DB = build/demo/vidx.db
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@echo "== vidx probe --tz America/New_York fixtures/*" >&2
-	@bin/vidx probe --tz America/New_York $(DEMO_FILES)
+	@rm -rf build/demo && mkdir -p build/demo
+	@echo "== vidx probe --tz America/New_York fixtures/dahua.dav fixtures/mjpeg.avi" >&2
+	@bin/vidx probe --tz America/New_York fixtures/dahua.dav fixtures/mjpeg.avi
 	@echo >&2
-	@echo "== the same as JSON, one line per file (path, start, source, keyframes)" >&2
-	@bin/vidx probe --json --tz America/New_York $(DEMO_FILES) | \
-	  jq -r '[.path, .start, .time_source, "\(.keyframe_count) keyframes"] | join("  ")'
-
-bench: deps
-	@$(MAKE) --no-print-directory all
-	@for b in bench/probe; do sh $$b || exit 1; done
+	@echo "== vidx camera import fixtures/demo-cameras.csv" >&2
+	@bin/vidx camera -d $(DEMO_DB) import fixtures/demo-cameras.csv
+	@bin/vidx camera -d $(DEMO_DB) clock corner-store \
+	  --camera-time "2022-07-04 21:25:10" --true-time "2022-07-04 21:22:00" \
+	  --by demo --note "DVR clock against a phone's GPS time"
+	@bin/vidx camera -d $(DEMO_DB) list
+	@echo >&2
+	@echo "== vidx ingest: each camera's recordings (hash, keyframes, segments)" >&2
+	@bin/vidx ingest -d $(DEMO_DB) --camera chapel-ne fixtures/h264_bframes.mp4 \
+	  fixtures/h264_frag.mp4 fixtures/h264.mkv
+	@bin/vidx ingest -d $(DEMO_DB) --camera corner-store fixtures/dahua.dav \
+	  fixtures/raw.h264
+	@bin/vidx ingest -d $(DEMO_DB) --camera pharmacy fixtures/mjpeg.avi
+	@bin/vidx ingest -d $(DEMO_DB) --camera transit -j 2 fixtures/h264.ts \
+	  fixtures/hevc.ts fixtures/gap.ts
+	@echo >&2
+	@echo "== vidx ingest again: already in the index, so a duplicate (nothing added)" >&2
+	@bin/vidx ingest -d $(DEMO_DB) --camera pharmacy --json fixtures/mjpeg.avi | \
+	  jq -r '"\(.status) \(.recording_id) \(.path)"'
+	@echo >&2
+	@echo "== vidx ls" >&2
+	@bin/vidx ls -d $(DEMO_DB)
+	@echo >&2
+	@echo "demo index: $(DEMO_DB)  (try: bin/vidx ls -d $(DEMO_DB) --json | jq .)" >&2
 
 # ---- install, clean ----------------------------------------------------------
 

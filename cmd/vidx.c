@@ -14,6 +14,9 @@ static const struct {
 	const char *name, *what;
 } tools[] = {
 	{"probe", "what is in a recording, where its keyframes are, when it was shot"},
+	{"camera", "cameras: add, set, rm, list, show, import, clock observations"},
+	{"ingest", "hash, probe and index recordings for a camera"},
+	{"ls", "list the recordings in the index"},
 };
 
 static void usage(FILE *f)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "vidx.h"
+#include "internal.h" /* white-box tests reach private helpers */
 
 /* $FIXTURES/NAME (tests/run.sh sets FIXTURES) */
 static inline const char *fixture(const char *name)

@@ -1,0 +1,233 @@
+/* test_index.c - libindex/db.c, camera.c, kf.c, ingest.c. */
+#include "unit.h"
+
+#include <unistd.h>
+
+#define US 1000000LL
+
+static vidx *h;
+static char dir[] = "/tmp/vidx-unit-index-XXXXXX";
+static char db[300];
+
+static int64_t t(const char *s)
+{
+	int64_t us;
+	if (vidx_time_parse(h, s, NULL, &us) < 0)
+		fail_msg("%s", vidx_errmsg(h));
+	return us;
+}
+
+static void add(const char *id, double lat, double lon, const char *tz)
+{
+	vidx_camera c = {.id = (char *)id, .lat = lat, .lon = lon, .tz = (char *)tz};
+	if (vidx_camera_add(h, &c) < 0)
+		fail_msg("add %s: %s", id, vidx_errmsg(h));
+}
+
+static void test_open_requires_create(void **st)
+{
+	vidx *x = vidx_new();
+	char path[400];
+	(void)st;
+	snprintf(path, sizeof(path), "%s/none.db", dir);
+	assert_int_equal(vidx_open(x, path, 0), VIDX_EIO);
+	assert_non_null(strstr(vidx_errmsg(x), "no index at"));
+	assert_int_equal(access(path, F_OK), -1); /* nothing created */
+	assert_int_equal(vidx_open(x, path, VIDX_OPEN_CREATE), 0);
+	vidx_free(x);
+	/* a second open finds the schema in place */
+	x = vidx_new();
+	assert_int_equal(vidx_open(x, path, VIDX_OPEN_READONLY), 0);
+	vidx_free(x);
+}
+
+static void test_cameras(void **st)
+{
+	vidx_camera c = {0}, *all;
+	size_t n;
+	(void)st;
+	add("cam-1", 41.3083, -72.9279, "America/New_York");
+	c.id = "cam-1";
+	c.lat = 1;
+	c.lon = 1;
+	assert_int_equal(vidx_camera_add(h, &c), VIDX_EEXIST);
+	c.id = "../etc";
+	assert_int_equal(vidx_camera_add(h, &c), VIDX_EINVAL);
+	c.id = "cam-2";
+	c.lat = 90.5;
+	assert_int_equal(vidx_camera_add(h, &c), VIDX_EINVAL);
+	assert_non_null(strstr(vidx_errmsg(h), "latitude"));
+	c.lat = 10;
+	c.tz = "Nowhere/Atlantis";
+	assert_int_equal(vidx_camera_add(h, &c), VIDX_EINVAL);
+	c.tz = NULL;
+	c.tags = "private, dvr;indoor";
+	assert_int_equal(vidx_camera_add(h, &c), 0);
+	assert_int_equal(vidx_camera_get(h, "cam-2", &c), 0);
+	assert_string_equal(c.tags, "private,dvr,indoor");
+	assert_null(c.tz);
+	vidx_camera_clear(&c);
+	c.id = "cam-2";
+	c.name = "Corner store";
+	assert_int_equal(vidx_camera_set(h, &c, VIDX_CAM_NAME), 0);
+	assert_int_equal(vidx_camera_get(h, "cam-2", &c), 0);
+	assert_string_equal(c.name, "Corner store");
+	assert_true(c.lat == 10); /* untouched */
+	vidx_camera_clear(&c);
+	assert_int_equal(vidx_camera_get(h, "cam-9", &c), VIDX_ENOENT);
+	assert_int_equal(vidx_camera_list(h, &all, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(all[0].id, "cam-1");
+	vidx_camera_list_free(all, n);
+}
+
+static void test_clock(void **st)
+{
+	vidx_clock_obs *o;
+	size_t n;
+	(void)st;
+	assert_int_equal(vidx_clock_add(h, "cam-1", "2022-07-04 21:25:10",
+	                                "2022-07-04 21:22:00", "det", "gps"), 0);
+	assert_int_equal(vidx_clock_list(h, "cam-1", &o, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(o[0].camera_time, t("2022-07-05T01:25:10Z"));
+	assert_int_equal(o[0].true_time, t("2022-07-05T01:22:00Z"));
+	assert_string_equal(o[0].camera_time_raw, "2022-07-04 21:25:10");
+	vidx_clock_list_free(o, n);
+	assert_int_equal(vidx_clock_add(h, "cam-1", "2022-11-06 01:30", "2022-11-06 01:30",
+	                                "det", NULL), VIDX_EAMBIG);
+	assert_int_equal(vidx_clock_add(h, "nope", "2022-07-04 21:25:10",
+	                                "2022-07-04 21:22:00", "det", NULL), VIDX_ENOENT);
+}
+
+static void test_ingest_and_duplicate(void **st)
+{
+	vidx_ingest_result r, r2;
+	vidx_keyframe *kf;
+	vidx_probe *p;
+	vidx_probe_opts o = {.keep_keyframes = 1, .tz = "America/New_York"};
+	size_t n, i;
+	(void)st;
+	assert_int_equal(vidx_ingest_file(h, fixture("dahua.dav"), "cam-1", NULL, &r), 0);
+	assert_int_equal(r.status, VIDX_INGESTED);
+	assert_int_equal(r.start, t("2022-07-05T01:24:30Z")); /* camera's zone */
+	assert_int_equal(r.keyframes, 4);
+	assert_int_equal(strlen(r.sha256), 64);
+	/* stored keyframes equal a fresh probe's */
+	assert_int_equal(vidx_recording_keyframes(h, r.recording_id, &kf, &n), 0);
+	assert_int_equal(vidx_probe_file(h, fixture("dahua.dav"), &o, &p), 0);
+	assert_int_equal(n, p->nkeyframes);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(kf[i].pts, p->kf[i].pts);
+		assert_int_equal(kf[i].pos, p->kf[i].pos);
+		assert_int_equal(kf[i].size, p->kf[i].size);
+	}
+	free(kf);
+	vidx_probe_free(p);
+	/* same bytes again: duplicate, same id */
+	assert_int_equal(vidx_ingest_file(h, fixture("dahua.dav"), "cam-2", NULL, &r2), 0);
+	assert_int_equal(r2.status, VIDX_DUPLICATE);
+	assert_int_equal(r2.recording_id, r.recording_id);
+	assert_string_equal(r2.camera, "cam-1");
+	/* a camera with recordings is not removed without force */
+	assert_int_equal(vidx_camera_rm(h, "cam-1", 0), VIDX_EEXIST);
+}
+
+static void test_ingest_failures_leave_nothing(void **st)
+{
+	vidx_ingest_result r;
+	char path[400], buf[64];
+	FILE *f;
+	(void)st;
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	f = fopen(path, "w");
+	fputs("not video\n", f);
+	fclose(f);
+	assert_true(vidx_ingest_file(h, path, "cam-1", NULL, &r) < 0);
+	assert_int_equal(r.status, VIDX_FAILED);
+	assert_int_equal(r.recording_id, -1);
+	assert_true(strlen(r.error) > 0);
+	assert_true(vidx_ingest_file(h, fixture("h264.ts"), "no-such-cam", NULL, &r) < 0);
+	assert_non_null(strstr(r.error, "unknown camera"));
+	assert_int_equal(vidx_integrity_check(h, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "ok");
+	unlink(path);
+}
+
+static void test_gap_segments(void **st)
+{
+	vidx_ingest_result r;
+	vidx_probe_opts o = {.start = "2022-07-04T21:00:00Z"};
+	(void)st;
+	assert_int_equal(vidx_ingest_file(h, fixture("gap.ts"), "cam-2", &o, &r), 0);
+	assert_int_equal(r.segments, 2);
+	assert_int_equal(r.start, t("2022-07-04T21:00:00Z"));
+	/* 1.40 .. 14.36 s of stream time, frames of 40 ms: 13 s */
+	assert_int_equal(r.end, t("2022-07-04T21:00:13Z"));
+}
+
+static void test_kf_codec(void **st)
+{
+	vidx_keyframe in[5] = {
+		{0, 48, 4989}, {2000000, 36328, 5600}, {4000000, 71494, 5843},
+		{6040000, 109599, 5776}, {5000000, -1, 0}, /* odd but storable */
+	};
+	vidx_probe *p;
+	vidx_probe_opts o = {.keep_keyframes = 1};
+	unsigned char *b;
+	vidx_keyframe *out;
+	size_t len, i;
+	(void)st;
+	assert_int_equal(vidx__kf_encode(in, 5, &b, &len), 0);
+	assert_int_equal(vidx__kf_decode(b, len, 5, &out), 0);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(out[i].pts, in[i].pts);
+		assert_int_equal(out[i].pos, in[i].pos);
+		assert_int_equal(out[i].size, in[i].size);
+	}
+	free(out);
+	/* truncated or too long: refused, never read past the end */
+	assert_int_equal(vidx__kf_decode(b, len - 1, 5, &out), -2);
+	assert_int_equal(vidx__kf_decode(b, len, 4, &out), -2);
+	b[0] = 99;
+	assert_int_equal(vidx__kf_decode(b, len, 5, &out), -2);
+	free(b);
+	/* a steady GOP costs few bytes per keyframe */
+	assert_int_equal(vidx_probe_file(h, fixture("mjpeg.avi"), &o, &p), 0);
+	assert_int_equal(vidx__kf_encode(p->kf, p->nkeyframes, &b, &len), 0);
+	assert_true(len <= 6 * p->nkeyframes);
+	free(b);
+	vidx_probe_free(p);
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	if (!mkdtemp(dir) || !(h = vidx_new()))
+		return -1;
+	snprintf(db, sizeof(db), "%s/vidx.db", dir);
+	return vidx_open(h, db, VIDX_OPEN_CREATE) == 0 ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+	char cmd[400];
+	(void)st;
+	vidx_free(h);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_requires_create),
+		cmocka_unit_test(test_cameras),
+		cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_ingest_and_duplicate),
+		cmocka_unit_test(test_ingest_failures_leave_nothing),
+		cmocka_unit_test(test_gap_segments),
+		cmocka_unit_test(test_kf_codec),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
