@@ -5,8 +5,9 @@
 #   '
 #   test_done
 #
-# Each body runs in a subshell with `set -e` inside a scratch directory that
-# is removed at the end.  VIDX_BIN (binaries) and FIXTURES come from
+# Each body runs in a subshell with `set -e` (so any failing command fails
+# the test, loops included) inside a scratch directory that is removed at
+# the end.  VIDX_BIN (binaries) and FIXTURES come from
 # tests/run.sh.
 set -u
 : "${VIDX_BIN:?set by tests/run.sh}" "${FIXTURES:?set by tests/run.sh}"
@@ -24,7 +25,9 @@ test_failed=0
 
 test_expect_success() {
 	test_count=$((test_count + 1))
-	if (set -e; eval "$2") >"$TRASH/.out" 2>&1; then
+	# not inside `if`: there the shell would ignore set -e in the body
+	(set -e; eval "$2") >"$TRASH/.out" 2>&1
+	if [ $? = 0 ]; then
 		echo "ok $test_count - $1"
 	else
 		echo "not ok $test_count - $1"

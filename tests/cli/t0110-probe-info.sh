@@ -15,7 +15,8 @@ test_expect_success 'json has the documented fields' '
 test_expect_success 'stream description matches ffprobe' '
 	for f in h264_bframes.mp4 h264.mkv hevc.ts mjpeg.avi; do
 		ffprobe -v error -select_streams v:0 -show_entries \
-			stream=codec_name,width,height -of csv=p=0 "$FIXTURES/$f" >expect
+			stream=codec_name,width,height -of csv=p=0 "$FIXTURES/$f" |
+			sed "/^\$/d" | head -n 1 >expect
 		vidx-probe --json "$FIXTURES/$f" |
 			jq -r "[.video.codec, .video.width, .video.height] | join(\",\")" >actual
 		test_cmp expect actual
