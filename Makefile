@@ -32,7 +32,7 @@ endif
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -Wall -Wextra -Werror -pthread $(SANFLAGS) \
              $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-LIBS    = -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lpthread
+LIBS    = -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
 LIB_SRC = $(wildcard libindex/*.c)

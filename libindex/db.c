@@ -100,6 +100,24 @@ static const char *const migrations[] = {
 	"  count INTEGER NOT NULL,"
 	"  data BLOB NOT NULL"
 	");",
+
+	/* v2: an R*Tree over (camera, camera-clock time in seconds) for each
+	 * segment, so a place x time query touches only the segments it needs.
+	 * R*Tree keeps 32-bit floats rounded outwards: a coarse, never-missing
+	 * filter; exact microsecond bounds are checked on segments. */
+	"CREATE VIRTUAL TABLE segment_span USING rtree(id, t0, t1, c0, c1);"
+	"INSERT INTO segment_span SELECT s.id, s.start / 1e6, s.end / 1e6, c.rid,"
+	"  c.rid FROM segments s JOIN recordings r ON r.id = s.recording_id"
+	"  JOIN cameras c ON c.id = r.camera_id;"
+	"CREATE TRIGGER segments_ai AFTER INSERT ON segments BEGIN"
+	"  INSERT INTO segment_span SELECT new.id, new.start / 1e6, new.end / 1e6,"
+	"    c.rid, c.rid FROM recordings r JOIN cameras c ON c.id = r.camera_id"
+	"    WHERE r.id = new.recording_id;"
+	"END;"
+	"CREATE TRIGGER segments_ad AFTER DELETE ON segments BEGIN"
+	"  DELETE FROM segment_span WHERE id = old.id;"
+	"END;"
+	"CREATE INDEX segments_recording ON segments(recording_id);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -1,4 +1,5 @@
 /* json.c - JSON renderings of libindex objects (jansson). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,5 +299,65 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 		}
 		json_object_set_new(o, "keyframes", a);
 	}
+	return dump(o);
+}
+
+static json_t *jdist(double d)
+{
+	return d != d ? json_null() : json_real(round(d * 10) / 10);
+}
+
+char *vidx_span_json(const vidx_span *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "camera", jstr(s->camera));
+	json_object_set_new(o, "name", jstr(s->name));
+	json_object_set_new(o, "lat", json_real(s->lat));
+	json_object_set_new(o, "lon", json_real(s->lon));
+	json_object_set_new(o, "distance_m", jdist(s->distance_m));
+	json_object_set_new(o, "recording_id", json_integer(s->recording_id));
+	json_object_set_new(o, "segment_id", json_integer(s->segment_id));
+	json_object_set_new(o, "path", jstr(s->path));
+	json_object_set_new(o, "sha256", json_string(s->sha256));
+	json_object_set_new(o, "start", jtime(s->start));
+	json_object_set_new(o, "end", jtime(s->end));
+	json_object_set_new(o, "duration_s", jsec(s->end - s->start));
+	json_object_set_new(o, "camera_start", jtime(s->camera_start));
+	json_object_set_new(o, "camera_end", jtime(s->camera_end));
+	json_object_set_new(o, "correction_ms", json_real((double)s->correction_us / 1000));
+	json_object_set_new(o, "time_source", json_string(s->time_source));
+	json_object_set_new(o, "seek_time", jtime(s->seek_time));
+	json_object_set_new(o, "seek_pts_s", s->seek_pos < 0 && s->seek_pts < 0
+	                    ? json_null() : jsec(s->seek_pts));
+	json_object_set_new(o, "seek_pos", s->seek_pos >= 0 ? json_integer(s->seek_pos)
+	                                                   : json_null());
+	return dump(o);
+}
+
+static json_t *jintervals(const vidx_interval *iv, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o}", "start", jtime(iv[i].start),
+		                                   "end", jtime(iv[i].end)));
+	return a;
+}
+
+char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "camera", jstr(c->camera));
+	json_object_set_new(o, "name", jstr(c->name));
+	json_object_set_new(o, "lat", json_real(c->lat));
+	json_object_set_new(o, "lon", json_real(c->lon));
+	json_object_set_new(o, "distance_m", jdist(c->distance_m));
+	json_object_set_new(o, "from", jtime(from));
+	json_object_set_new(o, "to", jtime(to));
+	json_object_set_new(o, "footage", json_boolean(c->ncovered > 0));
+	json_object_set_new(o, "covered_s", jsec(c->covered_us));
+	json_object_set_new(o, "uncovered_s", jsec((to - from) - c->covered_us));
+	json_object_set_new(o, "covered", jintervals(c->covered, c->ncovered));
+	json_object_set_new(o, "uncovered", jintervals(c->uncovered, c->nuncovered));
 	return dump(o);
 }

@@ -305,6 +305,63 @@ int vidx_recording_each(vidx *h, const char *camera,
 int vidx_recording_keyframes(vidx *h, int64_t id, vidx_keyframe **kf,
                              size_t *n);
 
+/* ---- queries: place x time --------------------------------------------- */
+
+typedef struct vidx_query {
+	int has_near;          /* cameras within radius_m of lat, lon */
+	double lat, lon, radius_m;
+	int has_bbox;          /* cameras inside s, w, n, e (degrees) */
+	double s, w, n, e;
+	const char *const *cameras; /* only these ids (all must exist) */
+	size_t ncameras;
+	const char *const *tags;    /* cameras with every one of these tags */
+	size_t ntags;
+	int64_t from, to;      /* the window, true time (UTC us) */
+	int sort_time;         /* spans by time; else by distance, then time */
+} vidx_query;
+
+typedef struct vidx_interval {
+	int64_t start, end;
+} vidx_interval;
+
+/* One continuous stretch of one camera's footage inside the window. */
+typedef struct vidx_span {
+	const char *camera, *name, *path, *sha256, *time_source;
+	double lat, lon, distance_m;  /* NaN without a point */
+	int64_t recording_id, segment_id;
+	int64_t start, end;           /* true time, clipped to the window */
+	int64_t camera_start, camera_end; /* the same on the camera's clock */
+	int64_t correction_us;        /* camera clock - true time at start */
+	int64_t seek_time, seek_camera; /* the keyframe at or before start */
+	int64_t seek_pts, seek_pos;   /* its stream time (us) and byte offset */
+} vidx_span;
+
+/* Per selected camera: what of the window is covered, and what is not. */
+typedef struct vidx_coverage {
+	const char *camera, *name, *tz;
+	double lat, lon, distance_m;
+	vidx_interval *covered, *uncovered;
+	size_t ncovered, nuncovered;
+	int64_t covered_us;
+} vidx_coverage;
+
+typedef struct vidx_result {
+	int64_t from, to;
+	vidx_span *spans;
+	size_t nspans;
+	vidx_coverage *cams;  /* every selected camera, footage or not */
+	size_t ncams;
+} vidx_result;
+
+/* Answer Q in one read transaction.  VIDX_ENOENT for an unknown camera,
+ * VIDX_EINVAL for an empty window or a bad radius. */
+int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out);
+void vidx_result_free(vidx_result *r);
+/* great-circle distance in metres (haversine, mean Earth radius) */
+double vidx_distance_m(double lat1, double lon1, double lat2, double lon2);
+/* "300", "300m", "1.5km" -> metres */
+int vidx_distance_parse(vidx *h, const char *s, double *m);
+
 /* ---- JSON ------------------------------------------------------------ */
 
 /* One-line JSON for P (malloc'ed, caller frees), NULL when out of memory.
@@ -319,5 +376,7 @@ char *vidx_clock_json(const char *camera, const vidx_clock_obs *o);
 char *vidx_ingest_json(const char *path, const vidx_ingest_result *r);
 char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
                           size_t nkf);
+char *vidx_span_json(const vidx_span *s);
+char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
 
 #endif /* VIDX_H */

@@ -1,0 +1,393 @@
+/* vidx-query - which cameras saw a place in a time window, and what not. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../libindex/vidx.h"
+#include "cli.h"
+
+static void usage(void)
+{
+	printf(
+"usage: vidx-query [-0hV] [-d db] [--near lat,lon --radius dist]\n"
+"                  [--bbox s,w,n,e] [-c camera ...] [--tag tag ...]\n"
+"                  (--from time --to time | --at time --pad duration)\n"
+"                  [-z zone] [--sort distance|time] [--coverage] [--local]\n"
+"                  [--json | --csv | --paths]\n"
+"\n"
+"Find footage: one row per continuous span of one camera's recordings that\n"
+"overlaps the window, clipped to it, in true time (each camera's clock\n"
+"observations applied; its own clock's times shown beside), with the\n"
+"keyframe to seek to.  --coverage shows per camera what of the window is\n"
+"covered and what is not, including cameras with no footage at all.\n"
+"\n"
+"  --near LAT,LON          around this point ...\n"
+"  --radius DIST           ... within DIST: 300, 300m, 1.5km\n"
+"  --bbox S,W,N,E          cameras inside this box (degrees)\n"
+"  -c, --camera ID         this camera (repeatable)\n"
+"  --tag TAG               cameras with this tag (repeatable: all of them)\n"
+"  --from TIME --to TIME   the window\n"
+"  --at TIME --pad DUR     the window TIME - DUR .. TIME + DUR\n"
+"  -z, --tz ZONE           zone of local times given (default $TZ)\n"
+"  --sort distance|time    order of the spans (default distance, then time)\n"
+"  --coverage              covered and uncovered parts per camera\n"
+"  --local                 table times in each camera's zone\n"
+"  --json | --csv          one JSON object per line | CSV with a header\n"
+"  --paths                 the recordings' paths, once each; -0: NUL-ended\n"
+"  -d, --db PATH           index (default $VIDX_DB, else ./vidx.db)\n"
+"\n"
+"Selectors combine: a camera must satisfy all of them; none means every\n"
+"camera.  TIME: 2022-07-04T21:20Z, 2022-07-04T21:20-04:00, or local\n"
+"'2022-07-04 21:20' (an ambiguous or skipped local time is refused).\n"
+"Exit 0 on an answer (even an empty one), 1 on failure, 2 on a usage error.\n");
+	exit(EXIT_OK);
+}
+
+static vidx *h;
+
+enum { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_PATHS };
+
+typedef struct cfg {
+	vidx_query q;
+	const char *cams[64], *tags[16];
+	const char *from, *to, *at, *pad, *tz, *radius, *near, *bbox;
+	int out, nul, coverage, local;
+} cfg;
+
+static void parse_pair(const char *opt, const char *s, double *a, double *b)
+{
+	char *e;
+	*a = strtod(s, &e);
+	if (e == s || *e != ',')
+		cli_usage_error("%s: want LAT,LON, got '%s'", opt, s);
+	s = e + 1;
+	*b = strtod(s, &e);
+	if (e == s || *e)
+		cli_usage_error("%s: want LAT,LON, got '%s'", opt, s);
+}
+
+/* CSV field: quoted when it holds a comma, quote, CR or LF */
+static void csv(const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	putchar(last ? '\n' : ',');
+}
+
+static const char *t(int64_t us, char *b)
+{
+	return vidx_time_format(us, b);
+}
+
+static const char *tl(const cfg *c, int64_t us, const char *tz, char *b)
+{
+	return c->local ? vidx_time_format_local(us, tz, b) : vidx_time_format(us, b);
+}
+
+static const char *zone_of(const vidx_result *r, const char *camera)
+{
+	size_t i;
+	for (i = 0; i < r->ncams; i++)
+		if (!strcmp(r->cams[i].camera, camera))
+			return r->cams[i].tz;
+	return NULL;
+}
+
+static void print_spans(const cfg *c, const vidx_result *r)
+{
+	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ], b3[VIDX_TIME_BUFSZ];
+	char num[64];
+	size_t i, j;
+
+	if (c->out == OUT_CSV)
+		printf("camera,name,lat,lon,distance_m,recording_id,path,sha256,start,"
+		       "end,camera_start,camera_end,correction_ms,time_source,"
+		       "seek_time,seek_pos\n");
+	if (c->out == OUT_TABLE && r->nspans)
+		printf("%-14s %8s  %-24s %-24s %9s %10s %-24s %s\n", "CAMERA", "DIST_M",
+		       "START", "END", "DURATION", "CORR_S", "SEEK", "PATH");
+	for (i = 0; i < r->nspans; i++) {
+		const vidx_span *s = &r->spans[i];
+		const char *tz = zone_of(r, s->camera);
+		switch (c->out) {
+		case OUT_JSON: {
+			char *js = vidx_span_json(s);
+			if (js)
+				puts(js);
+			free(js);
+			break;
+		}
+		case OUT_CSV:
+			csv(s->camera, 0);
+			csv(s->name, 0);
+			snprintf(num, sizeof(num), "%.7f", s->lat);
+			csv(num, 0);
+			snprintf(num, sizeof(num), "%.7f", s->lon);
+			csv(num, 0);
+			if (isnan(s->distance_m))
+				num[0] = 0;
+			else
+				snprintf(num, sizeof(num), "%.1f", s->distance_m);
+			csv(num, 0);
+			snprintf(num, sizeof(num), "%lld", (long long)s->recording_id);
+			csv(num, 0);
+			csv(s->path, 0);
+			csv(s->sha256, 0);
+			csv(t(s->start, b1), 0);
+			csv(t(s->end, b1), 0);
+			csv(t(s->camera_start, b1), 0);
+			csv(t(s->camera_end, b1), 0);
+			snprintf(num, sizeof(num), "%.3f", s->correction_us / 1000.0);
+			csv(num, 0);
+			csv(s->time_source, 0);
+			csv(t(s->seek_time, b1), 0);
+			snprintf(num, sizeof(num), "%lld", (long long)s->seek_pos);
+			csv(s->seek_pos >= 0 ? num : "", 1);
+			break;
+		case OUT_PATHS:
+			for (j = 0; j < i && strcmp(r->spans[j].path, s->path); j++)
+				;
+			if (j == i) {
+				fputs(s->path, stdout);
+				putchar(c->nul ? '\0' : '\n');
+			}
+			break;
+		default:
+			if (isnan(s->distance_m))
+				snprintf(num, sizeof(num), "-");
+			else
+				snprintf(num, sizeof(num), "%.0f", s->distance_m);
+			printf("%-14s %8s  %-24s %-24s %8.1fs %+10.3f %-24s %s\n", s->camera,
+			       num, tl(c, s->start, tz, b1), tl(c, s->end, tz, b2),
+			       (s->end - s->start) / 1e6, s->correction_us / 1e6,
+			       tl(c, s->seek_time, tz, b3), s->path);
+		}
+	}
+	if (c->out == OUT_TABLE && !r->nspans)
+		fprintf(stderr, "%s: no footage in the window from %zu camera%s\n",
+		        cli_prog, r->ncams, r->ncams == 1 ? "" : "s");
+}
+
+#define BAR 48
+
+static void print_coverage(const cfg *c, const vidx_result *r)
+{
+	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ];
+	double win = (double)(r->to - r->from);
+	size_t i, k;
+
+	if (c->out == OUT_TABLE)
+		printf("%-14s %8s  %-*s %6s  %s .. %s\n", "CAMERA", "DIST_M", BAR + 2,
+		       "COVERAGE", "%", t(r->from, b1), t(r->to, b2));
+	if (c->out == OUT_CSV)
+		printf("camera,distance_m,covered,start,end\n");
+	for (i = 0; i < r->ncams; i++) {
+		const vidx_coverage *cv = &r->cams[i];
+		char bar[BAR + 1], dist[32];
+		if (c->out == OUT_JSON) {
+			char *js = vidx_coverage_json(cv, r->from, r->to);
+			if (js)
+				puts(js);
+			free(js);
+			continue;
+		}
+		if (isnan(cv->distance_m))
+			snprintf(dist, sizeof(dist), "-");
+		else
+			snprintf(dist, sizeof(dist), "%.0f", cv->distance_m);
+		if (c->out == OUT_CSV) {
+			for (k = 0; k < cv->ncovered; k++) {
+				csv(cv->camera, 0);
+				csv(isnan(cv->distance_m) ? "" : dist, 0);
+				csv("yes", 0);
+				csv(t(cv->covered[k].start, b1), 0);
+				csv(t(cv->covered[k].end, b1), 1);
+			}
+			for (k = 0; k < cv->nuncovered; k++) {
+				csv(cv->camera, 0);
+				csv(isnan(cv->distance_m) ? "" : dist, 0);
+				csv("no", 0);
+				csv(t(cv->uncovered[k].start, b1), 0);
+				csv(t(cv->uncovered[k].end, b1), 1);
+			}
+			continue;
+		}
+		/* a cell is '#' when footage covers any of it, '.' when none */
+		for (k = 0; k < BAR; k++) {
+			int64_t c0 = r->from + (int64_t)(win * k / BAR);
+			int64_t c1 = r->from + (int64_t)(win * (k + 1) / BAR);
+			size_t j;
+			bar[k] = '.';
+			for (j = 0; j < cv->ncovered; j++)
+				if (cv->covered[j].start < c1 && cv->covered[j].end > c0)
+					bar[k] = '#';
+		}
+		bar[BAR] = 0;
+		printf("%-14s %8s  |%s| %5.1f%%  %s\n", cv->camera, dist, bar,
+		       100.0 * cv->covered_us / win,
+		       cv->ncovered ? "" : "no footage in the window");
+		for (k = 0; k < cv->nuncovered && cv->ncovered; k++)
+			printf("%-14s %8s    not covered %s .. %s\n", "", "",
+			       tl(c, cv->uncovered[k].start, cv->tz, b1),
+			       tl(c, cv->uncovered[k].end, cv->tz, b2));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"near", required_argument, NULL, 'N'},
+		{"radius", required_argument, NULL, 'R'},
+		{"bbox", required_argument, NULL, 'B'},
+		{"camera", required_argument, NULL, 'c'},
+		{"tag", required_argument, NULL, 'T'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"at", required_argument, NULL, 'a'},
+		{"pad", required_argument, NULL, 'p'},
+		{"tz", required_argument, NULL, 'z'},
+		{"sort", required_argument, NULL, 'S'},
+		{"coverage", no_argument, NULL, 'C'},
+		{"local", no_argument, NULL, 'L'},
+		{"json", no_argument, NULL, 'J'},
+		{"csv", no_argument, NULL, 'V' + 256},
+		{"paths", no_argument, NULL, 'P'},
+		{"null", no_argument, NULL, '0'},
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = cli_default_db();
+	vidx_result *r = NULL;
+	int64_t pad = 0, at = 0;
+	int ch, rc = EXIT_OK, nout = 0;
+	cfg c;
+
+	cli_prog = "vidx-query";
+	memset(&c, 0, sizeof(c));
+	if (!(h = vidx_new())) {
+		cli_warn("out of memory");
+		return EXIT_SOME_FAILED;
+	}
+	while ((ch = getopt_long(argc, argv, "c:z:0d:hV", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'N': c.near = optarg; break;
+		case 'R': c.radius = optarg; break;
+		case 'B': c.bbox = optarg; break;
+		case 'c':
+			if (c.q.ncameras == 64)
+				cli_usage_error("at most 64 --camera");
+			c.cams[c.q.ncameras++] = optarg;
+			break;
+		case 'T':
+			if (c.q.ntags == 16)
+				cli_usage_error("at most 16 --tag");
+			c.tags[c.q.ntags++] = optarg;
+			break;
+		case 'f': c.from = optarg; break;
+		case 't': c.to = optarg; break;
+		case 'a': c.at = optarg; break;
+		case 'p': c.pad = optarg; break;
+		case 'z': c.tz = optarg; break;
+		case 'S':
+			if (!strcmp(optarg, "time"))
+				c.q.sort_time = 1;
+			else if (strcmp(optarg, "distance"))
+				cli_usage_error("--sort: distance or time, not '%s'", optarg);
+			break;
+		case 'C': c.coverage = 1; break;
+		case 'L': c.local = 1; break;
+		case 'J': c.out = OUT_JSON; nout++; break;
+		case 'V' + 256: c.out = OUT_CSV; nout++; break;
+		case 'P': c.out = OUT_PATHS; nout++; break;
+		case '0': c.nul = 1; break;
+		case 'd': db = optarg; break;
+		case 'h': usage(); break;
+		case 'V': cli_version(); break;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (nout > 1)
+		cli_usage_error("choose one of --json, --csv, --paths");
+	if (c.nul && c.out != OUT_PATHS)
+		cli_usage_error("-0 goes with --paths");
+	if (c.coverage && c.out == OUT_PATHS)
+		cli_usage_error("--coverage has no --paths form");
+	if (c.tz && !vidx_tz_valid(c.tz))
+		cli_usage_error("--tz: unknown time zone '%s'", c.tz);
+	if (!!c.near != !!c.radius)
+		cli_usage_error(c.near ? "--near needs --radius" : "--radius needs --near");
+	if (c.near) {
+		parse_pair("--near", c.near, &c.q.lat, &c.q.lon);
+		if (fabs(c.q.lat) > 90 || fabs(c.q.lon) > 180)
+			cli_usage_error("--near: %s is not on Earth", c.near);
+		if (vidx_distance_parse(h, c.radius, &c.q.radius_m) < 0)
+			cli_usage_error("--radius: %s", vidx_errmsg(h));
+		c.q.has_near = 1;
+	}
+	if (c.bbox) {
+		if (sscanf(c.bbox, "%lf,%lf,%lf,%lf", &c.q.s, &c.q.w, &c.q.n, &c.q.e) != 4 ||
+		    c.q.s > c.q.n || c.q.w > c.q.e || fabs(c.q.s) > 90 || fabs(c.q.n) > 90 ||
+		    fabs(c.q.w) > 180 || fabs(c.q.e) > 180)
+			cli_usage_error("--bbox: want S,W,N,E with S <= N and W <= E, got '%s'",
+			                c.bbox);
+		c.q.has_bbox = 1;
+	}
+	if (c.at || c.pad) {
+		if (c.from || c.to)
+			cli_usage_error("give --from/--to or --at/--pad, not both");
+		if (!c.at || !c.pad)
+			cli_usage_error(c.at ? "--at needs --pad" : "--pad needs --at");
+		if (vidx_time_parse(h, c.at, c.tz, &at) < 0)
+			cli_usage_error("--at: %s", vidx_errmsg(h));
+		if (vidx_duration_parse(h, c.pad, &pad) < 0)
+			cli_usage_error("--pad: %s", vidx_errmsg(h));
+		c.q.from = at - pad;
+		c.q.to = at + pad;
+	} else {
+		if (!c.from || !c.to)
+			cli_usage_error("give the window: --from TIME --to TIME, or --at TIME --pad DUR");
+		if (vidx_time_parse(h, c.from, c.tz, &c.q.from) < 0)
+			cli_usage_error("--from: %s", vidx_errmsg(h));
+		if (vidx_time_parse(h, c.to, c.tz, &c.q.to) < 0)
+			cli_usage_error("--to: %s", vidx_errmsg(h));
+	}
+	if (c.q.to <= c.q.from)
+		cli_usage_error("the window ends before it starts (--to is not after --from)");
+	c.q.cameras = c.cams;
+	c.q.tags = c.tags;
+
+	if (vidx_open(h, db, VIDX_OPEN_READONLY) < 0 || vidx_query_run(h, &c.q, &r) < 0) {
+		cli_warn("%s", vidx_errmsg(h));
+		rc = EXIT_SOME_FAILED;
+	} else {
+		if (c.coverage)
+			print_coverage(&c, r);
+		else
+			print_spans(&c, r);
+	}
+	vidx_result_free(r);
+	vidx_free(h);
+	if (fflush(stdout) == EOF) {
+		cli_warn("write error on standard output");
+		rc = EXIT_SOME_FAILED;
+	}
+	return rc;
+}
