@@ -58,7 +58,7 @@ typedef struct batch {
 	int64_t bytes, bytes_done;
 	const char *db, *camera;
 	vidx_probe_opts o;
-	int json, progress, from_dir;
+	int json, progress, from_dir, walk_failed;
 	double t0;
 	pthread_mutex_t lock;
 } batch;
@@ -167,9 +167,10 @@ static int walk(batch *b, const char *dir, const ancestor *up, int depth)
 static void add_path(batch *b, const char *p)
 {
 	struct stat sb;
-	if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-		walk(b, p, NULL, 0);
-	else
+	if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		if (walk(b, p, NULL, 0))
+			b->walk_failed = 1; /* named on stderr already */
+	} else
 		add_item(b, p, stat(p, &sb) == 0 ? sb.st_size : 0); /* errors come later */
 }
 
@@ -193,20 +194,29 @@ static void read_list(batch *b, const char *file, int nul)
 		fclose(f);
 }
 
+/* The name of the directory PATH is in ("a/b/x.mp4" -> "b"; "./x.mp4" or
+ * "x.mp4" -> the current directory's name).  NULL if there is none. */
 static char *dir_camera(const char *path)
 {
-	const char *end = strrchr(path, '/'), *start;
-	char *abs = NULL, *r;
-	if (!end) {
-		/* a bare name: the current directory's name */
-		abs = realpath(".", NULL);
-		r = abs ? strdup(strrchr(abs, '/') + 1) : NULL;
+	const char *slash = strrchr(path, '/');
+	char *dir, *abs, *r = NULL;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return NULL;
+	if ((abs = realpath(dir, NULL))) {
+		const char *base = strrchr(abs, '/');
+		if (base && base[1])
+			r = strdup(base + 1);
 		free(abs);
-		return r;
 	}
-	for (start = end; start > path && start[-1] != '/'; start--)
-		;
-	return strndup(start, (size_t)(end - start));
+	free(dir);
+	return r;
 }
 
 static void progress(batch *b, int final)
@@ -345,10 +355,14 @@ int main(int argc, char **argv)
 		case 'F': files_from = optarg; break;
 		case '0': nul = 1; break;
 		case 'j':
-			rc = atoi(optarg);
-			if (rc < 1 || rc > 64)
-				cli_usage_error("--jobs: want 1 to 64");
-			jobs = (size_t)rc;
+		{
+			char *e;
+			long v = strtol(optarg, &e, 10);
+			if (e == optarg || *e || v < 1 || v > 64)
+				cli_usage_error("--jobs: want a number from 1 to 64, not '%s'",
+				                optarg);
+			jobs = (size_t)v;
+		}
 			break;
 		case 'J': b.json = 1; break;
 		case 'd': b.db = optarg; break;
@@ -426,7 +440,7 @@ int main(int argc, char **argv)
 		free(b.it[i].camera);
 	}
 	free(b.it);
-	rc = b.failed ? EXIT_SOME_FAILED : EXIT_OK;
+	rc = b.failed || b.walk_failed ? EXIT_SOME_FAILED : EXIT_OK;
 	if (fflush(stdout) == EOF) {
 		cli_warn("write error on standard output");
 		rc = EXIT_SOME_FAILED;

@@ -11,8 +11,12 @@ vidx *vidx_new(void)
 
 void vidx_free(vidx *h)
 {
+	int i;
+
 	if (!h)
 		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(h->st[i]);
 	sqlite3_close(h->db);
 	free(h);
 }
@@ -37,4 +41,19 @@ int vidx__fail(vidx *h, int code, const char *fmt, ...)
 	vsnprintf(h->err, sizeof(h->err), fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+sqlite3_stmt *vidx__stmt(vidx *h, int i, const char *sql)
+{
+	if (!h->st[i]) {
+		if (sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		                       &h->st[i], NULL) != SQLITE_OK) {
+			vidx__fail(h, VIDX_ERR, "index: %s", sqlite3_errmsg(h->db));
+			return NULL;
+		}
+		return h->st[i];
+	}
+	sqlite3_reset(h->st[i]);
+	sqlite3_clear_bindings(h->st[i]);
+	return h->st[i];
 }

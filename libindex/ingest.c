@@ -23,17 +23,13 @@ const char *vidx_status_name(int status)
 	}
 }
 
-typedef struct seg {
-	int64_t start, end, first_pts;
-} seg;
-
 /* Continuous segments in camera-clock time.  A forward jump leaves a hole
  * of its length; after a backward jump (the recorder's clock was set back)
  * the footage goes on where the last segment ended, since the real time
  * that passed is unknown. */
-static seg *segments(const vidx_probe *p, size_t *n)
+static vidx_segment *segments(const vidx_probe *p, size_t *n)
 {
-	seg *s = calloc(p->ngaps + 1, sizeof(*s));
+	vidx_segment *s = calloc(p->ngaps + 1, sizeof(*s));
 	int64_t fd = p->frame_dur, wall = p->start, pts0 = p->first_pts;
 	size_t i;
 
@@ -69,115 +65,160 @@ static int step_done(vidx *h, sqlite3_stmt *st, const char *what)
 	return rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, what);
 }
 
-static int write_recording(vidx *h, const vidx_probe *p, const char *camera,
-                           const char *abs, const seg *sg, size_t nseg,
-                           const unsigned char *kf, size_t kflen,
-                           vidx_ingest_result *r)
+int vidx_begin(vidx *h)
 {
-	const vidx_time_candidate *t = &p->cand[p->chosen];
-	sqlite3_stmt *st = NULL;
-	int64_t now = vidx__now(), id;
-	size_t i;
+	return vidx__exec_begin(h);
+}
+
+int vidx_commit(vidx *h, int rc)
+{
+	return vidx__exec_end(h, rc);
+}
+
+/* the writes of vidx_recording_add, inside a transaction */
+static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
+{
+	const vidx_segment *sg = r->segments;
+	unsigned char *kf = NULL;
+	size_t kflen = 0, i;
+	sqlite3_stmt *st;
+	int64_t now = vidx__now();
 	int rc;
 
-	if ((rc = vidx__exec_begin(h)) < 0)
-		return rc;
-	if (sqlite3_prepare_v2(h->db,
+	if (!r->nsegments || !r->camera || !r->path || !r->format || !r->vcodec)
+		return vidx__fail(h, VIDX_EINVAL, "recording without segments or names");
+	if (!(st = vidx__stmt(h, ST_REC_INSERT,
 	        "INSERT INTO recordings (camera_id, sha256, size, path, format,"
 	        " vcodec, width, height, fps, acodec, start, end, first_pts,"
 	        " time_source, time_raw, time_detail, time_flags, keyframe_count,"
 	        " segment_count, damaged, ingested) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
 	        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-	        " ?21) ON CONFLICT (sha256) DO NOTHING", -1, &st, NULL) != SQLITE_OK)
-		goto sqlfail;
-	sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, p->sha256, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, p->size);
-	sqlite3_bind_text(st, 4, abs, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, p->format, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, p->vcodec, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, p->width);
-	sqlite3_bind_int(st, 8, p->height);
-	if (p->fps_den)
-		sqlite3_bind_double(st, 9, (double)p->fps_num / p->fps_den);
-	if (p->has_audio)
-		sqlite3_bind_text(st, 10, p->acodec, -1, SQLITE_STATIC);
+	        " ?21) ON CONFLICT (sha256) DO NOTHING")))
+		return VIDX_ERR;
+	sqlite3_bind_text(st, 1, r->camera, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, r->sha256, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->size);
+	sqlite3_bind_text(st, 4, r->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->vcodec, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, r->width);
+	sqlite3_bind_int(st, 8, r->height);
+	if (r->fps > 0)
+		sqlite3_bind_double(st, 9, r->fps);
+	if (r->acodec)
+		sqlite3_bind_text(st, 10, r->acodec, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 11, sg[0].start);
-	sqlite3_bind_int64(st, 12, sg[nseg - 1].end);
-	sqlite3_bind_int64(st, 13, p->first_pts == VIDX_TIME_NONE ? 0 : p->first_pts);
-	sqlite3_bind_text(st, 14, vidx_source_name(t->source), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 15, t->raw, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 16, t->detail, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 17, t->flags);
-	sqlite3_bind_int64(st, 18, (int64_t)p->nkeyframes);
-	sqlite3_bind_int64(st, 19, (int64_t)nseg);
-	sqlite3_bind_int(st, 20, p->damaged);
+	sqlite3_bind_int64(st, 12, sg[r->nsegments - 1].end);
+	sqlite3_bind_int64(st, 13, sg[0].first_pts);
+	sqlite3_bind_text(st, 14, vidx_source_name(r->time_source), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, r->time_raw ? r->time_raw : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, r->time_detail ? r->time_detail : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 17, r->time_flags);
+	sqlite3_bind_int64(st, 18, (int64_t)r->nkf);
+	sqlite3_bind_int64(st, 19, (int64_t)r->nsegments);
+	sqlite3_bind_int(st, 20, r->damaged);
 	sqlite3_bind_int64(st, 21, now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto sqlfail;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_changes(h->db) == 0) {
+	if ((rc = step_done(h, st, "writing recording")) < 0)
+		return rc;
+	*dup = sqlite3_changes(h->db) == 0;
+	if (*dup) {
 		/* same bytes already indexed: remember where they were seen too */
-		const unsigned char *cam;
-		if (sqlite3_prepare_v2(h->db, "SELECT id, camera_id FROM recordings"
-		                       " WHERE sha256 = ?1", -1, &st, NULL) != SQLITE_OK)
-			goto sqlfail;
-		sqlite3_bind_blob(st, 1, p->sha256, 32, SQLITE_STATIC);
+		if (!(st = vidx__stmt(h, ST_REC_FIND, "SELECT id FROM recordings"
+		                      " WHERE sha256 = ?1")))
+			return VIDX_ERR;
+		sqlite3_bind_blob(st, 1, r->sha256, 32, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_ROW)
-			goto sqlfail;
-		id = sqlite3_column_int64(st, 0);
-		cam = sqlite3_column_text(st, 1);
-		snprintf(r->camera, sizeof(r->camera), "%s", cam ? (const char *)cam : "");
-		sqlite3_finalize(st);
-		st = NULL;
-		r->status = VIDX_DUPLICATE;
+			return vidx__sql_fail(h, "finding duplicate");
+		*id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
 	} else {
-		id = sqlite3_last_insert_rowid(h->db);
-		r->status = VIDX_INGESTED;
-		if (sqlite3_prepare_v2(h->db, "INSERT INTO segments (recording_id, seq,"
-		                       " start, end, first_pts) VALUES (?1, ?2, ?3, ?4, ?5)",
-		                       -1, &st, NULL) != SQLITE_OK)
-			goto sqlfail;
-		for (i = 0; i < nseg; i++) {
-			sqlite3_bind_int64(st, 1, id);
+		*id = sqlite3_last_insert_rowid(h->db);
+		if (!(st = vidx__stmt(h, ST_SEG_INSERT, "INSERT INTO segments"
+		                      " (recording_id, seq, start, end, first_pts)"
+		                      " VALUES (?1, ?2, ?3, ?4, ?5)")))
+			return VIDX_ERR;
+		for (i = 0; i < r->nsegments; i++) {
+			sqlite3_bind_int64(st, 1, *id);
 			sqlite3_bind_int64(st, 2, (int64_t)i);
 			sqlite3_bind_int64(st, 3, sg[i].start);
 			sqlite3_bind_int64(st, 4, sg[i].end);
 			sqlite3_bind_int64(st, 5, sg[i].first_pts);
 			if ((rc = step_done(h, st, "adding segments")) < 0)
-				goto out;
+				return rc;
 		}
-		sqlite3_finalize(st);
-		st = NULL;
-		if (sqlite3_prepare_v2(h->db, "INSERT INTO keyframes (recording_id, count,"
-		                       " data) VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
-			goto sqlfail;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, (int64_t)p->nkeyframes);
+		if (vidx__kf_encode(r->kf, r->nkf, &kf, &kflen) < 0)
+			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		if (!(st = vidx__stmt(h, ST_KF_INSERT, "INSERT INTO keyframes"
+		                      " (recording_id, count, data) VALUES (?1, ?2, ?3)"))) {
+			free(kf);
+			return VIDX_ERR;
+		}
+		sqlite3_bind_int64(st, 1, *id);
+		sqlite3_bind_int64(st, 2, (int64_t)r->nkf);
 		sqlite3_bind_blob(st, 3, kf, (int)kflen, SQLITE_STATIC);
-		if ((rc = step_done(h, st, "adding keyframes")) < 0)
-			goto out;
-		sqlite3_finalize(st);
-		st = NULL;
+		rc = step_done(h, st, "adding keyframes");
+		sqlite3_clear_bindings(st);
+		free(kf);
+		if (rc < 0)
+			return rc;
 	}
-	if (sqlite3_prepare_v2(h->db, "INSERT OR IGNORE INTO recording_paths"
-	                       " (recording_id, path, seen) VALUES (?1, ?2, ?3)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		goto sqlfail;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, abs, -1, SQLITE_STATIC);
+	if (!(st = vidx__stmt(h, ST_PATH_INSERT, "INSERT OR IGNORE INTO"
+	                      " recording_paths (recording_id, path, seen)"
+	                      " VALUES (?1, ?2, ?3)")))
+		return VIDX_ERR;
+	sqlite3_bind_int64(st, 1, *id);
+	sqlite3_bind_text(st, 2, r->path, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	if ((rc = step_done(h, st, "adding path")) < 0)
-		goto out;
-	r->recording_id = id;
-	rc = 0;
-	goto out;
-sqlfail:
-	rc = vidx__sql_fail(h, "writing recording");
-out:
+	return step_done(h, st, "adding path");
+}
+
+int vidx_recording_add(vidx *h, const vidx_recording_in *r, int64_t *id,
+                       int *duplicate)
+{
+	int own, rc;
+
+	*id = -1;
+	*duplicate = 0;
+	if ((rc = vidx__need_db(h)) < 0)
+		return rc;
+	own = sqlite3_get_autocommit(h->db);
+	if (own && (rc = vidx__exec_begin(h)) < 0)
+		return rc;
+	rc = add_rows(h, r, id, duplicate);
+	if (own)
+		rc = vidx__exec_end(h, rc);
+	if (rc < 0)
+		*id = -1;
+	return rc;
+}
+
+/* A duplicate is reported as it is filed: its camera, times and counts. */
+static int as_filed(vidx *h, vidx_ingest_result *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(h->db, "SELECT camera_id, start, end, keyframe_count,"
+	                       " segment_count, damaged,"
+	                       " CASE time_source WHEN 'manual' THEN 1 WHEN 'filename'"
+	                       " THEN 2 WHEN 'stream' THEN 3 WHEN 'container' THEN 4"
+	                       " WHEN 'mtime' THEN 5 ELSE 0 END"
+	                       " FROM recordings WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "finding duplicate");
+	sqlite3_bind_int64(st, 1, r->recording_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(r->camera, sizeof(r->camera), "%s",
+		         (const char *)sqlite3_column_text(st, 0));
+		r->start = sqlite3_column_int64(st, 1);
+		r->end = sqlite3_column_int64(st, 2);
+		r->keyframes = (size_t)sqlite3_column_int64(st, 3);
+		r->segments = (size_t)sqlite3_column_int64(st, 4);
+		r->damaged = sqlite3_column_int(st, 5);
+		r->time_source = sqlite3_column_int(st, 6);
+	}
 	sqlite3_finalize(st);
-	return vidx__exec_end(h, rc);
+	return rc == SQLITE_ROW ? 0 : vidx__sql_fail(h, "finding duplicate");
 }
 
 int vidx_ingest_file(vidx *h, const char *path, const char *camera,
@@ -187,10 +228,9 @@ int vidx_ingest_file(vidx *h, const char *path, const char *camera,
 	vidx_probe_opts po;
 	vidx_probe *p = NULL;
 	vidx_camera cam;
-	unsigned char *kf = NULL;
 	char *abs = NULL;
-	seg *sg = NULL;
-	size_t nseg = 0, kflen = 0, i;
+	vidx_segment *sg = NULL;
+	size_t nseg = 0, i;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -219,14 +259,39 @@ int vidx_ingest_file(vidx *h, const char *path, const char *camera,
 	/* a stream without timestamps gets its nominal timing, in order */
 	for (i = 0; i < p->nkeyframes; i++)
 		if (p->kf[i].pts == VIDX_TIME_NONE)
-			p->kf[i].pts = i ? p->kf[i - 1].pts + p->frame_dur : 0;
-	if (!(sg = segments(p, &nseg)) ||
-	    vidx__kf_encode(p->kf, p->nkeyframes, &kf, &kflen) < 0) {
+			p->kf[i].pts = p->kf[i].n * p->frame_dur;
+	if (!(sg = segments(p, &nseg))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = write_recording(h, p, camera, abs, sg, nseg, kf, kflen, r)) < 0)
-		goto out;
+	{
+		const vidx_time_candidate *t = &p->cand[p->chosen];
+		vidx_recording_in in;
+		int dup;
+		memset(&in, 0, sizeof(in));
+		in.camera = camera;
+		in.path = abs;
+		memcpy(in.sha256, p->sha256, 32);
+		in.size = p->size;
+		in.format = p->format;
+		in.vcodec = p->vcodec;
+		in.acodec = p->has_audio ? p->acodec : NULL;
+		in.width = p->width;
+		in.height = p->height;
+		in.fps = p->fps_den ? (double)p->fps_num / p->fps_den : 0;
+		in.time_source = t->source;
+		in.time_flags = t->flags;
+		in.time_raw = t->raw;
+		in.time_detail = t->detail;
+		in.segments = sg;
+		in.nsegments = nseg;
+		in.kf = p->kf;
+		in.nkf = p->nkeyframes;
+		in.damaged = p->damaged;
+		if ((rc = vidx_recording_add(h, &in, &r->recording_id, &dup)) < 0)
+			goto out;
+		r->status = dup ? VIDX_DUPLICATE : VIDX_INGESTED;
+	}
 	memcpy(r->sha256, p->sha256_hex, sizeof(r->sha256));
 	r->size = p->size;
 	r->start = sg[0].start;
@@ -235,6 +300,8 @@ int vidx_ingest_file(vidx *h, const char *path, const char *camera,
 	r->keyframes = p->nkeyframes;
 	r->segments = nseg;
 	r->damaged = p->damaged;
+	if (r->status == VIDX_DUPLICATE && (rc = as_filed(h, r)) < 0)
+		goto out;
 out:
 	if (rc < 0) {
 		r->status = VIDX_FAILED;
@@ -247,7 +314,6 @@ out:
 	vidx_probe_free(p);
 	free(abs);
 	free(sg);
-	free(kf);
 	return rc;
 }
 

@@ -9,10 +9,18 @@
 
 #include "vidx.h"
 
+enum { ST_REC_INSERT, ST_REC_FIND, ST_SEG_INSERT, ST_KF_INSERT, ST_PATH_INSERT,
+       ST_COUNT };
+
 struct vidx {
 	char err[512];
 	sqlite3 *db; /* NULL until vidx_open */
+	sqlite3_stmt *st[ST_COUNT]; /* prepared once, reset after each use */
 };
+
+/* The cached statement I (prepared from SQL on first use), reset and with
+ * its bindings cleared; NULL with the message set on failure. */
+sqlite3_stmt *vidx__stmt(vidx *h, int i, const char *sql);
 
 /* ---- db.c ---- */
 int vidx__need_db(vidx *h);

@@ -177,6 +177,7 @@ typedef struct scan {
 	int have_pts;
 } scan;
 
+/* after add_packet: p->nb_packets counts this keyframe already */
 static int add_keyframe(scan *s, int64_t pts, int64_t pos, int size)
 {
 	vidx_probe *p = s->p;
@@ -187,6 +188,7 @@ static int add_keyframe(scan *s, int64_t pts, int64_t pos, int size)
 		p->kf[p->nkeyframes].pts = pts;
 		p->kf[p->nkeyframes].pos = pos;
 		p->kf[p->nkeyframes].size = size;
+		p->kf[p->nkeyframes].n = p->nb_packets - 1;
 	}
 	p->nkeyframes++;
 	return 0;

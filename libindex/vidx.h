@@ -129,6 +129,8 @@ typedef struct vidx_keyframe {
 	int64_t pts;  /* stream time, microseconds (ffprobe's pts_time) */
 	int64_t pos;  /* byte offset in the file, -1 when unknown */
 	int32_t size; /* packet size in bytes */
+	int64_t n;    /* packet number in the video stream, from 0 (not
+	                 stored in the index) */
 } vidx_keyframe;
 
 enum { VIDX_GAP_JUMP = 1, VIDX_GAP_BACKWARD = 2 };
@@ -284,6 +286,41 @@ int vidx_ingest_file(vidx *h, const char *path, const char *camera,
                      const vidx_probe_opts *o, vidx_ingest_result *r);
 
 /* ---- recordings ------------------------------------------------------------ */
+
+/* A continuous stretch of a recording on the camera's clock; FIRST_PTS is
+ * the stream time (us) of its first frame. */
+typedef struct vidx_segment {
+	int64_t start, end, first_pts;
+} vidx_segment;
+
+/* A recording described rather than read (vidx_ingest_file builds one from
+ * a probe): for imports from other systems and for benchmarks. */
+typedef struct vidx_recording_in {
+	const char *camera, *path;
+	unsigned char sha256[32];
+	int64_t size;
+	const char *format, *vcodec, *acodec; /* acodec may be NULL */
+	int width, height;
+	double fps;                           /* 0: unknown */
+	int time_source, time_flags;
+	const char *time_raw, *time_detail;
+	const vidx_segment *segments;         /* at least one, in order */
+	size_t nsegments;
+	const vidx_keyframe *kf;              /* pts in stream time */
+	size_t nkf;
+	int damaged;
+} vidx_recording_in;
+
+/* Add R.  Runs inside the caller's transaction if one is open (see
+ * vidx_begin), else in its own.  Same SHA-256 already indexed: not added,
+ * *duplicate set, R's path remembered, *id the existing recording. */
+int vidx_recording_add(vidx *h, const vidx_recording_in *r, int64_t *id,
+                       int *duplicate);
+/* Group many writes into one transaction (IMMEDIATE: the write lock is
+ * taken at once).  vidx_commit(h, 0) commits; a negative RC rolls back and
+ * is returned. */
+int vidx_begin(vidx *h);
+int vidx_commit(vidx *h, int rc);
 
 typedef struct vidx_recording {
 	int64_t id;
