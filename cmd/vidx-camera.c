@@ -46,7 +46,7 @@ typedef struct cfg {
 	vidx_camera c;
 	unsigned fields;
 	char tags[2048];
-	int json, geojson, force;
+	int json, geojson, force, by_given;
 	const char *db, *camera_time, *true_time, *by, *note;
 } cfg;
 
@@ -191,7 +191,7 @@ int main(int argc, char **argv)
 		case 'f': g.force = 1; break;
 		case 'C': g.camera_time = optarg; break;
 		case 'T': g.true_time = optarg; break;
-		case 'b': g.by = optarg; break;
+		case 'b': g.by = optarg; g.by_given = 1; break;
 		case 'N': g.note = optarg; break;
 		case 'h': usage(); break;
 		case 'V': cli_version(); break;
@@ -203,6 +203,10 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		cli_usage_error("no command (add, set, rm, list, show, import, clock)");
 	cmd = argv[optind++];
+	if (strcmp(cmd, "add") && strcmp(cmd, "set") && strcmp(cmd, "rm") &&
+	    strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "import") &&
+	    strcmp(cmd, "clock"))
+		cli_usage_error("unknown command '%s'", cmd);
 	arg = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc)
 		cli_usage_error("unexpected argument '%s'", argv[optind]);
@@ -216,17 +220,15 @@ int main(int argc, char **argv)
 		cli_usage_error("add: --lat and --lon are required");
 	if (g.fields && strcmp(cmd, "add") && strcmp(cmd, "set"))
 		cli_usage_error("%s: camera fields are for add and set", cmd);
-	if ((g.camera_time || g.true_time || g.note) && strcmp(cmd, "clock"))
-		cli_usage_error("%s: --camera-time, --true-time and --note are for clock", cmd);
+	if ((g.camera_time || g.true_time || g.note || g.by_given) && strcmp(cmd, "clock"))
+		cli_usage_error("%s: --camera-time, --true-time, --by and --note are for "
+		                "clock", cmd);
+	if ((g.note || g.by_given) && !g.camera_time && !g.true_time)
+		cli_usage_error("clock: --by and --note go with --camera-time and --true-time");
 	if (!strcmp(cmd, "set") && !g.fields)
 		cli_usage_error("set: nothing to change");
 	if (g.c.tz && *g.c.tz && !vidx_tz_valid(g.c.tz))
 		cli_usage_error("--tz: unknown time zone '%s'", g.c.tz);
-	if (strcmp(cmd, "add") && strcmp(cmd, "set") && strcmp(cmd, "rm") &&
-	    strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "import") &&
-	    strcmp(cmd, "clock"))
-		cli_usage_error("unknown command '%s'", cmd);
-
 	if (!(h = vidx_new())) {
 		cli_warn("out of memory");
 		return EXIT_SOME_FAILED;

@@ -357,7 +357,7 @@ out:
 /* One CSV record (RFC 4180: quotes, doubled quotes, CRLF).  Returns the
  * number of fields, 0 at EOF, -1 on a malformed record. */
 static int csv_record(FILE *f, char ***fields, size_t *cap_f, char **buf,
-                      size_t *cap_b)
+                      size_t *cap_b, size_t *lines)
 {
 	size_t n = 0, len = 0, nf = 0;
 	int c, q = 0, any = 0;
@@ -374,6 +374,8 @@ static int csv_record(FILE *f, char ***fields, size_t *cap_f, char **buf,
 				return -1;
 			*buf = m;
 		}
+		if (c == '\n')
+			(*lines)++; /* physical lines, for messages */
 		if (q) {
 			if (c == EOF)
 				return -1; /* unterminated quote */
@@ -434,10 +436,10 @@ static int import_csv(vidx *h, FILE *f, const char *path, size_t *count)
 {
 	static const char *known[] = {"id", "name", "lat", "lon", "tz", "address", "tags"};
 	char **fld = NULL, *buf = NULL;
-	size_t capf = 0, capb = 0, line = 1;
+	size_t capf = 0, capb = 0, line = 1, nl = 0;
 	int col[7], nf, ncols, i, k, rc = 0;
 
-	nf = csv_record(f, &fld, &capf, &buf, &capb);
+	nf = csv_record(f, &fld, &capf, &buf, &capb, &nl);
 	if (nf <= 0) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "%s: empty or unreadable CSV", path);
 		goto out;
@@ -463,9 +465,11 @@ static int import_csv(vidx *h, FILE *f, const char *path, size_t *count)
 		                "are required", path);
 		goto out;
 	}
-	while ((nf = csv_record(f, &fld, &capf, &buf, &capb)) != 0) {
+	for (;;) {
 		vidx_camera c = {0};
-		line++;
+		line = nl + 1; /* the record starts on the line after those read */
+		if ((nf = csv_record(f, &fld, &capf, &buf, &capb, &nl)) == 0)
+			break;
 		if (nf == 1 && !fld[0][0])
 			continue; /* blank line */
 		if (nf != ncols) {
