@@ -17,6 +17,7 @@ static const struct {
 	{"camera", "cameras: add, set, rm, list, show, import, clock observations"},
 	{"ingest", "hash, probe and index recordings for a camera"},
 	{"ls", "list the recordings in the index"},
+	{"query", "which cameras saw a place in a time window; coverage and gaps"},
 };
 
 static void usage(FILE *f)
