@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../libindex/vidx.h"
 #include "cli.h"
@@ -54,7 +55,7 @@ static double number(const char *opt, const char *s)
 {
 	char *e;
 	double d = strtod(s, &e);
-	if (!*s || *e)
+	if (!*s || *e || strspn(s, "0123456789.+-eE") != strlen(s))
 		cli_usage_error("%s: '%s' is not a number", opt, s);
 	return d;
 }
@@ -165,7 +166,7 @@ int main(int argc, char **argv)
 	};
 	const char *cmd, *arg;
 	cfg g;
-	int ch, rc, create;
+	int ch, rc, create, created;
 
 	cli_prog = "vidx-camera";
 	memset(&g, 0, sizeof(g));
@@ -234,6 +235,8 @@ int main(int argc, char **argv)
 		return EXIT_SOME_FAILED;
 	}
 	create = !strcmp(cmd, "add") || !strcmp(cmd, "import");
+	/* a failed add or import must not leave a new, empty index behind */
+	created = create && access(g.db, F_OK) != 0;
 	if (vidx_open(h, g.db, create ? VIDX_OPEN_CREATE : 0) < 0) {
 		rc = fail();
 		goto out;
@@ -276,6 +279,15 @@ int main(int argc, char **argv)
 	}
 out:
 	vidx_free(h);
+	if (created && rc != EXIT_OK) {
+		static const char *sfx[] = {"", "-wal", "-shm"};
+		char p[4096];
+		int k;
+		for (k = 0; k < 3; k++) {
+			snprintf(p, sizeof(p), "%s%s", g.db, sfx[k]);
+			unlink(p);
+		}
+	}
 	if (fflush(stdout) == EOF) {
 		cli_warn("write error on standard output");
 		rc = EXIT_SOME_FAILED;

@@ -59,6 +59,7 @@ typedef struct batch {
 	const char *db, *camera;
 	vidx_probe_opts o;
 	int json, progress, from_dir, walk_failed;
+	struct { dev_t dev; ino_t ino; } skip[3]; /* the index, -wal, -shm */
 	double t0;
 	pthread_mutex_t lock;
 } batch;
@@ -95,6 +96,20 @@ static void add_item(batch *b, const char *path, int64_t size)
 static int cmpstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The index and its WAL files are skipped when a walk meets them. */
+static int is_index_file(const batch *b, const char *path)
+{
+	struct stat sb;
+	int i;
+	if (stat(path, &sb) < 0)
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (b->skip[i].ino && b->skip[i].dev == sb.st_dev &&
+		    b->skip[i].ino == sb.st_ino)
+			return 1;
+	return 0;
 }
 
 typedef struct ancestor {
@@ -151,13 +166,15 @@ static int walk(batch *b, const char *dir, const ancestor *up, int depth)
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmpstr);
 	for (i = 0; i < n; i++) {
-		struct stat ls;
-		if (lstat(names[i], &ls) == 0 && S_ISDIR(ls.st_mode))
+		struct stat ls, ts;
+		if (lstat(names[i], &ls) < 0)
+			add_item(b, names[i], 0); /* vanished: its failure comes later */
+		else if (S_ISDIR(ls.st_mode))
 			bad |= walk(b, names[i], &me, depth + 1);
-		else if (S_ISLNK(ls.st_mode) && stat(names[i], &ls) == 0 && S_ISDIR(ls.st_mode))
+		else if (S_ISLNK(ls.st_mode) && stat(names[i], &ts) == 0 && S_ISDIR(ts.st_mode))
 			; /* links to directories are not followed */
-		else
-			add_item(b, names[i], stat(names[i], &ls) == 0 ? ls.st_size : 0);
+		else if (!is_index_file(b, names[i]))
+			add_item(b, names[i], stat(names[i], &ts) == 0 ? ts.st_size : 0);
 		free(names[i]);
 	}
 	free(names);
@@ -194,13 +211,24 @@ static void read_list(batch *b, const char *file, int nul)
 		fclose(f);
 }
 
-/* The name of the directory PATH is in ("a/b/x.mp4" -> "b"; "./x.mp4" or
- * "x.mp4" -> the current directory's name).  NULL if there is none. */
+/* The name of the directory PATH is in, as written ("a/cam1/x.mp4" ->
+ * "cam1", even when cam1 is a link); only "x.mp4", "./x.mp4" and "../x.mp4"
+ * are resolved, to the real directory's name.  NULL if there is none. */
 static char *dir_camera(const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	const char *slash = strrchr(path, '/'), *start;
 	char *dir, *abs, *r = NULL;
+	size_t n;
 
+	while (slash && slash > path && slash[-1] == '/')
+		slash--; /* "a//x" */
+	if (slash && slash > path) {
+		for (start = slash; start > path && start[-1] != '/'; start--)
+			;
+		n = (size_t)(slash - start);
+		if (!(n == 1 && start[0] == '.') && !(n == 2 && !strncmp(start, "..", 2)))
+			return strndup(start, n);
+	}
 	if (!slash)
 		dir = strdup(".");
 	else if (slash == path)
@@ -327,9 +355,9 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static batch b;
+	static vidx *h; /* static: still reachable when a usage error exits */
 	const char *files_from = NULL;
 	pthread_t *th;
-	vidx *h;
 	size_t jobs = 1, i;
 	int ch, nul = 0, rc;
 	int64_t us;
@@ -370,6 +398,7 @@ int main(int argc, char **argv)
 		case 'V': cli_version(); break;
 		default:
 			fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
+			vidx_free(h);
 			return EXIT_USAGE;
 		}
 	}
@@ -385,6 +414,19 @@ int main(int argc, char **argv)
 		cli_usage_error("no files given");
 	if (nul && !files_from)
 		cli_usage_error("-0 goes with --files-from");
+	{
+		static const char *sfx[] = {"", "-wal", "-shm"};
+		char p[4096];
+		struct stat sb;
+		int k;
+		for (k = 0; k < 3; k++) {
+			snprintf(p, sizeof(p), "%s%s", b.db, sfx[k]);
+			if (stat(p, &sb) == 0) {
+				b.skip[k].dev = sb.st_dev;
+				b.skip[k].ino = sb.st_ino;
+			}
+		}
+	}
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		add_path(&b, argv[i]);
 	if (files_from)
@@ -404,6 +446,12 @@ int main(int argc, char **argv)
 			         vidx_errmsg(h));
 			vidx_free(h);
 			return EXIT_SOME_FAILED;
+		}
+		/* --start is read in the zone the ingest will use */
+		if (b.o.start && !b.o.tz &&
+		    vidx_time_parse(h, b.o.start, c.tz, &us) < 0) {
+			vidx_camera_clear(&c);
+			cli_usage_error("--start: %s", vidx_errmsg(h));
 		}
 		vidx_camera_clear(&c);
 	}

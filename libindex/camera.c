@@ -64,9 +64,19 @@ static char *norm_tags(vidx *h, const char *in, int *rc)
 			i++;
 		}
 		if (i > start) {
-			memcpy(out + o, in + start, i - start);
-			o += i - start;
-			out[o++] = ',';
+			/* keep the first of repeated tags */
+			char pat[80];
+			int dup = 0;
+			if (i - start < sizeof(pat) - 2) {
+				snprintf(pat, sizeof(pat), ",%.*s,", (int)(i - start), in + start);
+				out[o] = 0;
+				dup = strstr(out, pat) != NULL;
+			}
+			if (!dup) {
+				memcpy(out + o, in + start, i - start);
+				o += i - start;
+				out[o++] = ',';
+			}
 		}
 	}
 	if (o == 1)
@@ -77,15 +87,27 @@ static char *norm_tags(vidx *h, const char *in, int *rc)
 
 int vidx__camera_check(vidx *h, const vidx_camera *c)
 {
-	if (!vidx_camera_id_valid(c->id))
+	if (!vidx_camera_id_valid(c->id)) {
+		char shown[80];
+		size_t i, o = 0;
+		/* the id may hold anything: show it on one line */
+		for (i = 0; c->id && c->id[i] && o + 5 < sizeof(shown); i++) {
+			unsigned char ch = (unsigned char)c->id[i];
+			if (ch < 0x20 || ch == 0x7f)
+				o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\x%02x", ch);
+			else
+				shown[o++] = (char)ch;
+		}
+		shown[o] = 0;
 		return vidx__fail(h, VIDX_EINVAL, "invalid camera id '%s': use 1-64 "
 		                  "letters, digits, '.', '_', '-', not starting with "
-		                  "'.' or '-'", c->id ? c->id : "");
+		                  "'.' or '-'", shown);
+	}
 	if (!isfinite(c->lat) || c->lat < -90 || c->lat > 90)
-		return vidx__fail(h, VIDX_EINVAL, "camera '%s': latitude %g is out of "
+		return vidx__fail(h, VIDX_EINVAL, "camera '%s': latitude %.9g is out of "
 		                  "range (-90 to 90)", c->id, c->lat);
 	if (!isfinite(c->lon) || c->lon < -180 || c->lon > 180)
-		return vidx__fail(h, VIDX_EINVAL, "camera '%s': longitude %g is out of "
+		return vidx__fail(h, VIDX_EINVAL, "camera '%s': longitude %.9g is out of "
 		                  "range (-180 to 180)", c->id, c->lon);
 	if (c->tz && *c->tz && !vidx_tz_valid(c->tz))
 		return vidx__fail(h, VIDX_EINVAL, "camera '%s': unknown time zone '%s'",
@@ -425,8 +447,8 @@ static int csv_record(FILE *f, char ***fields, size_t *cap_f, char **buf,
 static int parse_double(const char *s, double *d)
 {
 	char *e;
-	if (!s || !*s)
-		return -1;
+	if (!s || !*s || strspn(s, "0123456789.+-eE") != strlen(s))
+		return -1; /* no hex, inf or nan */
 	errno = 0;
 	*d = strtod(s, &e);
 	return *e || errno ? -1 : 0;
@@ -529,7 +551,7 @@ static int import_geojson(vidx *h, FILE *f, const char *path, size_t *count)
 		json_t *props = json_object_get(ft, "properties");
 		json_t *coords = json_object_get(geom, "coordinates"), *tags;
 		vidx_camera c = {0};
-		char tagbuf[1024] = "";
+		char tagbuf[1024] = "", idbuf[32];
 		const char *type = jstr_or(geom, "type");
 
 
@@ -545,6 +567,11 @@ static int import_geojson(vidx *h, FILE *f, const char *path, size_t *count)
 		c.id = jstr_or(props, "id");
 		if (!c.id)
 			c.id = jstr_or(ft, "id");
+		if (!c.id && json_is_integer(json_object_get(ft, "id"))) {
+			snprintf(idbuf, sizeof(idbuf), "%" JSON_INTEGER_FORMAT,
+			         json_integer_value(json_object_get(ft, "id")));
+			c.id = idbuf;
+		}
 		c.name = jstr_or(props, "name");
 		c.address = jstr_or(props, "address");
 		c.tz = jstr_or(props, "tz");

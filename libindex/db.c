@@ -229,7 +229,9 @@ int vidx_open(vidx *h, const char *path, int flags)
 			goto fail;
 		if (v != SCHEMA_VERSION) {
 			rc = vidx__fail(h, VIDX_EINVAL, "index '%s' has schema version %d, "
-			                "this vidx needs %d", path, v, SCHEMA_VERSION);
+			                "this vidx needs %d%s", path, v, SCHEMA_VERSION,
+			                v < SCHEMA_VERSION ? " ('vidx-camera -d INDEX list' "
+			                "upgrades it)" : "");
 			goto fail;
 		}
 	}
@@ -237,6 +239,12 @@ int vidx_open(vidx *h, const char *path, int flags)
 fail:
 	sqlite3_close(h->db);
 	h->db = NULL;
+	if (!strstr(h->err, path)) {
+		/* name the file: "index: file is not a database" alone is no help */
+		char msg[sizeof(h->err)];
+		snprintf(msg, sizeof(msg), "%s", h->err);
+		vidx__fail(h, rc, "'%s': %s", path, msg);
+	}
 	return rc;
 }
 

@@ -169,8 +169,8 @@ static void test_gap_segments(void **st)
 static void test_kf_codec(void **st)
 {
 	vidx_keyframe in[5] = {
-		{0, 48, 4989}, {2000000, 36328, 5600}, {4000000, 71494, 5843},
-		{6040000, 109599, 5776}, {5000000, -1, 0}, /* odd but storable */
+		{0, 48, 4989, 0}, {2000000, 36328, 5600, 50}, {4000000, 71494, 5843, 100},
+		{6040000, 109599, 5776, 151}, {5000000, -1, 0, 0}, /* odd but storable */
 	};
 	vidx_probe *p;
 	vidx_probe_opts o = {.keep_keyframes = 1};
