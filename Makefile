@@ -109,40 +109,52 @@ lint-man:
 
 # ---- demo, bench -----------------------------------------------------------
 
-# The main job so far, on the fixtures: probe what each recording is and
-# when it was shot, set up the cameras of a small scene, ingest their
-# recordings into build/demo/vidx.db, list them.
-DEMO_DB = build/demo/vidx.db
+# The main job so far, on the fixtures: probe, set up the cameras of a small
+# scene, ingest a canvass laid out one folder per camera (copies of the
+# fixtures under the names their recorders would give them), then ask which
+# cameras saw the corner of Chapel & Orange, and what they did not cover.
+DEMO = build/demo
+DEMO_DB = $(DEMO)/vidx.db
+DEMO_EV = $(DEMO)/evidence
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@rm -rf build/demo && mkdir -p build/demo
-	@echo "== vidx probe --tz America/New_York fixtures/dahua.dav fixtures/mjpeg.avi" >&2
-	@bin/vidx probe --tz America/New_York fixtures/dahua.dav fixtures/mjpeg.avi
+	@rm -rf $(DEMO) && mkdir -p $(DEMO_EV)/chapel-ne $(DEMO_EV)/corner-store \
+	  $(DEMO_EV)/pharmacy $(DEMO_EV)/transit
+	@cp fixtures/h264_bframes.mp4 $(DEMO_EV)/chapel-ne/192.168.1.64_01_20220704212430250.mp4
+	@cp fixtures/dahua.dav $(DEMO_EV)/corner-store/ch01.dav
+	@cp fixtures/mjpeg.avi $(DEMO_EV)/pharmacy/CAM1.AVI
+	@cp fixtures/h264.ts $(DEMO_EV)/transit/2022-07-04_21-25-00.ts
+	@cp fixtures/hevc.ts $(DEMO_EV)/transit/2022-07-04_21-25-08.ts
+	@cp fixtures/gap.ts $(DEMO_EV)/transit/2022-07-04_21-25-16.ts
+	@echo "== vidx probe: a Dahua DVR export (the DVR writes New York time)" >&2
+	@bin/vidx probe --tz America/New_York $(DEMO_EV)/corner-store/ch01.dav
 	@echo >&2
-	@echo "== vidx camera import fixtures/demo-cameras.csv" >&2
+	@echo "== vidx camera import fixtures/demo-cameras.csv; a clock observation" >&2
 	@bin/vidx camera -d $(DEMO_DB) import fixtures/demo-cameras.csv
 	@bin/vidx camera -d $(DEMO_DB) clock corner-store \
 	  --camera-time "2022-07-04 21:25:10" --true-time "2022-07-04 21:22:00" \
 	  --by demo --note "DVR clock against a phone's GPS time"
 	@bin/vidx camera -d $(DEMO_DB) list
 	@echo >&2
-	@echo "== vidx ingest: each camera's recordings (hash, keyframes, segments)" >&2
-	@bin/vidx ingest -d $(DEMO_DB) --camera chapel-ne fixtures/h264_bframes.mp4 \
-	  fixtures/h264_frag.mp4 fixtures/h264.mkv
-	@bin/vidx ingest -d $(DEMO_DB) --camera corner-store fixtures/dahua.dav \
-	  fixtures/raw.h264
-	@bin/vidx ingest -d $(DEMO_DB) --camera pharmacy fixtures/mjpeg.avi
-	@bin/vidx ingest -d $(DEMO_DB) --camera transit -j 2 fixtures/h264.ts \
-	  fixtures/hevc.ts fixtures/gap.ts
+	@echo "== vidx ingest --camera-from-dir -j 2 $(DEMO_EV)" >&2
+	@bin/vidx ingest -d $(DEMO_DB) --camera-from-dir -j 2 $(DEMO_EV)
 	@echo >&2
-	@echo "== vidx ingest again: already in the index, so a duplicate (nothing added)" >&2
-	@bin/vidx ingest -d $(DEMO_DB) --camera pharmacy --json fixtures/mjpeg.avi | \
+	@echo "== the same again: already in the index, nothing added" >&2
+	@bin/vidx ingest -d $(DEMO_DB) --camera-from-dir --json $(DEMO_EV) | \
 	  jq -r '"\(.status) \(.recording_id) \(.path)"'
 	@echo >&2
 	@echo "== vidx ls" >&2
 	@bin/vidx ls -d $(DEMO_DB)
 	@echo >&2
-	@echo "demo index: $(DEMO_DB)  (try: bin/vidx ls -d $(DEMO_DB) --json | jq .)" >&2
+	@echo "== vidx query: within 300 m of Chapel & Orange, 21:20-21:30 New York time" >&2
+	@bin/vidx query -d $(DEMO_DB) --near 41.30568,-72.92561 --radius 300 \
+	  --from "2022-07-04 21:20" --to "2022-07-04 21:30" --tz America/New_York
+	@echo >&2
+	@echo "== the same window: covered and not covered (corner-store runs 190 s fast)" >&2
+	@bin/vidx query -d $(DEMO_DB) --near 41.30568,-72.92561 --radius 300 \
+	  --from "2022-07-04 21:20" --to "2022-07-04 21:30" --tz America/New_York --coverage
+	@echo >&2
+	@echo "demo index: $(DEMO_DB)  (try: bin/vidx query -d $(DEMO_DB) --json --near 41.30568,-72.92561 --radius 300 --at '2022-07-04 21:25' --pad 5m --tz America/New_York | jq .)" >&2
 
 # ---- install, clean ----------------------------------------------------------
 

@@ -34,6 +34,24 @@ int vidx__exec_end(vidx *h, int rc);
 int64_t vidx__now(void);
 int vidx__camera_check(vidx *h, const vidx_camera *c);
 
+/* ---- probe.c: libav* plumbing shared with pull and verify ---- */
+
+/* read-only access to a file we opened, for a custom AVIOContext; when
+ * md is set, bytes read in order from the start feed the digest */
+typedef struct vidx__fdio {
+	int fd;
+	int64_t size;
+	int64_t pos;
+	int64_t hashed;
+	void *md; /* EVP_MD_CTX */
+	int hash_err;
+} vidx__fdio;
+int vidx__io_read(void *opaque, uint8_t *buf, int n);
+int64_t vidx__io_seek(void *opaque, int64_t off, int whence);
+/* route libav* messages to a per-thread "last error" (once), clear it */
+void vidx__av_setup(void);
+const char *vidx__av_last(void);
+
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
                     size_t *len);

@@ -60,21 +60,25 @@ static void av_init(void)
 	av_log_set_callback(av_log_cb);
 }
 
+void vidx__av_setup(void)
+{
+	pthread_once(&av_once, av_init);
+	av_last[0] = 0;
+}
+
+const char *vidx__av_last(void)
+{
+	return av_last;
+}
+
 /* ---- read-only I/O through our own descriptor -------------------------- */
 
 /* When hashing, bytes the demuxer reads in order from the start feed the
  * digest as they pass (a packet scan reads the whole file once); whatever
  * it skipped is hashed at the end with large sequential reads. */
-typedef struct fdio {
-	int fd;
-	int64_t size;
-	int64_t pos;         /* file offset of the descriptor */
-	int64_t hashed;      /* bytes [0, hashed) are in the digest */
-	EVP_MD_CTX *md;      /* NULL: not hashing */
-	int hash_err;
-} fdio;
+typedef vidx__fdio fdio;
 
-static int io_read(void *opaque, uint8_t *buf, int n)
+int vidx__io_read(void *opaque, uint8_t *buf, int n)
 {
 	fdio *io = opaque;
 	ssize_t r;
@@ -93,7 +97,7 @@ static int io_read(void *opaque, uint8_t *buf, int n)
 	return r ? (int)r : AVERROR_EOF;
 }
 
-static int64_t io_seek(void *opaque, int64_t off, int whence)
+int64_t vidx__io_seek(void *opaque, int64_t off, int whence)
 {
 	fdio *io = opaque;
 	off_t r;
@@ -577,8 +581,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	*out = NULL;
 	if (!o)
 		o = &defaults;
-	pthread_once(&av_once, av_init);
-	av_last[0] = 0;
+	vidx__av_setup();
 	io.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (io.fd < 0)
 		return vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
@@ -604,7 +607,8 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 
 	if (!(p = calloc(1, sizeof(*p))) || !(p->path = strdup(path)) ||
 	    !(iobuf = av_malloc(IOBUF)) ||
-	    !(pb = avio_alloc_context(iobuf, IOBUF, 0, &io, io_read, NULL, io_seek)) ||
+	    !(pb = avio_alloc_context(iobuf, IOBUF, 0, &io, vidx__io_read, NULL,
+	                                vidx__io_seek)) ||
 	    !(fc = avformat_alloc_context())) {
 		if (!pb)
 			av_free(iobuf);
