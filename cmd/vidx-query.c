@@ -57,16 +57,32 @@ typedef struct cfg {
 	int out, nul, coverage, local;
 } cfg;
 
+/* Read N comma-separated decimal numbers: no hex, inf, nan or extras. */
+static int numbers(const char *s, double *v, int n)
+{
+	int i;
+	for (i = 0; i < n; i++) {
+		char *e;
+		size_t len = strcspn(s, ",");
+		if (!len || strspn(s, "0123456789.+-eE") < len)
+			return -1;
+		v[i] = strtod(s, &e);
+		if (e != s + len || !isfinite(v[i]))
+			return -1;
+		s += len;
+		if (i < n - 1 && *s++ != ',')
+			return -1;
+	}
+	return *s ? -1 : 0;
+}
+
 static void parse_pair(const char *opt, const char *s, double *a, double *b)
 {
-	char *e;
-	*a = strtod(s, &e);
-	if (e == s || *e != ',')
+	double v[2];
+	if (numbers(s, v, 2) < 0)
 		cli_usage_error("%s: want LAT,LON, got '%s'", opt, s);
-	s = e + 1;
-	*b = strtod(s, &e);
-	if (e == s || *e)
-		cli_usage_error("%s: want LAT,LON, got '%s'", opt, s);
+	*a = v[0];
+	*b = v[1];
 }
 
 /* CSV field: quoted when it holds a comma, quote, CR or LF */
@@ -208,19 +224,20 @@ static void print_coverage(const cfg *c, const vidx_result *r)
 		else
 			snprintf(dist, sizeof(dist), "%.0f", cv->distance_m);
 		if (c->out == OUT_CSV) {
-			for (k = 0; k < cv->ncovered; k++) {
+			/* covered and uncovered stretches in time order */
+			size_t a = 0, u = 0;
+			char d1[32] = "";
+			if (!isnan(cv->distance_m))
+				snprintf(d1, sizeof(d1), "%.1f", cv->distance_m);
+			while (a < cv->ncovered || u < cv->nuncovered) {
+				int yes = u >= cv->nuncovered ||
+				          (a < cv->ncovered && cv->covered[a].start < cv->uncovered[u].start);
+				const vidx_interval *iv = yes ? &cv->covered[a++] : &cv->uncovered[u++];
 				csv(cv->camera, 0);
-				csv(isnan(cv->distance_m) ? "" : dist, 0);
-				csv("yes", 0);
-				csv(t(cv->covered[k].start, b1), 0);
-				csv(t(cv->covered[k].end, b1), 1);
-			}
-			for (k = 0; k < cv->nuncovered; k++) {
-				csv(cv->camera, 0);
-				csv(isnan(cv->distance_m) ? "" : dist, 0);
-				csv("no", 0);
-				csv(t(cv->uncovered[k].start, b1), 0);
-				csv(t(cv->uncovered[k].end, b1), 1);
+				csv(d1, 0);
+				csv(yes ? "yes" : "no", 0);
+				csv(t(iv->start, b1), 0);
+				csv(t(iv->end, b1), 1);
 			}
 			continue;
 		}
@@ -343,7 +360,9 @@ int main(int argc, char **argv)
 		c.q.has_near = 1;
 	}
 	if (c.bbox) {
-		if (sscanf(c.bbox, "%lf,%lf,%lf,%lf", &c.q.s, &c.q.w, &c.q.n, &c.q.e) != 4 ||
+		double v[4];
+		if (numbers(c.bbox, v, 4) < 0 ||
+		    (c.q.s = v[0], c.q.w = v[1], c.q.n = v[2], c.q.e = v[3], 0) ||
 		    c.q.s > c.q.n || c.q.w > c.q.e || fabs(c.q.s) > 90 || fabs(c.q.n) > 90 ||
 		    fabs(c.q.w) > 180 || fabs(c.q.e) > 180)
 			cli_usage_error("--bbox: want S,W,N,E with S <= N and W <= E, got '%s'",

@@ -187,6 +187,38 @@ fail:
 	return rc;
 }
 
+/* Open PATH read-only as immutable (file: URI, escaped). */
+static int open_immutable(vidx *h, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path), i, o = 0;
+	char *uri = malloc(n * 3 + 32);
+	int rc = 0;
+
+	if (!uri)
+		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	o += (size_t)sprintf(uri, "file:");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
+			uri[o++] = '%';
+			uri[o++] = hex[c >> 4];
+			uri[o++] = hex[c & 15];
+		} else {
+			uri[o++] = (char)c;
+		}
+	}
+	strcpy(uri + o, "?immutable=1");
+	if (sqlite3_open_v2(uri, &h->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+	                    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
+		rc = vidx__fail(h, VIDX_EIO, "cannot open index: %s",
+		                h->db ? sqlite3_errmsg(h->db) : "out of memory");
+	else
+		sqlite3_busy_timeout(h->db, 60000);
+	free(uri);
+	return rc;
+}
+
 int vidx_open(vidx *h, const char *path, int flags)
 {
 	int oflags = SQLITE_OPEN_FULLMUTEX, rc;
@@ -225,6 +257,15 @@ int vidx_open(vidx *h, const char *path, int flags)
 			goto fail;
 	} else {
 		int v;
+		if (user_version(h, &v) < 0 &&
+		    sqlite3_errcode(h->db) == SQLITE_READONLY) {
+			/* WAL needs its -shm beside the index; on read-only media
+			 * (where no one can be writing) read the file as it is */
+			sqlite3_close(h->db);
+			h->db = NULL;
+			if ((rc = open_immutable(h, path)) < 0)
+				goto fail;
+		}
 		if ((rc = user_version(h, &v)) < 0)
 			goto fail;
 		if (v != SCHEMA_VERSION) {

@@ -166,8 +166,11 @@ static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	if (q->has_near) {
-		dlat = q->radius_m / 111132.0 + 1e-6;
-		dlon = q->radius_m / (111320.0 * fmax(0.01, cos(q->lat * M_PI / 180))) + 1e-6;
+		/* degrees on the same sphere the distance uses, 1% wider: a coarse
+		 * box that never misses; the exact distance decides below */
+		dlat = 1.01 * q->radius_m / (EARTH_M * M_PI / 180) + 1e-6;
+		dlon = 1.01 * q->radius_m /
+		       (EARTH_M * M_PI / 180 * fmax(0.01, cos(q->lat * M_PI / 180))) + 1e-6;
 		s = fmax(s, q->lat - dlat);
 		no = fmin(no, q->lat + dlat);
 		w = fmax(w, q->lon - dlon);
@@ -207,6 +210,9 @@ static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
 		camsel *c;
 
 		if (q->has_near && dist > q->radius_m)
+			continue;
+		/* the R*Tree keeps 32-bit floats: check the box exactly */
+		if (q->has_bbox && (lat < q->s || lat > q->n || lon < q->w || lon > q->e))
 			continue;
 		if (q->ncameras) {
 			ok = 0;
@@ -338,6 +344,14 @@ static int span_cmp_time(const void *a, const void *b)
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
 	if (x->distance_m != y->distance_m && !isnan(x->distance_m))
+		return x->distance_m < y->distance_m ? -1 : 1;
+	return strcmp(x->camera, y->camera);
+}
+
+static int cov_cmp_dist(const void *a, const void *b)
+{
+	const vidx_coverage *x = a, *y = b;
+	if (x->distance_m != y->distance_m)
 		return x->distance_m < y->distance_m ? -1 : 1;
 	return strcmp(x->camera, y->camera);
 }
@@ -501,6 +515,8 @@ int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out)
 	}
 	qsort(res->spans, res->nspans, sizeof(*res->spans),
 	      q->sort_time ? span_cmp_time : span_cmp_dist);
+	if (q->has_near)
+		qsort(res->cams, res->ncams, sizeof(*res->cams), cov_cmp_dist);
 end:
 	sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
 fail:

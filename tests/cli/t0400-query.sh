@@ -104,14 +104,18 @@ span() {
 		"${15}" "${16}" "$(kpos "$R/$8" "${16}")"
 }
 
-# cams ARGS: the ids of the cameras a query selects, one a line
+# cams ARGS: the ids of the cameras a query selects, one a line, sorted
 cams() {
-	Q --from "$FROM" --to "$TO" --coverage --json "$@" | jq -r .camera
+	Q --from "$FROM" --to "$TO" --coverage --json "$@" | jq -r .camera | sort
 }
 
-# jqr FILTER: jq -r with numbers printed alike by every jq (1.7 keeps "190000.0")
+# jqr FILTER [FILE] / jqc FILTER [FILE]: jq -r / jq -c with numbers printed
+# alike by every jq (1.7 keeps "190000.0" as written)
 jqr() {
-	jq -r "walk(if type == \"number\" then . + 0 else . end) | $1"
+	jq -r "walk(if type == \"number\" then . + 0 else . end) | $1" ${2+"$2"}
+}
+jqc() {
+	jq -c "walk(if type == \"number\" then . + 0 else . end) | $1" ${2+"$2"}
 }
 
 # ---- set-up --------------------------------------------------------------------
@@ -144,7 +148,7 @@ test_expect_success 'scene: 5 cameras, 10 recordings, one clock observation' '
 	ing garage-2 --start 2022-03-13T01:59:58-05:00 rec/h.ts &&
 	ing deli-front --start 2022-07-05T02:15:10Z rec/i.ts &&
 	ing deli-front --start 2022-07-05T02:40:00Z rec/j.ts &&
-	jq -r "[.recording_id, .status, .start, .end, .segments] | @tsv" ingest.jsonl >actual &&
+	jqr "[.recording_id, .status, .start, .end, .segments] | @tsv" ingest.jsonl >actual &&
 	printf "%s\t%s\t%s\t%s\t%s\n" \
 		1 ingested "$D:19:55.500Z" "$D:20:03.500Z" 1 \
 		2 ingested "$D:30:00.000Z" "$D:30:13.000Z" 2 \
@@ -162,7 +166,7 @@ test_expect_success 'scene: 5 cameras, 10 recordings, one clock observation' '
 	for f in kf/*; do test -s "$f"; done &&
 	vidx-camera -d vidx.db clock deli-front --camera-time "2022-07-04 21:25:10" \
 		--true-time "2022-07-04 21:22:00" &&
-	vidx-camera -d vidx.db clock --json deli-front | jq -r "[.camera_time, .true_time] | @tsv" >actual &&
+	vidx-camera -d vidx.db clock --json deli-front | jqr "[.camera_time, .true_time] | @tsv" >actual &&
 	printf "%s\t%s\n" "$D:25:10.000Z" "$D:22:00.000Z" >expect &&
 	test_cmp expect actual &&
 	sha vidx.db >db.sha
@@ -175,7 +179,7 @@ test_expect_success 'distance_m: within 1 m of an independent haversine (R = 637
 	printf "%s\n" bank-atm city-0412 city-0413 deli-front garage-2 >expect &&
 	test_cmp expect actual &&
 	Q --from "$FROM" --to "$TO" --coverage --json --near "$P" --radius 450 |
-		jq -r "[.camera, .lat, .lon, .distance_m] | @tsv" >got &&
+		jqr "[.camera, .lat, .lon, .distance_m] | @tsv" >got &&
 	while IFS="	" read -r id lat lon d; do
 		h=$(hav "$lat" "$lon") &&
 		echo "$id $lat $lon $d $h" &&
@@ -183,8 +187,8 @@ test_expect_success 'distance_m: within 1 m of an independent haversine (R = 637
 			{ echo "$id: distance_m $d, haversine $h"; exit 1; }
 	done <got &&
 	cut -f1,4 got >actual &&
-	printf "%s\t%s\n" bank-atm 150.4 city-0412 0 city-0413 397.4 deli-front 100.1 \
-		garage-2 250.6 >expect &&
+	printf "%s\t%s\n" city-0412 0 deli-front 100.1 bank-atm 150.4 garage-2 250.6 \
+		city-0413 397.4 >expect &&
 	test_cmp expect actual &&
 	test "$(hav 41.3066 -72.9256 | cut -d. -f1)" = 100 &&
 	test "$(hav 41.3057 -72.9226 | cut -d. -f1)" = 250 &&
@@ -245,6 +249,37 @@ test_expect_success 'selectors combine as an intersection' '
 	test ! -s out &&
 	echo "vidx-query: no footage in the window from 0 cameras" >expect &&
 	test_cmp expect err
+'
+
+# lon_at METRES: the longitude that far due east of P (west if negative)
+lon_at() {
+	awk -v d="$1" 'BEGIN { r = atan2(0, -1) / 180
+		printf "%.7f\n", -72.9256 + d / (6371008.8 * r * cos(41.3057 * r)) }'
+}
+
+# The canvass's 300 m hides it, but a --near search must not lose a camera
+# that is inside the radius wherever it lies on the circle, nor --bbox take
+# one that is outside the box, however little.
+test_expect_success '--radius 1km/2km: cameras due east and west just inside are selected' '
+	vidx-camera -d far.db add east-999 --lat 41.3057 --lon "$(lon_at 999.9)" &&
+	vidx-camera -d far.db add west-1999 --lat 41.3057 --lon "$(lon_at -1999.5)" &&
+	hav 41.3057 "$(lon_at 999.9)" | awk "{ exit !(\$1 < 1000) }" &&
+	hav 41.3057 "$(lon_at -1999.5)" | awk "{ exit !(\$1 < 2000) }" &&
+	Q() { vidx-query -d far.db "$@"; } &&
+	cams --near "$P" --radius 5km >actual &&
+	printf "%s\n" east-999 west-1999 >expect && test_cmp expect actual &&
+	cams --near "$P" --radius 1km >actual &&
+	echo east-999 >expect && test_cmp expect actual &&
+	cams --near "$P" --radius 2km >actual &&
+	printf "%s\n" east-999 west-1999 >expect && test_cmp expect actual
+'
+
+test_expect_success '--bbox: a camera 0.2 m north of the box is not in it' '
+	vidx-camera -d edge.db add edge-n --lat 41.3060020 --lon -72.9256 &&
+	vidx-camera -d edge.db add edge-in --lat 41.3059980 --lon -72.9256 &&
+	Q() { vidx-query -d edge.db "$@"; } &&
+	cams --bbox 41.3050,-72.9280,41.3060,-72.9200 >actual &&
+	echo edge-in >expect && test_cmp expect actual
 '
 
 # ---- spans: every output form -------------------------------------------------
@@ -322,7 +357,7 @@ test_expect_success 'table: header and one line per span' '
 
 test_expect_success '--sort time orders by start; the default is distance, then time' '
 	Q --near "$P" --radius 300 --from "$FROM" --to "$TO" --sort time --json |
-		jq -r "[.camera, .start] | @tsv" >actual &&
+		jqr "[.camera, .start] | @tsv" >actual &&
 	printf "%s\t%s\n" city-0412 "$D:20:00.000Z" deli-front "$D:22:00.000Z" \
 		city-0412 "$D:30:00.000Z" city-0412 "$D:30:09.000Z" \
 		garage-2 "$D:35:00.000Z" >expect &&
@@ -349,7 +384,7 @@ test_expect_success '--sort time orders by start; the default is distance, then 
 
 test_expect_success 'no place selector: every camera, distance_m null, ordered by camera id' '
 	Q --from "$FROM" --to "$TO" --json |
-		jq -r "[.camera, .distance_m, .start, .end] | @tsv" >actual &&
+		jqr "[.camera, .distance_m, .start, .end] | @tsv" >actual &&
 	printf "%s\t\t%s\t%s\n" city-0412 "$D:20:00.000Z" "$D:20:03.500Z" \
 		city-0412 "$D:30:00.000Z" "$D:30:04.000Z" \
 		city-0412 "$D:30:09.000Z" "$D:30:13.000Z" \
@@ -402,9 +437,9 @@ test_expect_success '--paths -0 | xargs -0 sha256sum: the hashes the index holds
 test_expect_success '--coverage --json: covered and uncovered intervals, cameras without footage' '
 	w="\"from\":\"$D:20:00.000Z\",\"to\":\"$D:40:00.000Z\"" &&
 	cat >expect <<-EOF_ &&
-	{"camera":"bank-atm","name":"Bank ATM","lat":41.3057,"lon":-72.9274,"distance_m":150.4,$w,"footage":false,"covered_s":0.0,"uncovered_s":1200.0,"covered":[],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:40:00.000Z"}]}
 	{"camera":"city-0412","name":"Chapel & Orange NE","lat":41.3057,"lon":-72.9256,"distance_m":0.0,$w,"footage":true,"covered_s":11.5,"uncovered_s":1188.5,"covered":[{"start":"$D:20:00.000Z","end":"$D:20:03.500Z"},{"start":"$D:30:00.000Z","end":"$D:30:04.000Z"},{"start":"$D:30:09.000Z","end":"$D:30:13.000Z"}],"uncovered":[{"start":"$D:20:03.500Z","end":"$D:30:00.000Z"},{"start":"$D:30:04.000Z","end":"$D:30:09.000Z"},{"start":"$D:30:13.000Z","end":"$D:40:00.000Z"}]}
 	{"camera":"deli-front","name":"Deli, front door","lat":41.3066,"lon":-72.9256,"distance_m":100.1,$w,"footage":true,"covered_s":8.0,"uncovered_s":1192.0,"covered":[{"start":"$D:22:00.000Z","end":"$D:22:08.000Z"}],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:22:00.000Z"},{"start":"$D:22:08.000Z","end":"$D:40:00.000Z"}]}
+	{"camera":"bank-atm","name":"Bank ATM","lat":41.3057,"lon":-72.9274,"distance_m":150.4,$w,"footage":false,"covered_s":0.0,"uncovered_s":1200.0,"covered":[],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:40:00.000Z"}]}
 	{"camera":"garage-2","name":"Garage \"2\"","lat":41.3057,"lon":-72.9226,"distance_m":250.6,$w,"footage":true,"covered_s":8.0,"uncovered_s":1192.0,"covered":[{"start":"$D:35:00.000Z","end":"$D:35:08.000Z"}],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:35:00.000Z"},{"start":"$D:35:08.000Z","end":"$D:40:00.000Z"}]}
 	EOF_
 	Q --near "$P" --radius 300 --from "$FROM" --to "$TO" --coverage --json >actual &&
@@ -417,7 +452,6 @@ test_expect_success '--coverage table: a bar per camera, what is not covered, "n
 	dots="................................................" &&
 	cat >expect <<-EOF_ &&
 	CAMERA           DIST_M  COVERAGE                                                %  $D:20:00.000Z .. $D:40:00.000Z
-	bank-atm            150  |$dots|   0.0%  no footage in the window
 	city-0412             0  |#.......................#.......................|   1.0%
 	                           not covered $D:20:03.500Z .. $D:30:00.000Z
 	                           not covered $D:30:04.000Z .. $D:30:09.000Z
@@ -425,6 +459,7 @@ test_expect_success '--coverage table: a bar per camera, what is not covered, "n
 	deli-front          100  |....##..........................................|   0.7%
 	                           not covered $D:20:00.000Z .. $D:22:00.000Z
 	                           not covered $D:22:08.000Z .. $D:40:00.000Z
+	bank-atm            150  |$dots|   0.0%  no footage in the window
 	garage-2            251  |....................................#...........|   0.7%
 	                           not covered $D:20:00.000Z .. $D:35:00.000Z
 	                           not covered $D:35:08.000Z .. $D:40:00.000Z
@@ -434,22 +469,22 @@ test_expect_success '--coverage table: a bar per camera, what is not covered, "n
 	test_cmp expect actual
 '
 
-test_expect_success '--coverage --csv: covered rows then uncovered rows per camera' '
+test_expect_success '--coverage --csv: per camera, by distance, stretches in time order' '
 	cat >expect <<-EOF_ &&
 	camera,distance_m,covered,start,end
-	bank-atm,150,no,$D:20:00.000Z,$D:40:00.000Z
-	city-0412,0,yes,$D:20:00.000Z,$D:20:03.500Z
-	city-0412,0,yes,$D:30:00.000Z,$D:30:04.000Z
-	city-0412,0,yes,$D:30:09.000Z,$D:30:13.000Z
-	city-0412,0,no,$D:20:03.500Z,$D:30:00.000Z
-	city-0412,0,no,$D:30:04.000Z,$D:30:09.000Z
-	city-0412,0,no,$D:30:13.000Z,$D:40:00.000Z
-	deli-front,100,yes,$D:22:00.000Z,$D:22:08.000Z
-	deli-front,100,no,$D:20:00.000Z,$D:22:00.000Z
-	deli-front,100,no,$D:22:08.000Z,$D:40:00.000Z
-	garage-2,251,yes,$D:35:00.000Z,$D:35:08.000Z
-	garage-2,251,no,$D:20:00.000Z,$D:35:00.000Z
-	garage-2,251,no,$D:35:08.000Z,$D:40:00.000Z
+	city-0412,0.0,yes,$D:20:00.000Z,$D:20:03.500Z
+	city-0412,0.0,no,$D:20:03.500Z,$D:30:00.000Z
+	city-0412,0.0,yes,$D:30:00.000Z,$D:30:04.000Z
+	city-0412,0.0,no,$D:30:04.000Z,$D:30:09.000Z
+	city-0412,0.0,yes,$D:30:09.000Z,$D:30:13.000Z
+	city-0412,0.0,no,$D:30:13.000Z,$D:40:00.000Z
+	deli-front,100.1,no,$D:20:00.000Z,$D:22:00.000Z
+	deli-front,100.1,yes,$D:22:00.000Z,$D:22:08.000Z
+	deli-front,100.1,no,$D:22:08.000Z,$D:40:00.000Z
+	bank-atm,150.4,no,$D:20:00.000Z,$D:40:00.000Z
+	garage-2,250.6,no,$D:20:00.000Z,$D:35:00.000Z
+	garage-2,250.6,yes,$D:35:00.000Z,$D:35:08.000Z
+	garage-2,250.6,no,$D:35:08.000Z,$D:40:00.000Z
 	EOF_
 	Q --near "$P" --radius 300 --from "$FROM" --to "$TO" --coverage --csv >actual &&
 	test_cmp expect actual
@@ -457,25 +492,25 @@ test_expect_success '--coverage --csv: covered rows then uncovered rows per came
 
 test_expect_success 'a hole in a recording: two spans, and uncovered in --coverage' '
 	Q -c city-0412 --from "$D:30:00Z" --to "$D:30:13Z" --json |
-		jq -r "[.recording_id, .segment_id, .start, .end] | @tsv" >actual &&
+		jqr "[.recording_id, .segment_id, .start, .end] | @tsv" >actual &&
 	printf "%s\t%s\t%s\t%s\n" 2 2 "$D:30:00.000Z" "$D:30:04.000Z" \
 		2 3 "$D:30:09.000Z" "$D:30:13.000Z" >expect &&
 	test_cmp expect actual &&
 	Q -c city-0412 --from "$D:30:00Z" --to "$D:30:13Z" --coverage --json |
-		jq -c "[.covered_s, .uncovered_s, .uncovered]" >actual &&
+		jqc "[.covered_s, .uncovered_s, .uncovered]" >actual &&
 	echo "[8,5,[{\"start\":\"$D:30:04.000Z\",\"end\":\"$D:30:09.000Z\"}]]" >expect &&
 	test_cmp expect actual &&
 	Q -c city-0412 --from "$D:30:05Z" --to "$D:30:08Z" --json >actual &&
 	test ! -s actual &&
 	Q -c city-0412 --from "$D:30:05Z" --to "$D:30:08Z" --coverage --json |
-		jq -c "[.footage, .covered, .uncovered_s]" >actual &&
+		jqc "[.footage, .covered, .uncovered_s]" >actual &&
 	echo "[false,[],3]" >expect &&
 	test_cmp expect actual
 '
 
 test_expect_success 'clipping at the window end: city-0413 from 01:39:57 to 01:40:00, not its second part' '
 	Q -c city-0413 --from "$FROM" --to "$TO" --json |
-		jq -r "[.segment_id, .start, .end, .camera_end, .duration_s] | @tsv" >actual &&
+		jqr "[.segment_id, .start, .end, .camera_end, .duration_s] | @tsv" >actual &&
 	printf "%s\t%s\t%s\t%s\t%s\n" 6 "$D:39:57.000Z" "$D:40:00.000Z" \
 		"$D:40:00.000Z" 3 >expect &&
 	test_cmp expect actual &&
@@ -487,7 +522,7 @@ test_expect_success 'clipping at the window end: city-0413 from 01:39:57 to 01:4
 
 # seek ARGS: "start seek_time seek_pts_s seek_pos path" of each span
 seek() {
-	Q --json "$@" | jq -r "[.start, .seek_time, .seek_pts_s, .seek_pos, .path] | @tsv"
+	Q --json "$@" | jqr "[.start, .seek_time, .seek_pts_s, .seek_pos, .path] | @tsv"
 }
 
 # want START SEEK_TIME PTS FILE: the line seek() should give (pos by ffprobe)
@@ -520,14 +555,14 @@ test_expect_success 'seek points on the fast clock: keyframe found on its clock,
 	want "$D:22:03.200Z" "$D:22:03.000Z" 4.48 c.ts >expect &&
 	test_cmp expect actual &&
 	Q -c deli-front --from "$D:22:03.2Z" --to "$D:23:00Z" --json |
-		jq -r "[.camera_start, .camera_end] | @tsv" >actual &&
+		jqr "[.camera_start, .camera_end] | @tsv" >actual &&
 	printf "%s\t%s\n" "$D:25:13.200Z" "$D:25:18.000Z" >expect &&
 	test_cmp expect actual
 '
 
 test_expect_success 'seek_pos is a keyframe packet of the source: TS sync byte there, K flag in ffprobe' '
 	Q --from "$FROM" --to "$TO" --json |
-		jq -r "[.seek_pos, .seek_pts_s, .path] | @tsv" >seeks &&
+		jqr "[.seek_pos, .seek_pts_s, .path] | @tsv" >seeks &&
 	test "$(lines seeks)" = 6 &&
 	while IFS="	" read -r pos pts path; do
 		test "$(od -An -tx1 -j "$pos" -N1 "$path" | tr -d " ")" = 47 &&
@@ -542,17 +577,17 @@ test_expect_success '--at T --pad DUR is the window T - DUR .. T + DUR' '
 	Q --at "$D:30:05.5Z" --pad 3s --json >actual &&
 	Q --from "$D:30:02.5Z" --to "$D:30:08.5Z" --json >expect &&
 	test_cmp expect actual &&
-	jq -r "[.camera, .start, .end, .seek_time] | @tsv" actual >got &&
+	jqr "[.camera, .start, .end, .seek_time] | @tsv" actual >got &&
 	printf "%s\t%s\t%s\t%s\n" city-0412 "$D:30:02.500Z" "$D:30:04.000Z" \
 		"$D:30:02.000Z" >expect &&
 	test_cmp expect got &&
 	Q -c city-0412 --at "$D:30:05.5Z" --pad 3s --coverage --json |
-		jq -c "[.from, .to, .covered_s, .uncovered]" >actual &&
+		jqc "[.from, .to, .covered_s, .uncovered]" >actual &&
 	echo "[\"$D:30:02.500Z\",\"$D:30:08.500Z\",1.5,[{\"start\":\"$D:30:04.000Z\",\"end\":\"$D:30:08.500Z\"}]]" >expect &&
 	test_cmp expect actual &&
 	for p in 90s 1m30s 1.5m; do
 		Q -c city-0412 --at "$D:30:05Z" --pad "$p" --coverage --json |
-			jq -r "[.from, .to] | @tsv"
+			jqr "[.from, .to] | @tsv"
 	done >actual &&
 	for p in 1 2 3; do printf "%s\t%s\n" "$D:28:35.000Z" "$D:31:35.000Z"; done >expect &&
 	test_cmp expect actual &&
@@ -712,6 +747,16 @@ test_expect_success 'missing or empty index: exit 1, one line; nothing created' 
 	VIDX_DB=none.db test_expect_code 1 vidx-query --from "$FROM" --to "$TO" 2>err &&
 	grep "none\.db" err
 '
+
+if [ -w /dev/full ]; then
+test_expect_success 'a write error on standard output: exit 1, one line' '
+	test_expect_code 1 Q --from "$FROM" --to "$TO" --json >/dev/full 2>err &&
+	echo "vidx-query: write error on standard output" >expect &&
+	test_cmp expect err
+'
+else
+	test_skip 'a write error on standard output: exit 1, one line' 'no /dev/full'
+fi
 
 test_expect_success 'an index without cameras: exit 0, no rows, the table says so on stderr' '
 	vidx-camera -d bare.db add x --lat 0 --lon 0 && vidx-camera -d bare.db rm x &&
