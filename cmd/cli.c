@@ -42,3 +42,10 @@ void cli_version(void)
 	printf("%s (vidx) %s\n", cli_prog, vidx_version());
 	exit(EXIT_OK);
 }
+
+void cli_check_tz_env(void)
+{
+	const char *e = getenv("TZ");
+	if (e && *e && !vidx_tz_valid(*e == ':' ? e + 1 : e))
+		cli_usage_error("unknown time zone '%s' in $TZ", e);
+}

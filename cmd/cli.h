@@ -16,5 +16,8 @@ void cli_usage_error(const char *fmt, ...)
 /* The -d/--db default: $VIDX_DB, else ./vidx.db. */
 const char *cli_default_db(void);
 void cli_version(void) __attribute__((noreturn));
+/* Usage error when $TZ names a zone the tz database does not know (glibc
+ * would read it as UTC without a word). */
+void cli_check_tz_env(void);
 
 #endif

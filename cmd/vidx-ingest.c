@@ -404,6 +404,7 @@ int main(int argc, char **argv)
 	}
 	if (!b.camera == !b.from_dir)
 		cli_usage_error("give either --camera ID or --camera-from-dir");
+	cli_check_tz_env();
 	if (b.o.tz && !vidx_tz_valid(b.o.tz))
 		cli_usage_error("--tz: unknown time zone '%s'", b.o.tz);
 	if (b.o.start && vidx_time_parse(h, b.o.start, b.o.tz, &us) < 0)

@@ -179,6 +179,7 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		cli_usage_error("no files given");
+	cli_check_tz_env();
 	if (c.o.tz && !vidx_tz_valid(c.o.tz))
 		cli_usage_error("--tz: unknown time zone '%s'", c.o.tz);
 	if (c.o.start && vidx_time_parse(h, c.o.start, c.o.tz, &us) < 0)

@@ -347,6 +347,7 @@ int main(int argc, char **argv)
 		cli_usage_error("-0 goes with --paths");
 	if (c.coverage && c.out == OUT_PATHS)
 		cli_usage_error("--coverage has no --paths form");
+	cli_check_tz_env();
 	if (c.tz && !vidx_tz_valid(c.tz))
 		cli_usage_error("--tz: unknown time zone '%s'", c.tz);
 	if (!!c.near != !!c.radius)

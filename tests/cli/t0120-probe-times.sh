@@ -147,4 +147,32 @@ test_expect_success '--local prints times in the zone with their offset' '
 	grep "start      2022-07-04T17:24:30.000-04:00" out
 '
 
+test_expect_success 'Frigate folders are UTC whatever --tz says; raw keeps the path' '
+	vidx-probe --json --tz America/New_York rec/2022-07-04/21/front_door/24.30.mp4 >out &&
+	jq -r .start out >actual &&
+	echo 2022-07-04T21:24:30.000Z >expect && test_cmp expect actual &&
+	jq -r ".time_candidates[0].raw" out >actual &&
+	echo rec/2022-07-04/21/front_door/24.30.mp4 >expect && test_cmp expect actual
+'
+
+test_expect_success 'a container date with a negative offset keeps it' '
+	ffmpeg -v error -i "$FIXTURES/h264.ts" -c copy \
+		-metadata creation_time=2022-07-04T17:24:30-04:00 neg.mkv &&
+	vidx-probe --json --tz Asia/Tokyo neg.mkv | jq -r ".time_candidates[] |
+		select(.source == \"container\") | .time" >actual &&
+	echo 2022-07-04T21:24:30.000Z >expect && test_cmp expect actual
+'
+
+test_expect_success 'an explicit --name-time that does not match fails that file' '
+	test_expect_code 1 vidx-probe --name-time "cam_%Y%m%d_%H%M%S.ts" \
+		"$FIXTURES/h264.ts" 2>err &&
+	grep "file name does not match --name-time" err
+'
+
+test_expect_success 'an unknown zone in $TZ is an error, not a silent UTC' '
+	cp "$FIXTURES/h264.ts" cam_20220704_212430.ts &&
+	TZ=Mars/Olympus test_expect_code 2 vidx-probe cam_20220704_212430.ts 2>err &&
+	grep "unknown time zone .Mars/Olympus. in \$TZ" err
+'
+
 test_done

@@ -79,4 +79,15 @@ test_expect_success '--help and --version go to stdout, exit 0' '
 	vidx-probe -V >out && grep "^vidx-probe (vidx) [0-9]" out
 '
 
+test_expect_success 'a truncated plain MP4 lists only what is there, flagged damaged' '
+	ffmpeg -v error -i "$FIXTURES/h264.ts" -c copy -movflags +faststart fs.mp4 &&
+	size=$(wc -c <fs.mp4) &&
+	head -c $((size / 2)) fs.mp4 >halfmp4.mp4 &&
+	vidx-probe --json --keyframes halfmp4.mp4 >out &&
+	jq -e ".damaged == true" out &&
+	jq -r ".keyframes[].pos + .keyframes[].size" out | sort -n | tail -n 1 >last &&
+	test "$(cat last)" -le $((size / 2)) &&
+	test "$(jq .keyframe_count out)" -lt 8
+'
+
 test_done
