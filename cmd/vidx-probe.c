@@ -107,10 +107,9 @@ static void print_table(const cfg *c, const vidx_probe *p)
 		printf("  %-10s %s %.3f s at %.3f s", i ? "" : "gaps",
 		       g->kind == VIDX_GAP_JUMP ? "jump" : "backward",
 		       (g->to - g->from) / 1e6, g->from / 1e6);
-		if (p->chosen >= 0 && p->first_pts != VIDX_TIME_NONE)
-			printf(" (%s .. %s)",
-			       fmt_time(c, p->start + g->from - p->first_pts, b1),
-			       fmt_time(c, p->start + g->to - p->first_pts, b2));
+		if (p->chosen >= 0 && i + 1 < p->nsegs)
+			printf(" (%s .. %s)", fmt_time(c, p->start + p->segs[i].end, b1),
+			       fmt_time(c, p->start + p->segs[i + 1].start, b2));
 		printf("\n");
 	}
 	if (p->kf) {

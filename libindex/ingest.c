@@ -23,38 +23,20 @@ const char *vidx_status_name(int status)
 	}
 }
 
-/* Continuous segments in camera-clock time.  A forward jump leaves a hole
- * of its length; after a backward jump (the recorder's clock was set back)
- * the footage goes on where the last segment ended, since the real time
- * that passed is unknown. */
+/* The probe's segments, placed at the recording's start. */
 static vidx_segment *segments(const vidx_probe *p, size_t *n)
 {
-	vidx_segment *s = calloc(p->ngaps + 1, sizeof(*s));
-	int64_t fd = p->frame_dur, wall = p->start, pts0 = p->first_pts;
+	vidx_segment *s = calloc(p->nsegs ? p->nsegs : 1, sizeof(*s));
 	size_t i;
 
 	if (!s)
 		return NULL;
-	if (pts0 == VIDX_TIME_NONE) {
-		/* no timestamps at all: one segment of the nominal duration */
-		s[0].start = p->start;
-		s[0].end = p->end;
-		s[0].first_pts = 0;
-		*n = 1;
-		return s;
+	for (i = 0; i < p->nsegs; i++) {
+		s[i] = p->segs[i];
+		s[i].start += p->start;
+		s[i].end += p->start;
 	}
-	for (i = 0; i <= p->ngaps; i++) {
-		int64_t last = i < p->ngaps ? p->gaps[i].from : p->last_pts;
-		s[i].start = wall;
-		s[i].first_pts = pts0;
-		s[i].end = wall + (last - pts0) + fd;
-		if (i < p->ngaps) {
-			const vidx_gap *g = &p->gaps[i];
-			wall = g->kind == VIDX_GAP_JUMP ? wall + (g->to - pts0) : s[i].end;
-			pts0 = g->to;
-		}
-	}
-	*n = p->ngaps + 1;
+	*n = p->nsegs;
 	return s;
 }
 

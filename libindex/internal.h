@@ -63,6 +63,10 @@ int vidx__kf_decode(const unsigned char *b, size_t len, size_t n,
 int vidx__fail(vidx *h, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* $TZ as the user set it (NULL when unset), safe while other threads
+ * convert in other zones */
+const char *vidx__user_tz(void);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t vidx__days_from_civil(int y, int m, int d);
 /* Civil fields must be in range (day checked against the month). */
@@ -79,8 +83,9 @@ int vidx__dhav_dates(int fd, int64_t size, vidx_civil *first,
  * On success *offs is a malloc'ed array of *n per-sample offsets (in the
  * track's time base); *n is the sample count from stsz/stz2.  A track with
  * no ctts gets all zeros.  Returns 0, or <0 when the file is not a plain
- * (non-fragmented) MP4 this reader understands: callers then scan packets. */
-int vidx__mp4_ctts(int fd, int64_t size, int track_id, int64_t **offs,
-                   int64_t *n);
+ * (non-fragmented) MP4 this reader understands, or its sample count is not
+ * WANT (libavformat's index size): callers then scan packets. */
+int vidx__mp4_ctts(int fd, int64_t size, int track_id, int64_t want,
+                   int64_t **offs, int64_t *n);
 
 #endif

@@ -135,9 +135,10 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 		json_object_set_new(v, "from_s", jsec(g->from));
 		json_object_set_new(v, "to_s", jsec(g->to));
 		json_object_set_new(v, "duration_s", jsec(g->to - g->from));
-		if (p->start != VIDX_TIME_NONE && p->first_pts != VIDX_TIME_NONE) {
-			json_object_set_new(v, "from", jtime(p->start + g->from - p->first_pts));
-			json_object_set_new(v, "to", jtime(p->start + g->to - p->first_pts));
+		if (p->start != VIDX_TIME_NONE && i + 1 < p->nsegs) {
+			/* on the recording's clock: where footage stops and resumes */
+			json_object_set_new(v, "from", jtime(p->start + p->segs[i].end));
+			json_object_set_new(v, "to", jtime(p->start + p->segs[i + 1].start));
 		}
 		json_array_append_new(a, v);
 	}

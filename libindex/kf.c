@@ -31,7 +31,7 @@ static uint64_t zz(int64_t v)
 
 static int64_t unzz(uint64_t v)
 {
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+	return (int64_t)((v >> 1) ^ (~(v & 1) + 1));
 }
 
 static int get_varint(const unsigned char *p, size_t len, size_t *off, uint64_t *v)
@@ -61,9 +61,9 @@ int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
 		return -1;
 	b[o++] = KF_VERSION;
 	for (i = 0; i < n; i++) {
-		int64_t step = kf[i].pts - ppts;
-		o += put_varint(b + o, zz(step - pstep));
-		o += put_varint(b + o, zz(kf[i].pos - ppos));
+		int64_t step = (int64_t)((uint64_t)kf[i].pts - (uint64_t)ppts);
+		o += put_varint(b + o, zz((int64_t)((uint64_t)step - (uint64_t)pstep)));
+		o += put_varint(b + o, zz((int64_t)((uint64_t)kf[i].pos - (uint64_t)ppos)));
 		o += put_varint(b + o, (uint64_t)(uint32_t)kf[i].size);
 		pstep = step;
 		ppts = kf[i].pts;
@@ -77,12 +77,14 @@ int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
 int vidx__kf_decode(const unsigned char *b, size_t len, size_t n,
                     vidx_keyframe **out)
 {
-	vidx_keyframe *kf = calloc(n ? n : 1, sizeof(*kf));
+	vidx_keyframe *kf;
 	int64_t ppts = 0, pstep = 0, ppos = 0;
 	size_t off = 1, i;
 	uint64_t a, c, d;
 
-	if (!kf)
+	if (n > len / 3) /* each keyframe takes at least 3 bytes */
+		return -2;
+	if (!(kf = calloc(n ? n : 1, sizeof(*kf))))
 		return -1;
 	if (len < 1 || b[0] != KF_VERSION)
 		goto bad;
@@ -90,9 +92,10 @@ int vidx__kf_decode(const unsigned char *b, size_t len, size_t n,
 		if (get_varint(b, len, &off, &a) || get_varint(b, len, &off, &c) ||
 		    get_varint(b, len, &off, &d))
 			goto bad;
-		pstep += unzz(a);
-		ppts += pstep;
-		ppos += unzz(c);
+		/* wrapping sums: a corrupt blob gives nonsense, never UB */
+		pstep = (int64_t)((uint64_t)pstep + (uint64_t)unzz(a));
+		ppts = (int64_t)((uint64_t)ppts + (uint64_t)pstep);
+		ppos = (int64_t)((uint64_t)ppos + (uint64_t)unzz(c));
 		kf[i].pts = ppts;
 		kf[i].pos = ppos;
 		kf[i].size = (int32_t)d;

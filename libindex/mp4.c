@@ -41,7 +41,10 @@ static int file_box(int fd, int64_t off, int64_t end, char type[4],
 	if (sz == 1) {
 		if (end - off < 16 || pread(fd, h + 8, 8, off + 8) != 8)
 			return -1;
-		sz = (int64_t)rb32(h + 8) << 32 | rb32(h + 12);
+		uint64_t u = (uint64_t)rb32(h + 8) << 32 | rb32(h + 12);
+		if (u > (uint64_t)(end - off))
+			return -1;
+		sz = (int64_t)u;
 		hl = 16;
 	} else if (sz == 0) {
 		sz = end - off;
@@ -63,7 +66,11 @@ static int child(box in, const char *type, int nth, box *out)
 		if (sz == 1) {
 			if (in.len - off < 16)
 				return -1;
-			sz = (int64_t)rb32(in.p + off + 8) << 32 | rb32(in.p + off + 12);
+			uint64_t u = (uint64_t)rb32(in.p + off + 8) << 32 |
+			             rb32(in.p + off + 12);
+			if (u > (uint64_t)(in.len - off))
+				return -1;
+			sz = (int64_t)u;
 			hl = 16;
 		} else if (sz == 0) {
 			sz = in.len - off;
@@ -88,7 +95,8 @@ static int track_id(box trak)
 	return (int)rb32(tkhd.p + (tkhd.p[0] == 1 ? 20 : 12));
 }
 
-int vidx__mp4_ctts(int fd, int64_t size, int tid, int64_t **offs, int64_t *n)
+int vidx__mp4_ctts(int fd, int64_t size, int tid, int64_t want, int64_t **offs,
+                   int64_t *n)
 {
 	unsigned char *moov = NULL;
 	int64_t off = 0, pay = 0, len = 0, count = 0, i, k;
@@ -129,8 +137,8 @@ int vidx__mp4_ctts(int fd, int64_t size, int tid, int64_t **offs, int64_t *n)
 		count = rb32(stsz.p + 8);
 	else
 		goto out;
-	if (count <= 0 || count > (1LL << 31))
-		goto out;
+	if (count <= 0 || count != want)
+		goto out; /* not the samples libavformat indexed: scan instead */
 	if (!(o = calloc((size_t)count, sizeof(*o))))
 		goto out;
 	if (child(stbl, "ctts", 0, &ctts) == 0) {

@@ -176,9 +176,10 @@ typedef struct scan {
 	vidx_probe *p;
 	size_t kcap, gcap;
 	int64_t max_ts;  /* latest time seen on the current timeline, us */
+	vidx_segment *tl; /* per timeline: first (min) and last (max) time */
+	size_t ntl, tlcap;
 	int64_t gap_min;
 	int keep;
-	int have_pts;
 } scan;
 
 /* after add_packet: p->nb_packets counts this keyframe already */
@@ -201,20 +202,25 @@ static int add_keyframe(scan *s, int64_t pts, int64_t pos, int size)
 /* Feed one packet's time (us): pts where known, else dts.  Reordering
  * (B-frames) moves pts back by a few frames, far less than gap_min, so a
  * gap is a packet beyond the running maximum by more than gap_min, or one
- * that falls back behind it by more than gap_min (a clock reset). */
+ * that falls back behind it by more than gap_min (a clock reset).  Each
+ * gap starts a new timeline; its first and last times make a segment. */
 static int add_packet(scan *s, int64_t ts)
 {
 	vidx_probe *p = s->p;
+	vidx_segment *t;
 
 	p->nb_packets++;
 	if (ts == VIDX_TIME_NONE)
 		return 0;
-	if (!s->have_pts || ts < p->first_pts)
-		p->first_pts = ts;
-	if (!s->have_pts || ts > p->last_pts)
-		p->last_pts = ts;
-	if (s->have_pts && (ts > s->max_ts + s->gap_min ||
-	                    ts < s->max_ts - s->gap_min)) {
+	if (s->ntl && ts <= s->max_ts + s->gap_min && ts >= s->max_ts - s->gap_min) {
+		t = &s->tl[s->ntl - 1];
+		if (ts < t->first_pts)
+			t->first_pts = ts;
+		if (ts > s->max_ts)
+			s->max_ts = t->end = ts;
+		return 0;
+	}
+	if (s->ntl) {
 		if (grow((void **)&p->gaps, &s->gcap, p->ngaps + 1, sizeof(*p->gaps)))
 			return -1;
 		p->gaps[p->ngaps].kind = ts < s->max_ts ? VIDX_GAP_BACKWARD
@@ -222,11 +228,45 @@ static int add_packet(scan *s, int64_t ts)
 		p->gaps[p->ngaps].from = s->max_ts;
 		p->gaps[p->ngaps].to = ts;
 		p->ngaps++;
-		s->max_ts = ts; /* a new timeline starts here */
-	} else if (!s->have_pts || ts > s->max_ts) {
-		s->max_ts = ts;
 	}
-	s->have_pts = 1;
+	/* a new timeline starts here (the first one too) */
+	if (grow((void **)&s->tl, &s->tlcap, s->ntl + 1, sizeof(*s->tl)))
+		return -1;
+	t = &s->tl[s->ntl++];
+	t->first_pts = t->end = s->max_ts = ts;
+	return 0;
+}
+
+/* Segments as offsets from the recording's start, from the timelines: a
+ * forward jump leaves a hole of its length; after a backward jump (the
+ * recorder's clock was set back) the footage goes on where the last
+ * segment ended, since the time that really passed is unknown. */
+static int make_segments(scan *s, vidx_probe *p)
+{
+	int64_t fd = p->frame_dur, wall = 0;
+	size_t i, n = s->ntl ? s->ntl : 1;
+
+	if (!(p->segs = calloc(n, sizeof(*p->segs))))
+		return -1;
+	p->nsegs = n;
+	if (!s->ntl) {
+		/* no timestamps at all: the frames at their nominal rate */
+		p->segs[0].end = p->nb_packets * fd;
+		p->duration = p->segs[0].end;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		p->segs[i].start = wall;
+		p->segs[i].first_pts = s->tl[i].first_pts;
+		p->segs[i].end = wall + (s->tl[i].end - s->tl[i].first_pts) + fd;
+		if (i + 1 < n)
+			wall = p->gaps[i].kind == VIDX_GAP_JUMP
+			     ? wall + (s->tl[i + 1].first_pts - s->tl[i].first_pts)
+			     : p->segs[i].end;
+	}
+	p->first_pts = s->tl[0].first_pts;
+	p->last_pts = s->tl[n - 1].end;
+	p->duration = p->segs[n - 1].end;
 	return 0;
 }
 
@@ -246,7 +286,7 @@ static int index_mp4(scan *s, AVFormatContext *fc, AVStream *st, int fd)
 	int cnt = avformat_index_get_entries_count(st);
 
 	if (!strstr(fc->iformat->name, "mp4") || cnt <= 0 ||
-	    vidx__mp4_ctts(fd, s->p->size, st->id, &offs, &n) < 0)
+	    vidx__mp4_ctts(fd, s->p->size, st->id, cnt, &offs, &n) < 0)
 		return 0;
 	if (n != cnt) {
 		free(offs); /* an edit list dropped samples: scan instead */
@@ -332,7 +372,7 @@ static vidx_time_candidate *add_cand(vidx_probe *p, int src)
 
 static const char *zone_label(const char *tz)
 {
-	const char *e = getenv("TZ");
+	const char *e = vidx__user_tz();
 	return tz ? tz : e && *e ? e : "system zone";
 }
 
@@ -574,8 +614,8 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	AVStream *st;
 	struct stat sb;
 	fdio io = {-1, 0, 0, 0, NULL, 0};
+	scan s = {0};
 	struct stat sb2;
-	scan s;
 	int rc = 0, r;
 
 	*out = NULL;
@@ -648,7 +688,6 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	}
 	describe(p, fc, st);
 
-	memset(&s, 0, sizeof(s));
 	s.p = p;
 	s.keep = o->keep_keyframes;
 	s.gap_min = o->gap_min > 0 ? o->gap_min
@@ -664,14 +703,14 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		if ((rc = index_scan(h, &s, fc, st)) < 0)
 			goto out;
 	}
-	/* the span the video covers; a raw stream without timestamps plays at
-	 * its nominal rate */
-	if (p->first_pts != VIDX_TIME_NONE)
-		p->duration = p->last_pts - p->first_pts + p->frame_dur;
-	else if (p->frame_dur)
-		p->duration = p->nb_packets * p->frame_dur;
-	else if (fc->duration != AV_NOPTS_VALUE)
-		p->duration = fc->duration;
+	/* the span the video covers, holes included; a raw stream without
+	 * timestamps plays at its nominal rate */
+	if (make_segments(&s, p) < 0) {
+		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!p->duration && fc->duration != AV_NOPTS_VALUE)
+		p->duration = p->segs[0].end = fc->duration;
 
 	if ((rc = gather_times(h, p, fc, st, io.fd, &sb, o)) < 0) {
 		if (rc == -1)
@@ -699,6 +738,7 @@ out:
 	if (io.fd >= 0)
 		close(io.fd);
 	EVP_MD_CTX_free(io.md);
+	free(s.tl);
 	vidx_probe_free(p);
 	return rc;
 }
@@ -711,6 +751,7 @@ void vidx_probe_free(vidx_probe *p)
 	free(p->cand);
 	free(p->kf);
 	free(p->gaps);
+	free(p->segs);
 	free(p);
 }
 

@@ -81,6 +81,14 @@ static int64_t to_camera(const clockfn *f, int64_t t)
 	return c;
 }
 
+static void free_clock(clockfn *f)
+{
+	free(f->c);
+	free(f->off);
+	f->c = f->off = NULL;
+	f->n = 0;
+}
+
 static int load_clock(vidx *h, const char *camera, clockfn *f)
 {
 	sqlite3_stmt *st = NULL;
@@ -105,6 +113,7 @@ static int load_clock(vidx *h, const char *camera, clockfn *f)
 				f->off = b;
 			if (!a || !b) {
 				sqlite3_finalize(st);
+				free_clock(f);
 				return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			}
 		}
@@ -117,13 +126,11 @@ static int load_clock(vidx *h, const char *camera, clockfn *f)
 		f->n++;
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, "reading clock observations");
-}
-
-static void free_clock(clockfn *f)
-{
-	free(f->c);
-	free(f->off);
+	if (rc != SQLITE_DONE) {
+		free_clock(f);
+		return vidx__sql_fail(h, "reading clock observations");
+	}
+	return 0;
 }
 
 /* ---- result building -------------------------------------------------------- */
@@ -220,9 +227,15 @@ static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
 				ok = !strcmp(q->cameras[i], id);
 		}
 		for (i = 0; i < q->ntags && ok; i++) {
-			char pat[80];
-			snprintf(pat, sizeof(pat), ",%s,", q->tags[i]);
-			ok = tags && strstr(tags, pat);
+			size_t tl = strlen(q->tags[i]);
+			const char *p = tags;
+			ok = 0;
+			/* stored as ",a,b,": a whole tag sits between two commas */
+			while (p && (p = strstr(p, q->tags[i])) && !ok) {
+				ok = p > tags && p[-1] == ',' && p[tl] == ',' &&
+				     !strchr(q->tags[i], ',');
+				p++;
+			}
 		}
 		if (!ok)
 			continue;
@@ -261,25 +274,36 @@ fail:
 	return rc;
 }
 
-/* The keyframe at or before PTS among those of [first, end) in stream
- * time; the first one of the segment if none is before. */
+/* The keyframe at or before PTS among the segment's own, [first, last] in
+ * stream time; the segment's first keyframe if none is before; NULL if the
+ * segment has none.  Keyframes are in file order and, within a segment,
+ * in pts order. */
 static const vidx_keyframe *seek_kf(const vidx_keyframe *kf, size_t n,
-                                    int64_t first, int64_t pts)
+                                    int64_t first, int64_t last, int64_t pts)
 {
-	const vidx_keyframe *best = NULL, *firstk = NULL;
-	size_t i;
+	size_t lo = 0, hi = n, i;
 
-	for (i = 0; i < n; i++) {
-		if (kf[i].pts < first)
-			continue;
-		if (!firstk)
-			firstk = &kf[i];
-		if (kf[i].pts <= pts)
-			best = &kf[i];
+	/* the segment's run (a clock set back can repeat pts elsewhere in the
+	 * file, so the run is found in file order), then a binary search */
+	for (i = 0; i < n && (kf[i].pts < first || kf[i].pts > last); i++)
+		;
+	if (i == n)
+		return NULL;
+	lo = i;
+	for (hi = lo; hi < n && kf[hi].pts >= first && kf[hi].pts <= last &&
+	              (hi == lo || kf[hi].pts > kf[hi - 1].pts); hi++)
+		;
+	/* [lo, hi) rising: the last one <= pts */
+	if (kf[lo].pts > pts)
+		return &kf[lo];
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (kf[mid].pts <= pts)
+			lo = mid;
 		else
-			break;
+			hi = mid;
 	}
-	return best ? best : firstk;
+	return &kf[lo];
 }
 
 static int cmp_iv(const void *a, const void *b)
@@ -293,7 +317,8 @@ static int coverage(vidx_coverage *cv, const vidx_query *q)
 	size_t i, n = 0, cap = 0, ucap = 0;
 	vidx_interval *m = NULL;
 
-	qsort(cv->covered, cv->ncovered, sizeof(*cv->covered), cmp_iv);
+	if (cv->ncovered > 1)
+		qsort(cv->covered, cv->ncovered, sizeof(*cv->covered), cmp_iv);
 	for (i = 0; i < cv->ncovered; i++) {
 		if (n && cv->covered[i].start <= m[n - 1].end) {
 			if (cv->covered[i].end > m[n - 1].end)
@@ -437,7 +462,8 @@ static int camera_spans(vidx *h, const vidx_query *q, const camsel *cam,
 			nkf = nn;
 			kf_rec = rec;
 		}
-		k = seek_kf(kf, nkf, first, first + (sp->camera_start - s0));
+		k = seek_kf(kf, nkf, first, first + (s1 - s0),
+		            first + (sp->camera_start - s0));
 		if (k) {
 			int64_t kc = s0 + (k->pts - first);
 			sp->seek_pts = k->pts;
@@ -513,9 +539,10 @@ int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out)
 			goto end;
 		}
 	}
-	qsort(res->spans, res->nspans, sizeof(*res->spans),
-	      q->sort_time ? span_cmp_time : span_cmp_dist);
-	if (q->has_near)
+	if (res->nspans > 1)
+		qsort(res->spans, res->nspans, sizeof(*res->spans),
+		      q->sort_time ? span_cmp_time : span_cmp_dist);
+	if (q->has_near && res->ncams > 1)
 		qsort(res->cams, res->ncams, sizeof(*res->cams), cov_cmp_dist);
 end:
 	sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);

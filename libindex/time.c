@@ -85,11 +85,35 @@ typedef struct tzsave {
 	int changed;
 } tzsave;
 
+/* $TZ is never removed or added while threads run: glibc reallocates the
+ * environment for that, under any thread in getenv().  So the first use
+ * gives an unset $TZ its meaning, the system zone, as ":/etc/localtime",
+ * and later changes only replace its value. */
+static char *tz_user; /* $TZ as the user set it, NULL when unset */
+static pthread_once_t tz_once = PTHREAD_ONCE_INIT;
+static void tz_init(void)
+{
+	const char *e = getenv("TZ");
+	if (e)
+		tz_user = strdup(e);
+	else
+		setenv("TZ", ":/etc/localtime", 1);
+}
+
+/* read from our copy: another thread may hold a zone in $TZ right now */
+const char *vidx__user_tz(void)
+{
+	pthread_once(&tz_once, tz_init);
+	return tz_user;
+}
+#define user_tz vidx__user_tz
+
 /* Make ZONE the process zone until tz_leave().  NULL keeps the current one. */
 static int tz_enter(const char *zone, tzsave *s)
 {
 	const char *o;
 
+	pthread_once(&tz_once, tz_init);
 	pthread_mutex_lock(&tz_lock);
 	s->old = NULL;
 	s->had = 0;
@@ -112,10 +136,7 @@ out:
 static void tz_leave(tzsave *s)
 {
 	if (s->changed) {
-		if (s->had)
-			setenv("TZ", s->old, 1);
-		else
-			unsetenv("TZ");
+		setenv("TZ", s->had ? s->old : ":/etc/localtime", 1);
 		tzset();
 	}
 	free(s->old);
@@ -159,7 +180,7 @@ int vidx_tz_valid(const char *zone)
 
 static const char *zone_name(const char *zone)
 {
-	const char *tz = getenv("TZ");
+	const char *tz = user_tz();
 	if (zone)
 		return zone;
 	return tz && *tz ? tz : "the system zone";
@@ -205,7 +226,7 @@ static int resolve_zone(vidx *h, const char **zone)
 			return vidx__fail(h, VIDX_EINVAL, "unknown time zone '%s'", *zone);
 		return 0;
 	}
-	e = getenv("TZ");
+	e = user_tz();
 	if (e && *e) {
 		const char *z = *e == ':' ? e + 1 : e;
 		if (!vidx_tz_valid(z))
@@ -410,6 +431,9 @@ int vidx_duration_parse(vidx *h, const char *s, int64_t *us)
 		} else {
 			goto bad;
 		}
+		/* at most a century, checked before multiplying */
+		if (ip > (int64_t)36500 * 86400 * US / unit)
+			goto bad;
 		total += ip * unit + (int64_t)usec * unit / US;
 		if (total > (int64_t)36500 * 86400 * US)
 			goto bad;

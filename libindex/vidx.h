@@ -140,6 +140,12 @@ typedef struct vidx_gap {
 	int64_t to;    /* stream time (us) of the first packet after it */
 } vidx_gap;
 
+/* A continuous stretch of a recording on the camera's clock; FIRST_PTS is
+ * the stream time (us) of its first frame. */
+typedef struct vidx_segment {
+	int64_t start, end, first_pts;
+} vidx_segment;
+
 typedef struct vidx_probe_opts {
 	const char *start;     /* manual start (vidx_time_parse syntax) or NULL */
 	const char *name_time; /* pattern, "auto" (NULL means auto) or "none" */
@@ -184,6 +190,9 @@ typedef struct vidx_probe {
 	vidx_keyframe *kf;           /* NULL unless keep_keyframes */
 	vidx_gap *gaps;
 	size_t ngaps;
+	vidx_segment *segs;          /* continuous stretches between the gaps,
+	                                start/end as offsets (us) from start */
+	size_t nsegs;
 	int damaged;                 /* demuxer reported errors mid-file */
 	int hashed;                  /* sha256 is set (opts.hash) */
 	unsigned char sha256[32];
@@ -286,12 +295,6 @@ int vidx_ingest_file(vidx *h, const char *path, const char *camera,
                      const vidx_probe_opts *o, vidx_ingest_result *r);
 
 /* ---- recordings ------------------------------------------------------------ */
-
-/* A continuous stretch of a recording on the camera's clock; FIRST_PTS is
- * the stream time (us) of its first frame. */
-typedef struct vidx_segment {
-	int64_t start, end, first_pts;
-} vidx_segment;
 
 /* A recording described rather than read (vidx_ingest_file builds one from
  * a probe): for imports from other systems and for benchmarks. */
