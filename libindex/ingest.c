@@ -9,6 +9,7 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +155,11 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 	return step_done(h, st, "adding path");
 }
 
+/* Threads of one process take turns here rather than in SQLite's busy
+ * handler, which sleeps in steps and left a second worker idle; other
+ * processes still wait on SQLite's lock. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int vidx_recording_add(vidx *h, const vidx_recording_in *r, int64_t *id,
                        int *duplicate)
 {
@@ -164,11 +170,26 @@ int vidx_recording_add(vidx *h, const vidx_recording_in *r, int64_t *id,
 	if ((rc = vidx__need_db(h)) < 0)
 		return rc;
 	own = sqlite3_get_autocommit(h->db);
-	if (own && (rc = vidx__exec_begin(h)) < 0)
+	if (own) {
+		pthread_mutex_lock(&write_lock);
+		if ((rc = vidx__exec_begin(h)) < 0) {
+			pthread_mutex_unlock(&write_lock);
+			return rc;
+		}
+	} else if ((rc = vidx__exec(h, "SAVEPOINT recording")) < 0) {
 		return rc;
+	}
 	rc = add_rows(h, r, id, duplicate);
-	if (own)
+	if (own) {
 		rc = vidx__exec_end(h, rc);
+		pthread_mutex_unlock(&write_lock);
+	} else if (rc < 0) {
+		/* inside the caller's transaction: take back this recording only */
+		sqlite3_exec(h->db, "ROLLBACK TO recording; RELEASE recording", NULL,
+		             NULL, NULL);
+	} else {
+		rc = vidx__exec(h, "RELEASE recording");
+	}
 	if (rc < 0)
 		*id = -1;
 	return rc;

@@ -73,9 +73,6 @@ const char *vidx__av_last(void)
 
 /* ---- read-only I/O through our own descriptor -------------------------- */
 
-/* When hashing, bytes the demuxer reads in order from the start feed the
- * digest as they pass (a packet scan reads the whole file once); whatever
- * it skipped is hashed at the end with large sequential reads. */
 typedef vidx__fdio fdio;
 
 int vidx__io_read(void *opaque, uint8_t *buf, int n)
@@ -88,11 +85,6 @@ int vidx__io_read(void *opaque, uint8_t *buf, int n)
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return AVERROR(errno);
-	if (io->md && io->pos == io->hashed && r > 0) {
-		if (!EVP_DigestUpdate(io->md, buf, (size_t)r))
-			io->hash_err = 1;
-		io->hashed += r;
-	}
 	io->pos += r;
 	return r ? (int)r : AVERROR_EOF;
 }
@@ -113,44 +105,77 @@ int64_t vidx__io_seek(void *opaque, int64_t off, int whence)
 
 #define HASH_CHUNK (1 << 20)
 
-/* Hash the bytes from io->hashed to the end of the file. */
-static int hash_rest(vidx *h, fdio *io, vidx_probe *p)
-{
-	unsigned char *buf = NULL;
-	unsigned int len = 0;
-	int rc = 0;
+/* SHA-256 of the whole file, on a thread of its own: the demuxer and the
+ * digest each take a core, and both read the same pages, so the file comes
+ * from disk once. */
+typedef struct hasher {
+	int fd;
+	int64_t size;
+	EVP_MD_CTX *md;
+	int err;                 /* 0, or errno / -1 */
+	int shrank;
+	unsigned char dig[32];
+	pthread_t th;
+	int running;
+} hasher;
 
+static void *hash_main(void *arg)
+{
+	hasher *hs = arg;
+	unsigned char *buf = malloc(HASH_CHUNK);
+	unsigned int len = 0;
+	int64_t off = 0;
+
+	if (!buf) {
+		hs->err = ENOMEM;
+		return NULL;
+	}
 #ifdef POSIX_FADV_SEQUENTIAL
-	posix_fadvise(io->fd, io->hashed, 0, POSIX_FADV_SEQUENTIAL);
+	posix_fadvise(hs->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-	if (!(buf = malloc(HASH_CHUNK)))
-		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-	while (io->hashed < io->size) {
-		ssize_t r = pread(io->fd, buf, HASH_CHUNK, io->hashed);
+	while (off < hs->size) {
+		ssize_t r = pread(hs->fd, buf, HASH_CHUNK, off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = vidx__fail(h, VIDX_EIO, "read error: %s", strerror(errno));
+			hs->err = errno;
 			goto out;
 		}
 		if (r == 0) {
-			rc = vidx__fail(h, VIDX_EIO, "file shrank while being read");
+			hs->shrank = 1;
 			goto out;
 		}
-		if (!EVP_DigestUpdate(io->md, buf, (size_t)r))
-			io->hash_err = 1;
-		io->hashed += r;
+		if (!EVP_DigestUpdate(hs->md, buf, (size_t)r)) {
+			hs->err = -1;
+			goto out;
+		}
+		off += r;
 	}
-	if (io->hash_err || !EVP_DigestFinal_ex(io->md, p->sha256, &len) || len != 32) {
-		rc = vidx__fail(h, VIDX_ERR, "SHA-256 failed");
-		goto out;
-	}
-	for (len = 0; len < 32; len++)
-		snprintf(p->sha256_hex + 2 * len, 3, "%02x", p->sha256[len]);
-	p->hashed = 1;
+	if (!EVP_DigestFinal_ex(hs->md, hs->dig, &len) || len != 32)
+		hs->err = -1;
 out:
 	free(buf);
-	return rc;
+	return NULL;
+}
+
+/* Wait for the digest; put it on P. */
+static int hash_finish(vidx *h, hasher *hs, vidx_probe *p)
+{
+	unsigned int i;
+
+	pthread_join(hs->th, NULL);
+	hs->running = 0;
+	if (hs->shrank)
+		return vidx__fail(h, VIDX_EIO, "file shrank while being read");
+	if (hs->err > 0)
+		return vidx__fail(h, VIDX_EIO, "read error: %s", strerror(hs->err));
+	if (hs->err)
+		return vidx__fail(h, VIDX_ERR, "SHA-256 failed");
+	memcpy(p->sha256, hs->dig, 32);
+	for (i = 0; i < 32; i++)
+		snprintf(p->sha256_hex + 2 * i, 3, "%02x", p->sha256[i]);
+	p->hashed = 1;
+	return 0;
 }
 
 /* ---- growing arrays ------------------------------------------------------ */
@@ -614,6 +639,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	AVStream *st;
 	struct stat sb;
 	fdio io = {-1, 0, 0, 0, NULL, 0};
+	hasher hs = {0};
 	scan s = {0};
 	struct stat sb2;
 	int rc = 0, r;
@@ -655,10 +681,19 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (o->hash && (!(io.md = EVP_MD_CTX_new()) ||
-	                !EVP_DigestInit_ex(io.md, EVP_sha256(), NULL))) {
-		rc = vidx__fail(h, VIDX_ENOMEM, "cannot start SHA-256");
-		goto out;
+	if (o->hash) {
+		hs.fd = io.fd;
+		hs.size = io.size;
+		if (!(hs.md = EVP_MD_CTX_new()) ||
+		    !EVP_DigestInit_ex(hs.md, EVP_sha256(), NULL)) {
+			rc = vidx__fail(h, VIDX_ENOMEM, "cannot start SHA-256");
+			goto out;
+		}
+		if ((r = pthread_create(&hs.th, NULL, hash_main, &hs)) != 0) {
+			rc = vidx__fail(h, VIDX_ERR, "cannot start hashing: %s", strerror(r));
+			goto out;
+		}
+		hs.running = 1;
 	}
 	p->size = sb.st_size;
 	p->start = p->end = VIDX_TIME_NONE;
@@ -718,7 +753,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		goto out;
 	}
 	choose_time(p);
-	if (io.md && (rc = hash_rest(h, &io, p)) < 0)
+	if (hs.running && (rc = hash_finish(h, &hs, p)) < 0)
 		goto out;
 	/* evidence must not move under us: what was hashed is what was probed */
 	if (fstat(io.fd, &sb2) < 0 || sb2.st_size != sb.st_size ||
@@ -730,6 +765,9 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	*out = p;
 	p = NULL;
 out:
+	if (hs.running)
+		pthread_join(hs.th, NULL); /* before its descriptor is closed */
+	EVP_MD_CTX_free(hs.md);
 	avformat_close_input(&fc);
 	if (pb) {
 		av_freep(&pb->buffer);
@@ -737,7 +775,6 @@ out:
 	}
 	if (io.fd >= 0)
 		close(io.fd);
-	EVP_MD_CTX_free(io.md);
 	free(s.tl);
 	vidx_probe_free(p);
 	return rc;
