@@ -156,6 +156,13 @@ demo: deps
 	@echo >&2
 	@echo "demo index: $(DEMO_DB)  (try: bin/vidx query -d $(DEMO_DB) --json --near 41.30568,-72.92561 --radius 300 --at '2022-07-04 21:25' --pad 5m --tz America/New_York | jq .)" >&2
 
+# Each benchmark prints medians and ratios against the tool a user would
+# otherwise use; test data is made once in build/bench-data.  BENCH_RUNS=N.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@for b in bench/probe bench/ingest bench/query; do \
+	  [ -f $$b ] || continue; echo "== $$b" >&2; sh $$b || exit 1; done
+
 # ---- install, clean ----------------------------------------------------------
 
 install: all
