@@ -49,3 +49,12 @@ void cli_check_tz_env(void)
 	if (e && *e && !vidx_tz_valid(*e == ':' ? e + 1 : e))
 		cli_usage_error("unknown time zone '%s' in $TZ", e);
 }
+
+int cli_flush(int rc)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		cli_warn("write error on standard output");
+		return EXIT_SOME_FAILED;
+	}
+	return rc;
+}

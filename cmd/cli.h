@@ -19,5 +19,8 @@ void cli_version(void) __attribute__((noreturn));
 /* Usage error when $TZ names a zone the tz database does not know (glibc
  * would read it as UTC without a word). */
 void cli_check_tz_env(void);
+/* Flush stdout: a write error (a full disk, a closed pipe) is a failure,
+ * named on stderr, and turns RC into 1.  Returns the exit status. */
+int cli_flush(int rc);
 
 #endif

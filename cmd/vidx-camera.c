@@ -288,9 +288,5 @@ out:
 			unlink(p);
 		}
 	}
-	if (fflush(stdout) == EOF) {
-		cli_warn("write error on standard output");
-		rc = EXIT_SOME_FAILED;
-	}
-	return rc;
+	return cli_flush(rc);
 }

@@ -490,9 +490,5 @@ int main(int argc, char **argv)
 	}
 	free(b.it);
 	rc = b.failed || b.walk_failed ? EXIT_SOME_FAILED : EXIT_OK;
-	if (fflush(stdout) == EOF) {
-		cli_warn("write error on standard output");
-		rc = EXIT_SOME_FAILED;
-	}
-	return rc;
+	return cli_flush(rc);
 }

@@ -128,9 +128,5 @@ int main(int argc, char **argv)
 		rc = EXIT_SOME_FAILED;
 	}
 	vidx_free(h);
-	if (fflush(stdout) == EOF) {
-		cli_warn("write error on standard output");
-		rc = EXIT_SOME_FAILED;
-	}
-	return rc;
+	return cli_flush(rc);
 }

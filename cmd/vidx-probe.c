@@ -215,9 +215,5 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	vidx_free(h);
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		cli_warn("write error on standard output");
-		return EXIT_SOME_FAILED;
-	}
-	return failed ? EXIT_SOME_FAILED : EXIT_OK;
+	return cli_flush(failed ? EXIT_SOME_FAILED : EXIT_OK);
 }

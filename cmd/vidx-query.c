@@ -405,9 +405,5 @@ int main(int argc, char **argv)
 	}
 	vidx_result_free(r);
 	vidx_free(h);
-	if (fflush(stdout) == EOF) {
-		cli_warn("write error on standard output");
-		rc = EXIT_SOME_FAILED;
-	}
-	return rc;
+	return cli_flush(rc);
 }
