@@ -407,7 +407,10 @@ int main(int argc, char **argv)
 	cli_check_tz_env();
 	if (b.o.tz && !vidx_tz_valid(b.o.tz))
 		cli_usage_error("--tz: unknown time zone '%s'", b.o.tz);
-	if (b.o.start && vidx_time_parse(h, b.o.start, b.o.tz, &us) < 0)
+	/* a local --start is read in --tz, else in the camera's zone (checked
+	 * once the camera is known) */
+	if (b.o.start && (b.o.tz || b.from_dir) &&
+	    vidx_time_parse(h, b.o.start, b.o.tz, &us) < 0)
 		cli_usage_error("--start: %s", vidx_errmsg(h));
 	if (b.o.name_time && vidx_name_pattern_check(h, b.o.name_time) < 0)
 		cli_usage_error("%s", vidx_errmsg(h));

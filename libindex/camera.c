@@ -391,10 +391,12 @@ static int csv_record(FILE *f, char ***fields, size_t *cap_f, char **buf,
 			return 0;
 		any = 1;
 		if (len + 2 > *cap_b) {
-			char *m = realloc(*buf, *cap_b = *cap_b ? *cap_b * 2 : 256);
+			size_t nc = *cap_b ? *cap_b * 2 : 256;
+			char *m = realloc(*buf, nc);
 			if (!m)
 				return -1;
 			*buf = m;
+			*cap_b = nc;
 		}
 		if (c == '\n')
 			(*lines)++; /* physical lines, for messages */
