@@ -701,6 +701,11 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	p->chosen = -1;
 	fc->pb = pb;
 	fc->flags |= AVFMT_FLAG_CUSTOM_IO;
+	/* libavformat would read a TS clock set back by more than a minute as
+	 * a 26.5-hour jump forward (33-bit wrap); a step back is what it is,
+	 * and a real wrap then reads as one too, which segments handle the
+	 * same way: the footage goes on */
+	fc->correct_ts_overflow = 0;
 	if ((r = avformat_open_input(&fc, path, NULL, NULL)) < 0) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "not a recognised recording: %s",
 		                av_last[0] ? av_last : av_err2str(r));

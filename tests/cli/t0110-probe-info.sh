@@ -108,4 +108,13 @@ test_expect_success 'a clock set back mid-file: two segments of the real lengths
 	test_cmp expect actual
 '
 
+test_expect_success 'a TS clock set back minutes is a step back, not a 26-hour jump' '
+	ffmpeg -v error -f lavfi -i testsrc=size=160x120:rate=25 -t 10 -c:v libx264 \
+		-g 25 -bf 0 -output_ts_offset 100 c.ts &&
+	cat c.ts b.ts >back2.ts &&
+	vidx-probe --json back2.ts | jq -r "[.gaps[0].kind, .duration_s] | @tsv" >actual &&
+	printf "backward\t15\n" >expect &&
+	test_cmp expect actual
+'
+
 test_done
