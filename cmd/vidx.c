@@ -18,6 +18,7 @@ static const struct {
 	{"ingest", "hash, probe and index recordings for a camera"},
 	{"ls", "list the recordings in the index"},
 	{"query", "which cameras saw a place in a time window; coverage and gaps"},
+	{"case", "cases and their append-only, hash-chained custody log"},
 };
 
 static void usage(FILE *f)

@@ -118,6 +118,33 @@ static const char *const migrations[] = {
 	"  DELETE FROM segment_span WHERE id = old.id;"
 	"END;"
 	"CREATE INDEX segments_recording ON segments(recording_id);",
+
+	/* v3: cases and their custody log.  Each event stores the hash of the
+	 * case's previous event and its own hash over its content, so an edit
+	 * or a deletion breaks the chain; triggers refuse casual changes. */
+	"CREATE TABLE cases ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  created_by TEXT NOT NULL"
+	");"
+	"CREATE TABLE custody ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  case_id TEXT NOT NULL REFERENCES cases(id),"
+	"  at INTEGER NOT NULL,"
+	"  by TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  prev TEXT NOT NULL,"
+	"  hash TEXT NOT NULL"
+	");"
+	"CREATE INDEX custody_case ON custody(case_id, seq);"
+	"CREATE TRIGGER custody_no_update BEFORE UPDATE ON custody BEGIN"
+	"  SELECT RAISE(ABORT, 'the custody log is append-only');"
+	"END;"
+	"CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody BEGIN"
+	"  SELECT RAISE(ABORT, 'the custody log is append-only');"
+	"END;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -362,3 +362,32 @@ char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to)
 	json_object_set_new(o, "uncovered", jintervals(c->uncovered, c->nuncovered));
 	return dump(o);
 }
+
+char *vidx_case_json(const vidx_case *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", jstr(c->id));
+	json_object_set_new(o, "title", jstr(c->title));
+	json_object_set_new(o, "created", jtime(c->created));
+	json_object_set_new(o, "created_by", jstr(c->created_by));
+	json_object_set_new(o, "events", json_integer(c->events));
+	return dump(o);
+}
+
+char *vidx_event_json(const vidx_event *e)
+{
+	json_t *o = json_object(), *d;
+	json_object_set_new(o, "case", jstr(e->case_id));
+	json_object_set_new(o, "seq", json_integer(e->seq));
+	json_object_set_new(o, "at", jtime(e->at));
+	json_object_set_new(o, "by", e->by ? jstr(e->by) : json_null());
+	json_object_set_new(o, "kind", e->kind ? jstr(e->kind) : json_null());
+	/* the detail is JSON when vidx wrote it; kept as text if it is not */
+	d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+	json_object_set_new(o, "detail", d ? d : e->detail ? jstr(e->detail) : json_null());
+	json_object_set_new(o, "prev", e->prev ? jstr(e->prev) : json_null());
+	json_object_set_new(o, "hash", e->hash ? jstr(e->hash) : json_null());
+	json_object_set_new(o, "ok", json_boolean(!e->problem));
+	json_object_set_new(o, "problem", e->problem ? json_string(e->problem) : json_null());
+	return dump(o);
+}

@@ -402,6 +402,34 @@ double vidx_distance_m(double lat1, double lon1, double lat2, double lon2);
 /* "300", "300m", "1.5km" -> metres */
 int vidx_distance_parse(vidx *h, const char *s, double *m);
 
+/* ---- cases and custody ------------------------------------------------------ */
+
+typedef struct vidx_case {
+	const char *id, *title, *created_by;
+	int64_t created, events;
+} vidx_case;
+
+/* One custody event; PROBLEM is NULL when it checks out, else why not. */
+typedef struct vidx_event {
+	const char *case_id, *by, *kind, *detail, *prev, *hash, *problem;
+	int64_t seq, at;
+} vidx_event;
+
+/* Open a case (id rules as for cameras): the first custody event. */
+int vidx_case_new(vidx *h, const char *id, const char *title, const char *by);
+/* Append a custody event of KIND with DETAIL (JSON text) to a case; HASH,
+ * if not NULL, gets the new event's hash.  VIDX_ENOENT for no such case. */
+int vidx_custody_add(vidx *h, const char *case_id, const char *by,
+                     const char *kind, const char *detail_json, char hash[65]);
+int vidx_case_note(vidx *h, const char *case_id, const char *by,
+                   const char *text);
+int vidx_case_each(vidx *h, int (*cb)(void *ctx, const vidx_case *c), void *ctx);
+/* Walk a case's log in order, checking each event's hash and link; *BROKEN
+ * counts the events that fail.  CB may be NULL. */
+int vidx_custody_each(vidx *h, const char *case_id,
+                      int (*cb)(void *ctx, const vidx_event *e), void *ctx,
+                      size_t *broken);
+
 /* ---- JSON ------------------------------------------------------------ */
 
 /* One-line JSON for P (malloc'ed, caller frees), NULL when out of memory.
@@ -417,6 +445,8 @@ char *vidx_ingest_json(const char *path, const vidx_ingest_result *r);
 char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
                           size_t nkf);
 char *vidx_span_json(const vidx_span *s);
+char *vidx_case_json(const vidx_case *c);
+char *vidx_event_json(const vidx_event *e);
 char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
 
 #endif /* VIDX_H */

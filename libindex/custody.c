@@ -1,0 +1,285 @@
+/*
+ * custody.c - cases and their append-only custody log.
+ *
+ * Each event stores the hash of the case's previous event (64 zeros for
+ * the first) and a SHA-256 over its own fields, each length-prefixed so no
+ * choice of text can make two events hash alike.  Editing an event breaks
+ * its own hash; deleting one breaks the next event's link.  Triggers refuse
+ * UPDATE and DELETE so that only someone bypassing vidx can try, and the
+ * chain shows it.  (Removing the newest events leaves a shorter valid
+ * chain: a case folder keeps the head it saw, so verify can tell.)
+ */
+#define _DEFAULT_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "internal.h"
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+static void field(EVP_MD_CTX *md, const char *s)
+{
+	char len[24];
+	size_t n = strlen(s);
+	snprintf(len, sizeof(len), "%zu:", n);
+	EVP_DigestUpdate(md, len, strlen(len));
+	EVP_DigestUpdate(md, s, n);
+}
+
+/* hash of one event; OUT gets 64 hex digits */
+static int event_hash(const char *prev, const char *case_id, int64_t seq,
+                      int64_t at, const char *by, const char *kind,
+                      const char *detail, char out[65])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[32];
+	unsigned int len = 0, i;
+	char num[2][24];
+	int ok;
+
+	if (!md)
+		return -1;
+	snprintf(num[0], sizeof(num[0]), "%lld", (long long)seq);
+	snprintf(num[1], sizeof(num[1]), "%lld", (long long)at);
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	if (ok) {
+		field(md, "vidx-custody-1");
+		field(md, prev);
+		field(md, case_id);
+		field(md, num[0]);
+		field(md, num[1]);
+		field(md, by);
+		field(md, kind);
+		field(md, detail);
+		ok = EVP_DigestFinal_ex(md, d, &len) && len == 32;
+	}
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		return -1;
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+/* Append an event inside the caller's transaction. */
+static int append(vidx *h, const char *case_id, const char *by,
+                  const char *kind, const char *detail, char hash[65])
+{
+	sqlite3_stmt *st = NULL;
+	char prev[65] = ZERO_HASH;
+	int64_t seq = 1, at = vidx__now();
+	int rc;
+
+	if (sqlite3_prepare_v2(h->db, "SELECT hash FROM custody WHERE case_id = ?1"
+	                       " ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "reading custody log");
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return vidx__sql_fail(h, "reading custody log");
+	if (sqlite3_prepare_v2(h->db, "SELECT coalesce(max(seq), 0) + 1 FROM custody",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "reading custody log");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (event_hash(prev, case_id, seq, at, by, kind, detail, hash) < 0)
+		return vidx__fail(h, VIDX_ERR, "SHA-256 failed");
+	if (sqlite3_prepare_v2(h->db, "INSERT INTO custody (seq, case_id, at, by, kind,"
+	                       " detail, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	                       " ?7, ?8)", -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "writing custody log");
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, case_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, at);
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, "writing custody log");
+}
+
+static int case_exists(vidx *h, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(h->db, "SELECT 1 FROM cases WHERE id = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "reading cases");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return vidx__fail(h, VIDX_ENOENT, "unknown case '%s'", id);
+	return vidx__sql_fail(h, "reading cases");
+}
+
+/* {"KEY":VALUE} as compact JSON */
+static char *json1(const char *key, const char *value)
+{
+	json_t *o = json_object(), *v = json_string(value); /* NULL: not UTF-8 */
+	char *s = NULL;
+	if (o && v && json_object_set_new(o, key, v) == 0)
+		s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	else
+		json_decref(v);
+	json_decref(o);
+	return s;
+}
+
+int vidx_case_new(vidx *h, const char *id, const char *title, const char *by)
+{
+	sqlite3_stmt *st = NULL;
+	char hash[65], *detail = NULL;
+	int rc;
+
+	if (!vidx_camera_id_valid(id))
+		return vidx__fail(h, VIDX_EINVAL, "invalid case id: use 1-64 letters, "
+		                  "digits, '.', '_', '-', not starting with '.' or '-'");
+	if (!title || !*title)
+		return vidx__fail(h, VIDX_EINVAL, "a case needs a title");
+	if (!(detail = json1("title", title)))
+		return vidx__fail(h, VIDX_EINVAL, "the title is not valid UTF-8");
+	if ((rc = vidx__exec_begin(h)) < 0)
+		goto out;
+	if (sqlite3_prepare_v2(h->db, "INSERT INTO cases (id, title, created,"
+	                       " created_by) VALUES (?1, ?2, ?3, ?4)", -1, &st,
+	                       NULL) != SQLITE_OK) {
+		rc = vidx__sql_fail(h, "adding case");
+	} else {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, vidx__now());
+		sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? 0
+		   : rc == SQLITE_CONSTRAINT ? vidx__fail(h, VIDX_EEXIST, "case '%s' already exists", id)
+		   : vidx__sql_fail(h, "adding case");
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = append(h, id, by, "case created", detail, hash);
+	rc = vidx__exec_end(h, rc);
+out:
+	free(detail);
+	return rc;
+}
+
+int vidx_custody_add(vidx *h, const char *case_id, const char *by,
+                     const char *kind, const char *detail_json, char hash[65])
+{
+	char tmp[65];
+	int rc;
+
+	if ((rc = vidx__exec_begin(h)) < 0)
+		return rc;
+	rc = case_exists(h, case_id);
+	if (rc == 0)
+		rc = append(h, case_id, by, kind, detail_json, hash ? hash : tmp);
+	return vidx__exec_end(h, rc);
+}
+
+int vidx_case_note(vidx *h, const char *case_id, const char *by, const char *text)
+{
+	char *detail;
+	int rc;
+
+	if (!text || !*text)
+		return vidx__fail(h, VIDX_EINVAL, "an empty note");
+	if (!(detail = json1("text", text)))
+		return vidx__fail(h, VIDX_EINVAL, "the note is not valid UTF-8");
+	rc = vidx_custody_add(h, case_id, by, "note", detail, NULL);
+	free(detail);
+	return rc;
+}
+
+int vidx_case_each(vidx *h, int (*cb)(void *ctx, const vidx_case *c), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = vidx__need_db(h)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(h->db, "SELECT c.id, c.title, c.created, c.created_by,"
+	                       " (SELECT count(*) FROM custody e WHERE e.case_id = c.id)"
+	                       " FROM cases c ORDER BY c.id", -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "listing cases");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		vidx_case c;
+		int stop;
+		c.id = (const char *)sqlite3_column_text(st, 0);
+		c.title = (const char *)sqlite3_column_text(st, 1);
+		c.created = sqlite3_column_int64(st, 2);
+		c.created_by = (const char *)sqlite3_column_text(st, 3);
+		c.events = sqlite3_column_int64(st, 4);
+		if ((stop = cb(ctx, &c)) != 0) {
+			sqlite3_finalize(st);
+			return stop;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, "listing cases");
+}
+
+int vidx_custody_each(vidx *h, const char *case_id,
+                      int (*cb)(void *ctx, const vidx_event *e), void *ctx,
+                      size_t *broken)
+{
+	sqlite3_stmt *st = NULL;
+	char prev[65] = ZERO_HASH;
+	int rc;
+
+	*broken = 0;
+	if ((rc = vidx__need_db(h)) < 0 || (rc = case_exists(h, case_id)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(h->db, "SELECT seq, at, by, kind, detail, prev, hash"
+	                       " FROM custody WHERE case_id = ?1 ORDER BY seq", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "reading custody log");
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		vidx_event e;
+		char want[65];
+		int stop;
+		memset(&e, 0, sizeof(e));
+		e.case_id = case_id;
+		e.seq = sqlite3_column_int64(st, 0);
+		e.at = sqlite3_column_int64(st, 1);
+		e.by = (const char *)sqlite3_column_text(st, 2);
+		e.kind = (const char *)sqlite3_column_text(st, 3);
+		e.detail = (const char *)sqlite3_column_text(st, 4);
+		e.prev = (const char *)sqlite3_column_text(st, 5);
+		e.hash = (const char *)sqlite3_column_text(st, 6);
+		if (!e.by || !e.kind || !e.detail || !e.prev || !e.hash) {
+			e.problem = "damaged: a field is missing";
+		} else if (event_hash(e.prev, case_id, e.seq, e.at, e.by, e.kind,
+		                      e.detail, want) < 0) {
+			sqlite3_finalize(st);
+			return vidx__fail(h, VIDX_ERR, "SHA-256 failed");
+		} else if (strcmp(want, e.hash)) {
+			e.problem = "edited: its hash does not match its content";
+		} else if (strcmp(e.prev, prev)) {
+			e.problem = "chain broken: the event before it was removed or changed";
+		}
+		if (e.problem)
+			(*broken)++;
+		snprintf(prev, sizeof(prev), "%s", e.hash ? e.hash : "");
+		if (cb && (stop = cb(ctx, &e)) != 0) {
+			sqlite3_finalize(st);
+			return stop;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, "reading custody log");
+}
