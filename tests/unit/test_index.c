@@ -200,6 +200,40 @@ static void test_kf_codec(void **st)
 	vidx_probe_free(p);
 }
 
+static int count_events(void *ctx, const vidx_event *e)
+{
+	size_t *n = ctx;
+	if (*n == 0)
+		assert_string_equal(e->prev, "0000000000000000000000000000000000000000000000000000000000000000");
+	assert_null(e->problem);
+	assert_int_equal(strlen(e->hash), 64);
+	(*n)++;
+	return 0;
+}
+
+static void test_custody_chain(void **st)
+{
+	size_t n = 0, broken = 9;
+	char hash[65];
+	(void)st;
+	assert_int_equal(vidx_case_new(h, "HOM-1", "Homicide", "det"), 0);
+	assert_int_equal(vidx_case_new(h, "HOM-1", "again", "det"), VIDX_EEXIST);
+	assert_int_equal(vidx_case_new(h, "../x", "bad id", "det"), VIDX_EINVAL);
+	assert_int_equal(vidx_case_new(h, "HOM-2", "", "det"), VIDX_EINVAL);
+	assert_int_equal(vidx_case_note(h, "HOM-1", "det", "canvass done"), 0);
+	assert_int_equal(vidx_custody_add(h, "HOM-1", "det", "test", "{\"n\":1}", hash), 0);
+	assert_int_equal(strlen(hash), 64);
+	assert_int_equal(vidx_case_note(h, "HOM-9", "det", "x"), VIDX_ENOENT);
+	assert_int_equal(vidx_custody_each(h, "HOM-1", count_events, &n, &broken), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(broken, 0);
+	/* the log refuses changes through SQLite */
+	assert_int_not_equal(sqlite3_exec(((struct vidx *)h)->db,
+	                     "UPDATE custody SET by = 'x'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(((struct vidx *)h)->db,
+	                     "DELETE FROM custody", NULL, NULL, NULL), SQLITE_OK);
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -228,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_ingest_failures_leave_nothing),
 		cmocka_unit_test(test_gap_segments),
 		cmocka_unit_test(test_kf_codec),
+		cmocka_unit_test(test_custody_chain),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
