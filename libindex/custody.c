@@ -138,6 +138,15 @@ static char *json1(const char *key, const char *value)
 	return s;
 }
 
+/* names and titles are one line of printable text */
+static int one_line(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 int vidx_case_new(vidx *h, const char *id, const char *title, const char *by)
 {
 	sqlite3_stmt *st = NULL;
@@ -149,6 +158,9 @@ int vidx_case_new(vidx *h, const char *id, const char *title, const char *by)
 		                  "digits, '.', '_', '-', not starting with '.' or '-'");
 	if (!title || !*title)
 		return vidx__fail(h, VIDX_EINVAL, "a case needs a title");
+	if (!one_line(title) || !one_line(by))
+		return vidx__fail(h, VIDX_EINVAL, "the title and the operator's name "
+		                  "must be one line without control characters");
 	if (!(detail = json1("title", title)))
 		return vidx__fail(h, VIDX_EINVAL, "the title is not valid UTF-8");
 	if ((rc = vidx__exec_begin(h)) < 0)
@@ -182,6 +194,9 @@ int vidx_custody_add(vidx *h, const char *case_id, const char *by,
 	char tmp[65];
 	int rc;
 
+	if (!one_line(by) || !one_line(kind))
+		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
+		                  "without control characters");
 	if ((rc = vidx__exec_begin(h)) < 0)
 		return rc;
 	rc = case_exists(h, case_id);
