@@ -145,6 +145,9 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody BEGIN"
 	"  SELECT RAISE(ABORT, 'the custody log is append-only');"
 	"END;",
+
+	/* v4: UNIQUE (recording_id, seq) already indexes segments by recording */
+	"DROP INDEX IF EXISTS segments_recording;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -278,7 +281,9 @@ int vidx_open(vidx *h, const char *path, int flags)
 		goto fail;
 	if (!(flags & VIDX_OPEN_READONLY)) {
 		/* FULL: a committed file survives power loss, not only a crash */
-		if ((rc = vidx__exec(h, "PRAGMA journal_mode = WAL")) < 0 ||
+		/* savepoints' sub-journals in memory, not in /var/tmp files */
+		if ((rc = vidx__exec(h, "PRAGMA temp_store = MEMORY")) < 0 ||
+		    (rc = vidx__exec(h, "PRAGMA journal_mode = WAL")) < 0 ||
 		    (rc = vidx__exec(h, "PRAGMA synchronous = FULL")) < 0 ||
 		    (rc = migrate(h)) < 0)
 			goto fail;
