@@ -66,11 +66,11 @@ static int event_hash(const char *prev, const char *case_id, int64_t seq,
 
 /* Append an event inside the caller's transaction. */
 static int append(vidx *h, const char *case_id, const char *by,
-                  const char *kind, const char *detail, char hash[65])
+                  const char *kind, const char *detail, int64_t at, char hash[65])
 {
 	sqlite3_stmt *st = NULL;
 	char prev[65] = ZERO_HASH;
-	int64_t seq = 1, at = vidx__now();
+	int64_t seq = 1;
 	int rc;
 
 	if (sqlite3_prepare_v2(h->db, "SELECT hash FROM custody WHERE case_id = ?1"
@@ -151,6 +151,7 @@ int vidx_case_new(vidx *h, const char *id, const char *title, const char *by)
 {
 	sqlite3_stmt *st = NULL;
 	char hash[65], *detail = NULL;
+	int64_t now = vidx__now(); /* the case's time is its first event's */
 	int rc;
 
 	if (!vidx_camera_id_valid(id))
@@ -172,7 +173,7 @@ int vidx_case_new(vidx *h, const char *id, const char *title, const char *by)
 	} else {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, vidx__now());
+		sqlite3_bind_int64(st, 3, now);
 		sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		rc = rc == SQLITE_DONE ? 0
@@ -181,7 +182,7 @@ int vidx_case_new(vidx *h, const char *id, const char *title, const char *by)
 	}
 	sqlite3_finalize(st);
 	if (rc == 0)
-		rc = append(h, id, by, "case created", detail, hash);
+		rc = append(h, id, by, "case created", detail, now, hash);
 	rc = vidx__exec_end(h, rc);
 out:
 	free(detail);
@@ -201,7 +202,8 @@ int vidx_custody_add(vidx *h, const char *case_id, const char *by,
 		return rc;
 	rc = case_exists(h, case_id);
 	if (rc == 0)
-		rc = append(h, case_id, by, kind, detail_json, hash ? hash : tmp);
+		rc = append(h, case_id, by, kind, detail_json, vidx__now(),
+		            hash ? hash : tmp);
 	return vidx__exec_end(h, rc);
 }
 
