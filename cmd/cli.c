@@ -31,6 +31,12 @@ void cli_usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+void cli_bad_option(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
+	exit(EXIT_USAGE);
+}
+
 const char *cli_default_db(void)
 {
 	const char *e = getenv("VIDX_DB");

@@ -13,6 +13,8 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the message and exit with status 2, pointing at --help. */
 void cli_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
+/* After getopt has named a bad option: the --help hint, exit status 2. */
+void cli_bad_option(void) __attribute__((noreturn));
 /* The -d/--db default: $VIDX_DB, else ./vidx.db. */
 const char *cli_default_db(void);
 void cli_version(void) __attribute__((noreturn));

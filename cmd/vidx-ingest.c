@@ -397,9 +397,7 @@ int main(int argc, char **argv)
 		case 'h': usage(); break;
 		case 'V': cli_version(); break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
-			vidx_free(h);
-			return EXIT_USAGE;
+			cli_bad_option();
 		}
 	}
 	if (!b.camera == !b.from_dir)

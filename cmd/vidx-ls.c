@@ -31,6 +31,7 @@ static vidx *h;
 
 typedef struct cfg {
 	int json, keyframes, local, header;
+	vidx_camera cam; /* --local: the zone of the rows' camera */
 } cfg;
 
 static int print_one(void *ctx, const vidx_recording *r)
@@ -56,13 +57,14 @@ static int print_one(void *ctx, const vidx_recording *r)
 		printf("%6s %-12s %-24s %-24s %9s %11s %-12s %s\n", "ID", "CAMERA",
 		       "START", "END", "DURATION", "SIZE", "SHA256", "PATH");
 	if (c->local) {
-		vidx_camera cam;
-		const char *tz = NULL;
-		if (vidx_camera_get(h, r->camera, &cam) == 0)
-			tz = cam.tz;
-		vidx_time_format_local(r->start, tz, b1);
-		vidx_time_format_local(r->end, tz, b2);
-		vidx_camera_clear(&cam);
+		/* rows come by camera: look its zone up once per camera */
+		if (!c->cam.id || strcmp(c->cam.id, r->camera)) {
+			vidx_camera_clear(&c->cam);
+			if (vidx_camera_get(h, r->camera, &c->cam) < 0)
+				return -1;
+		}
+		vidx_time_format_local(r->start, c->cam.tz, b1);
+		vidx_time_format_local(r->end, c->cam.tz, b2);
 	} else {
 		vidx_time_format(r->start, b1);
 		vidx_time_format(r->end, b2);
@@ -86,10 +88,11 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *db = cli_default_db(), *camera = NULL;
-	cfg c = {0, 0, 0, 0};
+	cfg c;
 	int ch, rc = EXIT_OK;
 
 	cli_prog = "vidx-ls";
+	memset(&c, 0, sizeof(c));
 	while ((ch = getopt_long(argc, argv, "c:kd:hV", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c': camera = optarg; break;
@@ -100,8 +103,7 @@ int main(int argc, char **argv)
 		case 'h': usage(); break;
 		case 'V': cli_version(); break;
 		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
-			return EXIT_USAGE;
+			cli_bad_option();
 		}
 	}
 	if (optind < argc)
@@ -127,6 +129,7 @@ int main(int argc, char **argv)
 		cli_warn("%s", vidx_errmsg(h));
 		rc = EXIT_SOME_FAILED;
 	}
+	vidx_camera_clear(&c.cam);
 	vidx_free(h);
 	return cli_flush(rc);
 }

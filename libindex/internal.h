@@ -36,15 +36,11 @@ int vidx__camera_check(vidx *h, const vidx_camera *c);
 
 /* ---- probe.c: libav* plumbing shared with pull and verify ---- */
 
-/* read-only access to a file we opened, for a custom AVIOContext; when
- * md is set, bytes read in order from the start feed the digest */
+/* read-only access to a file we opened, for a custom AVIOContext */
 typedef struct vidx__fdio {
 	int fd;
 	int64_t size;
 	int64_t pos;
-	int64_t hashed;
-	void *md; /* EVP_MD_CTX */
-	int hash_err;
 } vidx__fdio;
 int vidx__io_read(void *opaque, uint8_t *buf, int n);
 int64_t vidx__io_seek(void *opaque, int64_t off, int whence);

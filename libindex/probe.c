@@ -638,7 +638,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	vidx_probe *p = NULL;
 	AVStream *st;
 	struct stat sb;
-	fdio io = {-1, 0, 0, 0, NULL, 0};
+	fdio io = {-1, 0, 0};
 	hasher hs = {0};
 	scan s = {0};
 	struct stat sb2;
