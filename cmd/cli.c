@@ -1,6 +1,8 @@
 /* cli.c - shared by the vidx-* tools; see cli.h. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "../libindex/vidx.h"
@@ -63,4 +65,116 @@ int cli_flush(int rc)
 		return EXIT_SOME_FAILED;
 	}
 	return rc;
+}
+
+/* ---- place x time selectors ------------------------------------------------ */
+
+/* Read N comma-separated decimal numbers: no hex, inf, nan or extras. */
+static int numbers(const char *s, double *v, int n)
+{
+	int i;
+	for (i = 0; i < n; i++) {
+		char *e;
+		size_t len = strcspn(s, ",");
+		if (!len || strspn(s, "0123456789.+-eE") < len)
+			return -1;
+		v[i] = strtod(s, &e);
+		if (e != s + len || !isfinite(v[i]))
+			return -1;
+		s += len;
+		if (i < n - 1 && *s++ != ',')
+			return -1;
+	}
+	return *s ? -1 : 0;
+}
+
+static void parse_pair(const char *opt, const char *s, double *a, double *b)
+{
+	double v[2];
+	if (numbers(s, v, 2) < 0)
+		cli_usage_error("%s: want LAT,LON, got '%s'", opt, s);
+	*a = v[0];
+	*b = v[1];
+}
+
+int cli_sel_option(cli_sel *s, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'N': s->near = arg; break;
+	case 'R': s->radius = arg; break;
+	case 'B': s->bbox = arg; break;
+	case 'c':
+		if (s->q.ncameras == 64)
+			cli_usage_error("at most 64 --camera");
+		s->cams[s->q.ncameras++] = arg;
+		break;
+	case 'T':
+		if (s->q.ntags == 16)
+			cli_usage_error("at most 16 --tag");
+		s->tags[s->q.ntags++] = arg;
+		break;
+	case 'f': s->from = arg; break;
+	case 't': s->to = arg; break;
+	case 'a': s->at = arg; break;
+	case 'p': s->pad = arg; break;
+	case 'z': s->tz = arg; return 1; /* a zone alone selects nothing */
+	default: return 0;
+	}
+	s->given++;
+	return 1;
+}
+
+void cli_sel_finish(vidx *h, cli_sel *s, int need_window)
+{
+	int64_t pad = 0, at = 0;
+
+	cli_check_tz_env();
+	if (s->tz && !vidx_tz_valid(s->tz))
+		cli_usage_error("--tz: unknown time zone '%s'", s->tz);
+	if (!!s->near != !!s->radius)
+		cli_usage_error(s->near ? "--near needs --radius" : "--radius needs --near");
+	if (s->near) {
+		parse_pair("--near", s->near, &s->q.lat, &s->q.lon);
+		if (fabs(s->q.lat) > 90 || fabs(s->q.lon) > 180)
+			cli_usage_error("--near: %s is not on Earth", s->near);
+		if (vidx_distance_parse(h, s->radius, &s->q.radius_m) < 0)
+			cli_usage_error("--radius: %s", vidx_errmsg(h));
+		s->q.has_near = 1;
+	}
+	if (s->bbox) {
+		double v[4];
+		if (numbers(s->bbox, v, 4) < 0 ||
+		    (s->q.s = v[0], s->q.w = v[1], s->q.n = v[2], s->q.e = v[3], 0) ||
+		    s->q.s > s->q.n || s->q.w > s->q.e || fabs(s->q.s) > 90 || fabs(s->q.n) > 90 ||
+		    fabs(s->q.w) > 180 || fabs(s->q.e) > 180)
+			cli_usage_error("--bbox: want S,W,N,E with S <= N and W <= E, got '%s'",
+			                s->bbox);
+		s->q.has_bbox = 1;
+	}
+	if (s->at || s->pad) {
+		if (s->from || s->to)
+			cli_usage_error("give --from/--to or --at/--pad, not both");
+		if (!s->at || !s->pad)
+			cli_usage_error(s->at ? "--at needs --pad" : "--pad needs --at");
+		if (vidx_time_parse(h, s->at, s->tz, &at) < 0)
+			cli_usage_error("--at: %s", vidx_errmsg(h));
+		if (vidx_duration_parse(h, s->pad, &pad) < 0)
+			cli_usage_error("--pad: %s", vidx_errmsg(h));
+		s->q.from = at - pad;
+		s->q.to = at + pad;
+	} else {
+		if ((!s->from || !s->to) && !need_window && !s->from && !s->to)
+			return;
+		if (!s->from || !s->to)
+			cli_usage_error("give the window: --from TIME --to TIME, or --at TIME --pad DUR");
+		if (vidx_time_parse(h, s->from, s->tz, &s->q.from) < 0)
+			cli_usage_error("--from: %s", vidx_errmsg(h));
+		if (vidx_time_parse(h, s->to, s->tz, &s->q.to) < 0)
+			cli_usage_error("--to: %s", vidx_errmsg(h));
+	}
+	if (s->q.to <= s->q.from)
+		cli_usage_error("the window ends before it starts (--to is not after --from)");
+	s->q.cameras = s->cams;
+	s->q.tags = s->tags;
+
 }

@@ -4,6 +4,8 @@
 
 #include <stdarg.h>
 
+#include "../libindex/vidx.h"
+
 enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 
 extern const char *cli_prog;
@@ -24,5 +26,29 @@ void cli_check_tz_env(void);
 /* Flush stdout: a write error (a full disk, a closed pipe) is a failure,
  * named on stderr, and turns RC into 1.  Returns the exit status. */
 int cli_flush(int rc);
+
+/* The place x time selectors vidx-query and vidx-pull share. */
+typedef struct cli_sel {
+	vidx_query q;
+	const char *cams[64], *tags[16];
+	const char *from, *to, *at, *pad, *tz, *radius, *near, *bbox;
+	int given; /* how many selector or time options were given */
+} cli_sel;
+#define CLI_SEL_OPTIONS \
+	{"near", required_argument, NULL, 'N'}, \
+	{"radius", required_argument, NULL, 'R'}, \
+	{"bbox", required_argument, NULL, 'B'}, \
+	{"camera", required_argument, NULL, 'c'}, \
+	{"tag", required_argument, NULL, 'T'}, \
+	{"from", required_argument, NULL, 'f'}, \
+	{"to", required_argument, NULL, 't'}, \
+	{"at", required_argument, NULL, 'a'}, \
+	{"pad", required_argument, NULL, 'p'}, \
+	{"tz", required_argument, NULL, 'z'}
+/* getopt's CH with ARG: 1 when it is a selector (taken), else 0 */
+int cli_sel_option(cli_sel *s, int ch, const char *arg);
+/* Check and convert the selectors into S->q; usage error (exit 2) when they
+ * are bad, or when NEED_WINDOW and no window was given. */
+void cli_sel_finish(vidx *h, cli_sel *s, int need_window);
 
 #endif

@@ -51,39 +51,9 @@ static vidx *h;
 enum { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_PATHS };
 
 typedef struct cfg {
-	vidx_query q;
-	const char *cams[64], *tags[16];
-	const char *from, *to, *at, *pad, *tz, *radius, *near, *bbox;
+	cli_sel s;
 	int out, nul, coverage, local;
 } cfg;
-
-/* Read N comma-separated decimal numbers: no hex, inf, nan or extras. */
-static int numbers(const char *s, double *v, int n)
-{
-	int i;
-	for (i = 0; i < n; i++) {
-		char *e;
-		size_t len = strcspn(s, ",");
-		if (!len || strspn(s, "0123456789.+-eE") < len)
-			return -1;
-		v[i] = strtod(s, &e);
-		if (e != s + len || !isfinite(v[i]))
-			return -1;
-		s += len;
-		if (i < n - 1 && *s++ != ',')
-			return -1;
-	}
-	return *s ? -1 : 0;
-}
-
-static void parse_pair(const char *opt, const char *s, double *a, double *b)
-{
-	double v[2];
-	if (numbers(s, v, 2) < 0)
-		cli_usage_error("%s: want LAT,LON, got '%s'", opt, s);
-	*a = v[0];
-	*b = v[1];
-}
 
 /* CSV field: quoted when it holds a comma, quote, CR or LF */
 static void csv(const char *s, int last)
@@ -265,16 +235,7 @@ static void print_coverage(const cfg *c, const vidx_result *r)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"near", required_argument, NULL, 'N'},
-		{"radius", required_argument, NULL, 'R'},
-		{"bbox", required_argument, NULL, 'B'},
-		{"camera", required_argument, NULL, 'c'},
-		{"tag", required_argument, NULL, 'T'},
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},
-		{"at", required_argument, NULL, 'a'},
-		{"pad", required_argument, NULL, 'p'},
-		{"tz", required_argument, NULL, 'z'},
+		CLI_SEL_OPTIONS,
 		{"sort", required_argument, NULL, 'S'},
 		{"coverage", no_argument, NULL, 'C'},
 		{"local", no_argument, NULL, 'L'},
@@ -289,7 +250,6 @@ int main(int argc, char **argv)
 	};
 	const char *db = cli_default_db();
 	vidx_result *r = NULL;
-	int64_t pad = 0, at = 0;
 	int ch, rc = EXIT_OK, nout = 0;
 	cfg c;
 
@@ -300,28 +260,12 @@ int main(int argc, char **argv)
 		return EXIT_SOME_FAILED;
 	}
 	while ((ch = getopt_long(argc, argv, "c:z:0d:hV", lo, NULL)) != -1) {
+		if (cli_sel_option(&c.s, ch, optarg))
+			continue;
 		switch (ch) {
-		case 'N': c.near = optarg; break;
-		case 'R': c.radius = optarg; break;
-		case 'B': c.bbox = optarg; break;
-		case 'c':
-			if (c.q.ncameras == 64)
-				cli_usage_error("at most 64 --camera");
-			c.cams[c.q.ncameras++] = optarg;
-			break;
-		case 'T':
-			if (c.q.ntags == 16)
-				cli_usage_error("at most 16 --tag");
-			c.tags[c.q.ntags++] = optarg;
-			break;
-		case 'f': c.from = optarg; break;
-		case 't': c.to = optarg; break;
-		case 'a': c.at = optarg; break;
-		case 'p': c.pad = optarg; break;
-		case 'z': c.tz = optarg; break;
 		case 'S':
 			if (!strcmp(optarg, "time"))
-				c.q.sort_time = 1;
+				c.s.q.sort_time = 1;
 			else if (strcmp(optarg, "distance"))
 				cli_usage_error("--sort: distance or time, not '%s'", optarg);
 			break;
@@ -346,54 +290,9 @@ int main(int argc, char **argv)
 		cli_usage_error("-0 goes with --paths");
 	if (c.coverage && c.out == OUT_PATHS)
 		cli_usage_error("--coverage has no --paths form");
-	cli_check_tz_env();
-	if (c.tz && !vidx_tz_valid(c.tz))
-		cli_usage_error("--tz: unknown time zone '%s'", c.tz);
-	if (!!c.near != !!c.radius)
-		cli_usage_error(c.near ? "--near needs --radius" : "--radius needs --near");
-	if (c.near) {
-		parse_pair("--near", c.near, &c.q.lat, &c.q.lon);
-		if (fabs(c.q.lat) > 90 || fabs(c.q.lon) > 180)
-			cli_usage_error("--near: %s is not on Earth", c.near);
-		if (vidx_distance_parse(h, c.radius, &c.q.radius_m) < 0)
-			cli_usage_error("--radius: %s", vidx_errmsg(h));
-		c.q.has_near = 1;
-	}
-	if (c.bbox) {
-		double v[4];
-		if (numbers(c.bbox, v, 4) < 0 ||
-		    (c.q.s = v[0], c.q.w = v[1], c.q.n = v[2], c.q.e = v[3], 0) ||
-		    c.q.s > c.q.n || c.q.w > c.q.e || fabs(c.q.s) > 90 || fabs(c.q.n) > 90 ||
-		    fabs(c.q.w) > 180 || fabs(c.q.e) > 180)
-			cli_usage_error("--bbox: want S,W,N,E with S <= N and W <= E, got '%s'",
-			                c.bbox);
-		c.q.has_bbox = 1;
-	}
-	if (c.at || c.pad) {
-		if (c.from || c.to)
-			cli_usage_error("give --from/--to or --at/--pad, not both");
-		if (!c.at || !c.pad)
-			cli_usage_error(c.at ? "--at needs --pad" : "--pad needs --at");
-		if (vidx_time_parse(h, c.at, c.tz, &at) < 0)
-			cli_usage_error("--at: %s", vidx_errmsg(h));
-		if (vidx_duration_parse(h, c.pad, &pad) < 0)
-			cli_usage_error("--pad: %s", vidx_errmsg(h));
-		c.q.from = at - pad;
-		c.q.to = at + pad;
-	} else {
-		if (!c.from || !c.to)
-			cli_usage_error("give the window: --from TIME --to TIME, or --at TIME --pad DUR");
-		if (vidx_time_parse(h, c.from, c.tz, &c.q.from) < 0)
-			cli_usage_error("--from: %s", vidx_errmsg(h));
-		if (vidx_time_parse(h, c.to, c.tz, &c.q.to) < 0)
-			cli_usage_error("--to: %s", vidx_errmsg(h));
-	}
-	if (c.q.to <= c.q.from)
-		cli_usage_error("the window ends before it starts (--to is not after --from)");
-	c.q.cameras = c.cams;
-	c.q.tags = c.tags;
+	cli_sel_finish(h, &c.s, 1);
 
-	if (vidx_open(h, db, VIDX_OPEN_READONLY) < 0 || vidx_query_run(h, &c.q, &r) < 0) {
+	if (vidx_open(h, db, VIDX_OPEN_READONLY) < 0 || vidx_query_run(h, &c.s.q, &r) < 0) {
 		cli_warn("%s", vidx_errmsg(h));
 		rc = EXIT_SOME_FAILED;
 	} else {

@@ -19,6 +19,8 @@ static const struct {
 	{"ls", "list the recordings in the index"},
 	{"query", "which cameras saw a place in a time window; coverage and gaps"},
 	{"case", "cases and their append-only, hash-chained custody log"},
+	{"pull", "cut the footage found into a case folder, losslessly"},
+	{"verify", "re-hash recordings; check a case folder against its sources"},
 };
 
 static void usage(FILE *f)

@@ -107,7 +107,7 @@ static int append(vidx *h, const char *case_id, const char *by,
 	return rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, "writing custody log");
 }
 
-static int case_exists(vidx *h, const char *id)
+int vidx__case_exists(vidx *h, const char *id)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -200,7 +200,7 @@ int vidx_custody_add(vidx *h, const char *case_id, const char *by,
 		                  "without control characters");
 	if ((rc = vidx__exec_begin(h)) < 0)
 		return rc;
-	rc = case_exists(h, case_id);
+	rc = vidx__case_exists(h, case_id);
 	if (rc == 0)
 		rc = append(h, case_id, by, kind, detail_json, vidx__now(),
 		            hash ? hash : tmp);
@@ -258,7 +258,7 @@ int vidx_custody_each(vidx *h, const char *case_id,
 	int rc;
 
 	*broken = 0;
-	if ((rc = vidx__need_db(h)) < 0 || (rc = case_exists(h, case_id)) < 0)
+	if ((rc = vidx__need_db(h)) < 0 || (rc = vidx__case_exists(h, case_id)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(h->db, "SELECT seq, at, by, kind, detail, prev, hash"
 	                       " FROM custody WHERE case_id = ?1 ORDER BY seq", -1,

@@ -8,10 +8,12 @@
 #include "internal.h"
 
 #define US 1000000.0
+#define jtime vidx__jtime
+#define jstr vidx__jstr
 /* 15 significant digits: microseconds exact below 1e9 s, and 0.92 as 0.92 */
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENSURE_ASCII)
 
-static json_t *jtime(int64_t us)
+json_t *vidx__jtime(int64_t us)
 {
 	char b[VIDX_TIME_BUFSZ];
 	return us == VIDX_TIME_NONE ? json_null() : json_string(vidx_time_format(us, b));
@@ -24,7 +26,7 @@ static json_t *jsec(int64_t us)
 
 /* json_string() refuses invalid UTF-8; evidence file names may be anything,
  * so fall back to a lossless \xNN escape of every non-ASCII byte. */
-static json_t *jstr(const char *s)
+json_t *vidx__jstr(const char *s)
 {
 	json_t *j = json_string(s);
 	char *b, *q;
@@ -390,4 +392,161 @@ char *vidx_event_json(const vidx_event *e)
 	json_object_set_new(o, "ok", json_boolean(!e->problem));
 	json_object_set_new(o, "problem", e->problem ? json_string(e->problem) : json_null());
 	return dump(o);
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s ? jstr(s) : json_null();
+}
+
+char *vidx_clip_json(const vidx_clip *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "camera", jstr(c->camera));
+	json_object_set_new(o, "path", jstr_or_null(c->path));
+	json_object_set_new(o, "format", jstr_or_null(c->format));
+	json_object_set_new(o, "requested_start", jtime(c->req_start));
+	json_object_set_new(o, "requested_end", jtime(c->req_end));
+	if (c->error) {
+		json_object_set_new(o, "error", jstr(c->error));
+		return dump(o);
+	}
+	json_object_set_new(o, "start", jtime(c->start));
+	json_object_set_new(o, "end", jtime(c->end));
+	json_object_set_new(o, "size", json_integer(c->size));
+	json_object_set_new(o, "sha256", jstr_or_null(c->sha256));
+	json_object_set_new(o, "video_packets", json_integer(c->video_packets));
+	json_object_set_new(o, "audio_packets", json_integer(c->audio_packets));
+	json_object_set_new(o, "sources", json_integer((json_int_t)c->nsources));
+	return dump(o);
+}
+
+char *vidx_check_json(const vidx_check *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "kind", jstr(c->kind));
+	json_object_set_new(o, "item", jstr(c->item));
+	json_object_set_new(o, "status", jstr(c->status));
+	json_object_set_new(o, "detail", jstr(c->detail ? c->detail : ""));
+	return dump(o);
+}
+
+char *vidx_query_json(const vidx_query *q)
+{
+	json_t *o = json_object(), *a;
+	size_t i;
+
+	if (q->has_near) {
+		json_object_set_new(o, "near", json_pack("[f,f]", q->lat, q->lon));
+		json_object_set_new(o, "radius_m", json_real(q->radius_m));
+	}
+	if (q->has_bbox)
+		json_object_set_new(o, "bbox", json_pack("[f,f,f,f]", q->s, q->w, q->n, q->e));
+	if (q->ncameras) {
+		a = json_array();
+		for (i = 0; i < q->ncameras; i++)
+			json_array_append_new(a, jstr(q->cameras[i]));
+		json_object_set_new(o, "cameras", a);
+	}
+	if (q->ntags) {
+		a = json_array();
+		for (i = 0; i < q->ntags; i++)
+			json_array_append_new(a, jstr(q->tags[i]));
+		json_object_set_new(o, "tags", a);
+	}
+	json_object_set_new(o, "from", jtime(q->from));
+	json_object_set_new(o, "to", jtime(q->to));
+	return dump(o);
+}
+
+char *vidx_windows_json(const vidx_window *w, size_t n)
+{
+	json_t *o = json_object(), *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "camera", jstr(w[i].camera));
+		json_object_set_new(e, "start", jtime(w[i].from));
+		json_object_set_new(e, "end", jtime(w[i].to));
+		if (w[i].recording_id >= 0)
+			json_object_set_new(e, "recording_id", json_integer(w[i].recording_id));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "spans_from_stdin", a);
+	return dump(o);
+}
+
+int vidx_windows_parse(vidx *h, const char *text, vidx_window **out, size_t *n)
+{
+	vidx_window *w = NULL;
+	size_t cap = 0, line = 0;
+	const char *p = text;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		json_t *o, *id;
+		json_error_t err;
+		const char *cam, *s0, *s1;
+
+		line++;
+		if (strspn(p, " \t\r") >= len) {
+			p += len + (e != NULL);
+			continue;
+		}
+		if (!(o = json_loadb(p, len, 0, &err)) || !json_is_object(o)) {
+			rc = vidx__fail(h, VIDX_EINVAL, "line %zu: not a JSON object%s%s", line,
+			                o ? "" : ": ", o ? "" : err.text);
+			json_decref(o);
+			break;
+		}
+		cam = json_string_value(json_object_get(o, "camera"));
+		s0 = json_string_value(json_object_get(o, "start"));
+		s1 = json_string_value(json_object_get(o, "end"));
+		id = json_object_get(o, "recording_id");
+		if (!cam || !s0 || !s1 || (id && !json_is_integer(id))) {
+			rc = vidx__fail(h, VIDX_EINVAL, "line %zu: want a span with camera, start "
+			                "and end (as vidx-query --json prints)", line);
+			json_decref(o);
+			break;
+		}
+		if (*n == cap) {
+			vidx_window *nw = realloc(w, (cap = cap ? cap * 2 : 16) * sizeof(*w));
+			if (!nw) {
+				json_decref(o);
+				rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+				break;
+			}
+			w = nw;
+		}
+		if (!vidx_camera_id_valid(cam)) {
+			rc = vidx__fail(h, VIDX_EINVAL, "line %zu: bad camera id", line);
+		} else if (vidx_time_parse(h, s0, "UTC", &w[*n].from) < 0 ||
+		           vidx_time_parse(h, s1, "UTC", &w[*n].to) < 0) {
+			char m[400];
+			snprintf(m, sizeof(m), "%s", vidx_errmsg(h));
+			rc = vidx__fail(h, VIDX_EINVAL, "line %zu: %s", line, m);
+		} else if (w[*n].to <= w[*n].from) {
+			rc = vidx__fail(h, VIDX_EINVAL, "line %zu: the span ends before it starts", line);
+		} else {
+			snprintf(w[*n].camera, sizeof(w[*n].camera), "%s", cam);
+			w[*n].recording_id = id ? json_integer_value(id) : -1;
+			(*n)++;
+		}
+		json_decref(o);
+		if (rc < 0)
+			break;
+		p += len + (e != NULL);
+	}
+	if (rc < 0) {
+		free(w);
+		*n = 0;
+		return rc;
+	}
+	*out = w;
+	return 0;
 }

@@ -108,20 +108,9 @@ int64_t vidx__io_seek(void *opaque, int64_t off, int whence)
 /* SHA-256 of the whole file, on a thread of its own: the demuxer and the
  * digest each take a core, and both read the same pages, so the file comes
  * from disk once. */
-typedef struct hasher {
-	int fd;
-	int64_t size;
-	EVP_MD_CTX *md;
-	int err;                 /* 0, or errno / -1 */
-	int shrank;
-	unsigned char dig[32];
-	pthread_t th;
-	int running;
-} hasher;
-
 static void *hash_main(void *arg)
 {
-	hasher *hs = arg;
+	vidx__hasher *hs = arg;
 	unsigned char *buf = malloc(HASH_CHUNK);
 	unsigned int len = 0;
 	int64_t off = 0;
@@ -158,11 +147,29 @@ out:
 	return NULL;
 }
 
-/* Wait for the digest; put it on P. */
-static int hash_finish(vidx *h, hasher *hs, vidx_probe *p)
+int vidx__hash_start(vidx *h, vidx__hasher *hs, int fd, int64_t size)
+{
+	int r;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->fd = fd;
+	hs->size = size;
+	if (!(hs->md = EVP_MD_CTX_new()) ||
+	    !EVP_DigestInit_ex(hs->md, EVP_sha256(), NULL))
+		return vidx__fail(h, VIDX_ENOMEM, "cannot start SHA-256");
+	if ((r = pthread_create(&hs->th, NULL, hash_main, hs)) != 0)
+		return vidx__fail(h, VIDX_ERR, "cannot start hashing: %s", strerror(r));
+	hs->running = 1;
+	return 0;
+}
+
+int vidx__hash_finish(vidx *h, vidx__hasher *hs, unsigned char dig[32],
+                      char hex[65])
 {
 	unsigned int i;
 
+	if (!hs->running)
+		return vidx__fail(h, VIDX_ERR, "SHA-256 not started");
 	pthread_join(hs->th, NULL);
 	hs->running = 0;
 	if (hs->shrank)
@@ -171,11 +178,21 @@ static int hash_finish(vidx *h, hasher *hs, vidx_probe *p)
 		return vidx__fail(h, VIDX_EIO, "read error: %s", strerror(hs->err));
 	if (hs->err)
 		return vidx__fail(h, VIDX_ERR, "SHA-256 failed");
-	memcpy(p->sha256, hs->dig, 32);
-	for (i = 0; i < 32; i++)
-		snprintf(p->sha256_hex + 2 * i, 3, "%02x", p->sha256[i]);
-	p->hashed = 1;
+	if (dig)
+		memcpy(dig, hs->dig, 32);
+	if (hex)
+		for (i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", hs->dig[i]);
 	return 0;
+}
+
+void vidx__hash_stop(vidx__hasher *hs)
+{
+	if (hs->running)
+		pthread_join(hs->th, NULL); /* before its descriptor is closed */
+	hs->running = 0;
+	EVP_MD_CTX_free(hs->md);
+	hs->md = NULL;
 }
 
 /* ---- growing arrays ------------------------------------------------------ */
@@ -581,7 +598,7 @@ static void choose_time(vidx_probe *p)
 
 /* ---- the probe -------------------------------------------------------------- */
 
-static AVStream *first_video(AVFormatContext *fc)
+AVStream *vidx__first_video(AVFormatContext *fc)
 {
 	unsigned i;
 	for (i = 0; i < fc->nb_streams; i++) {
@@ -639,7 +656,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	AVStream *st;
 	struct stat sb;
 	fdio io = {-1, 0, 0};
-	hasher hs = {0};
+	vidx__hasher hs = {0};
 	scan s = {0};
 	struct stat sb2;
 	int rc = 0, r;
@@ -682,18 +699,8 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		goto out;
 	}
 	if (o->hash) {
-		hs.fd = io.fd;
-		hs.size = io.size;
-		if (!(hs.md = EVP_MD_CTX_new()) ||
-		    !EVP_DigestInit_ex(hs.md, EVP_sha256(), NULL)) {
-			rc = vidx__fail(h, VIDX_ENOMEM, "cannot start SHA-256");
+		if ((rc = vidx__hash_start(h, &hs, io.fd, io.size)) < 0)
 			goto out;
-		}
-		if ((r = pthread_create(&hs.th, NULL, hash_main, &hs)) != 0) {
-			rc = vidx__fail(h, VIDX_ERR, "cannot start hashing: %s", strerror(r));
-			goto out;
-		}
-		hs.running = 1;
 	}
 	p->size = sb.st_size;
 	p->start = p->end = VIDX_TIME_NONE;
@@ -721,7 +728,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		                av_last[0] ? av_last : av_err2str(r));
 		goto out;
 	}
-	if (!(st = first_video(fc))) {
+	if (!(st = vidx__first_video(fc))) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "no video stream (%s)",
 		                fc->iformat->name);
 		goto out;
@@ -758,8 +765,11 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		goto out;
 	}
 	choose_time(p);
-	if (hs.running && (rc = hash_finish(h, &hs, p)) < 0)
-		goto out;
+	if (hs.running) {
+		if ((rc = vidx__hash_finish(h, &hs, p->sha256, p->sha256_hex)) < 0)
+			goto out;
+		p->hashed = 1;
+	}
 	/* evidence must not move under us: what was hashed is what was probed */
 	if (fstat(io.fd, &sb2) < 0 || sb2.st_size != sb.st_size ||
 	    sb2.st_mtim.tv_sec != sb.st_mtim.tv_sec ||
@@ -770,9 +780,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	*out = p;
 	p = NULL;
 out:
-	if (hs.running)
-		pthread_join(hs.th, NULL); /* before its descriptor is closed */
-	EVP_MD_CTX_free(hs.md);
+	vidx__hash_stop(&hs);
 	avformat_close_input(&fc);
 	if (pb) {
 		av_freep(&pb->buffer);

@@ -430,6 +430,81 @@ int vidx_custody_each(vidx *h, const char *case_id,
                       int (*cb)(void *ctx, const vidx_event *e), void *ctx,
                       size_t *broken);
 
+/* ---- pulling clips ------------------------------------------------------ */
+
+enum { VIDX_FMT_AUTO = 0, VIDX_FMT_MP4, VIDX_FMT_MKV, VIDX_FMT_NATIVE };
+
+/* One clip as written or, with ERROR set, not written.  PATH is relative
+ * to the folder; times are true time (UTC us). */
+typedef struct vidx_clip {
+	const char *camera, *path, *format, *sha256, *error;
+	int64_t size, req_start, req_end, start, end;
+	int64_t video_packets, audio_packets;
+	size_t nsources;
+} vidx_clip;
+
+typedef struct vidx_pull_opts {
+	const char *case_id;
+	const char *by;          /* the operator */
+	const char *out_dir;     /* made if missing; must not hold a pull yet */
+	int format;              /* VIDX_FMT_*: AUTO is MP4, or MKV when the
+	                            streams do not fit MP4 */
+	int no_source_hash;      /* trust the index: do not re-hash sources */
+	const char *query_json;  /* the question asked (a JSON object) */
+	void (*on_clip)(void *ctx, const vidx_clip *c); /* may be NULL */
+	void *ctx;
+} vidx_pull_opts;
+
+/* A window asked of one camera, as vidx-query --json prints spans; read
+ * back by vidx-pull from its standard input. */
+typedef struct vidx_window {
+	char camera[65];
+	int64_t from, to;       /* true time */
+	int64_t recording_id;   /* -1 when not given */
+} vidx_window;
+/* Read JSON lines (objects with camera, start, end and optionally
+ * recording_id; other members ignored) from TEXT.  Blank lines are
+ * skipped; a bad line fails the lot with its line number. */
+int vidx_windows_parse(vidx *h, const char *text, vidx_window **out, size_t *n);
+
+/* Pull the footage of SPANS (from vidx_query_run) into O->out_dir, without
+ * re-encoding: one clip per continuous stretch of a camera's footage
+ * (spans of consecutive recordings joined; a gap, or a change of stream
+ * parameters, starts a new clip), then manifest.json and SHA256SUMS, then a
+ * "pull" event in the case's custody log that holds the manifest's hash.
+ * Files are written under temporary names and linked into place: nothing
+ * existing is overwritten, and no half-written clip has a final name.  A
+ * clip that cannot be cut (source missing or changed, ...) is reported and
+ * listed in the manifest as failed; the others are written.  Returns the
+ * number of failed clips, or <0 when the pull could not be done at all. */
+int vidx_pull(vidx *h, const vidx_span *spans, size_t n,
+              const vidx_pull_opts *o);
+
+/* ---- verification ----------------------------------------------------------- */
+
+/* One checked item.  STATUS: "ok", "modified", "missing", "failed". */
+typedef struct vidx_check {
+	const char *kind;   /* "recording", "sums", "manifest", "clip", "source",
+	                       "custody" */
+	const char *item;   /* path, or what was checked */
+	const char *status;
+	const char *detail; /* why, for anything but ok; may be "" */
+} vidx_check;
+
+/* Re-hash the recordings of CAMERA (NULL: all), or those a case's clips
+ * came from (CASE_ID), comparing with the index.  CB gets each result.
+ * Returns the number of items not ok, or <0. */
+int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
+                           void (*cb)(void *ctx, const vidx_check *c),
+                           void *ctx);
+/* Check a case folder written by vidx_pull: SHA256SUMS, every clip against
+ * the manifest (size, SHA-256, packet hashes read back from the clip), the
+ * packets of its sources (unless NO_SOURCES) and, when h has an index open,
+ * the case's custody chain and its record of this manifest.  Returns the
+ * number of items not ok, or <0. */
+int vidx_verify_dir(vidx *h, const char *dir, int no_sources,
+                    void (*cb)(void *ctx, const vidx_check *c), void *ctx);
+
 /* ---- JSON ------------------------------------------------------------ */
 
 /* One-line JSON for P (malloc'ed, caller frees), NULL when out of memory.
@@ -447,6 +522,11 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 char *vidx_span_json(const vidx_span *s);
 char *vidx_case_json(const vidx_case *c);
 char *vidx_event_json(const vidx_event *e);
+char *vidx_clip_json(const vidx_clip *c);
+/* the question, for a manifest: selectors and window, or the windows */
+char *vidx_query_json(const vidx_query *q);
+char *vidx_windows_json(const vidx_window *w, size_t n);
+char *vidx_check_json(const vidx_check *c);
 char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
 
 #endif /* VIDX_H */

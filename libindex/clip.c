@@ -1,0 +1,376 @@
+/*
+ * clip.c - a stretch of one source's packets, taken by one rule that both
+ * vidx-pull (writing a clip) and vidx-verify (re-reading the source) use,
+ * and the container-independent hash of packets.
+ *
+ * The rule: seek to the keyframe the index names (by byte offset for
+ * streams without an index, by time otherwise), check that it is that
+ * keyframe, then take every video packet in decode order until the first
+ * one whose decode time reaches the end after a frame at or after the end
+ * was taken (or a gap or a clock step back, or the end of the file).  Every
+ * frame before the end is then decodable, and the last frame is at or after
+ * it.  Audio packets from the keyframe's time on come along.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "internal.h"
+
+#define US 1000000LL
+#define IOBUF (64 * 1024)
+
+/* ---- packet hash ---------------------------------------------------------- */
+
+int vidx__phash_init(vidx__phash *ph, const AVCodecParameters *par)
+{
+	memset(ph, 0, sizeof(*ph));
+	if (!(ph->md = EVP_MD_CTX_new()) ||
+	    !EVP_DigestInit_ex(ph->md, EVP_sha256(), NULL))
+		return -1;
+	ph->codec = par->codec_id;
+	/* avcC / hvcC extradata: NAL units are length-prefixed in packets */
+	if (par->extradata && par->extradata[0] == 1) {
+		if (par->codec_id == AV_CODEC_ID_H264 && par->extradata_size >= 7)
+			ph->nal_len = (par->extradata[4] & 3) + 1;
+		else if (par->codec_id == AV_CODEC_ID_HEVC && par->extradata_size >= 23)
+			ph->nal_len = (par->extradata[21] & 3) + 1;
+	}
+	return 0;
+}
+
+static void put_unit(vidx__phash *ph, const uint8_t *p, size_t n)
+{
+	uint8_t len[4];
+
+	while (n && !p[n - 1]) /* trailing_zero_8bits: not part of the unit */
+		n--;
+	if (!n)
+		return;
+	len[0] = (uint8_t)(n >> 24);
+	len[1] = (uint8_t)(n >> 16);
+	len[2] = (uint8_t)(n >> 8);
+	len[3] = (uint8_t)n;
+	EVP_DigestUpdate(ph->md, len, 4);
+	EVP_DigestUpdate(ph->md, p, n);
+}
+
+/* offset of the next 00 00 01 at or after I, or N */
+static size_t next_start(const uint8_t *p, size_t i, size_t n)
+{
+	for (; i + 2 < n; i++)
+		if (!p[i] && !p[i + 1] && p[i + 2] == 1)
+			return i;
+	return n;
+}
+
+/* Each packet as its units: NAL units (H.264/HEVC, from Annex B or from
+ * length-prefixed form) without start codes or trailing zero bytes, AAC
+ * without an ADTS header, anything else whole; each unit after its 32-bit
+ * big-endian length, and four zero bytes after the packet. */
+void vidx__phash_add(vidx__phash *ph, const uint8_t *p, size_t n)
+{
+	static const uint8_t end[4];
+	int nal = ph->codec == AV_CODEC_ID_H264 || ph->codec == AV_CODEC_ID_HEVC;
+
+	ph->packets++;
+	if (nal && ph->nal_len && !(n >= 3 && !p[0] && !p[1] &&
+	                            (p[2] == 1 || (n >= 4 && !p[2] && p[3] == 1)))) {
+		size_t i = 0;
+		while (i + (size_t)ph->nal_len <= n) {
+			size_t len = 0;
+			int k;
+			for (k = 0; k < ph->nal_len; k++)
+				len = len << 8 | p[i + (size_t)k];
+			i += (size_t)ph->nal_len;
+			if (len > n - i)
+				len = n - i; /* damaged: hash what is there */
+			put_unit(ph, p + i, len);
+			i += len;
+		}
+	} else if (nal) {
+		size_t i = next_start(p, 0, n), j;
+		if (i > 0)
+			put_unit(ph, p, i); /* bytes before the first start code */
+		while (i < n) {
+			i += 3;
+			j = next_start(p, i, n);
+			put_unit(ph, p + i, j - i);
+			i = j;
+		}
+	} else if (ph->codec == AV_CODEC_ID_AAC && n >= 7 && p[0] == 0xff &&
+	           (p[1] & 0xf6) == 0xf0) {
+		size_t hl = (p[1] & 1) ? 7 : 9; /* protection_absent */
+		if (n >= hl)
+			put_unit(ph, p + hl, n - hl);
+	} else {
+		put_unit(ph, p, n);
+	}
+	EVP_DigestUpdate(ph->md, end, 4);
+}
+
+int vidx__phash_final(vidx__phash *ph, char hex[65])
+{
+	unsigned char d[32];
+	unsigned int len = 0, i;
+	int ok = EVP_DigestFinal_ex(ph->md, d, &len) && len == 32;
+
+	EVP_MD_CTX_free(ph->md);
+	ph->md = NULL;
+	if (!ok)
+		return -1;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+void vidx__phash_free(vidx__phash *ph)
+{
+	EVP_MD_CTX_free(ph->md);
+	ph->md = NULL;
+}
+
+/* ---- sources ---------------------------------------------------------------- */
+
+int vidx__src_open(vidx *h, vidx__src *s, const char *path)
+{
+	struct stat sb;
+	unsigned char *buf = NULL;
+	AVStream *v;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->io.fd = -1;
+	s->vi = s->ai = -1;
+	vidx__av_setup();
+	if ((s->io.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+		return vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
+	if (fstat(s->io.fd, &sb) < 0)
+		return vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return vidx__fail(h, VIDX_EFORMAT, "not a regular file");
+	if (sb.st_size == 0)
+		return vidx__fail(h, VIDX_EFORMAT, "empty file");
+	fcntl(s->io.fd, F_SETFL, fcntl(s->io.fd, F_GETFL) & ~O_NONBLOCK);
+	s->io.size = sb.st_size;
+	if (!(buf = av_malloc(IOBUF)) ||
+	    !(s->pb = avio_alloc_context(buf, IOBUF, 0, &s->io, vidx__io_read, NULL,
+	                                 vidx__io_seek)) ||
+	    !(s->fc = avformat_alloc_context())) {
+		if (!s->pb)
+			av_free(buf);
+		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	}
+	s->fc->pb = s->pb;
+	s->fc->flags |= AVFMT_FLAG_CUSTOM_IO;
+	s->fc->correct_ts_overflow = 0; /* as probe.c reads it */
+	if ((r = avformat_open_input(&s->fc, path, NULL, NULL)) < 0)
+		return vidx__fail(h, VIDX_EFORMAT, "not a recognised recording: %s",
+		                  vidx__av_last()[0] ? vidx__av_last() : av_err2str(r));
+	if (avformat_find_stream_info(s->fc, NULL) < 0 && !s->fc->nb_streams)
+		return vidx__fail(h, VIDX_EFORMAT, "no streams found");
+	if (!(v = vidx__first_video(s->fc)))
+		return vidx__fail(h, VIDX_EFORMAT, "no video stream");
+	s->vi = v->index;
+	s->ai = av_find_best_stream(s->fc, AVMEDIA_TYPE_AUDIO, -1, s->vi, NULL, 0);
+	if (s->ai < 0)
+		s->ai = -1;
+	for (r = 0; r < (int)s->fc->nb_streams; r++)
+		if (r != s->vi && r != s->ai)
+			s->fc->streams[r]->discard = AVDISCARD_ALL;
+	return 0;
+}
+
+void vidx__src_close(vidx__src *s)
+{
+	avformat_close_input(&s->fc);
+	if (s->pb) {
+		av_freep(&s->pb->buffer);
+		avio_context_free(&s->pb);
+	}
+	if (s->io.fd >= 0)
+		close(s->io.fd);
+	s->io.fd = -1;
+}
+
+/* ---- the walk ------------------------------------------------------------------ */
+
+static int64_t us_of(int64_t ts, AVRational tb)
+{
+	if (ts == AV_NOPTS_VALUE)
+		return VIDX_TIME_NONE;
+	return av_rescale_q_rnd(ts, tb, (AVRational){1, 1000000},
+	                        AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX);
+}
+
+/* Formats read by time through their own index; the rest (MPEG-TS, DHAV,
+ * raw streams) are entered at the keyframe's byte offset, which is exact. */
+static int seeks_by_time(const AVInputFormat *f)
+{
+	static const char *const names[] = {"mov", "matroska", "avi", "flv", "asf",
+	                                    NULL};
+	int i;
+	for (i = 0; names[i]; i++)
+		if (!strncmp(f->name, names[i], strlen(names[i])))
+			return 1;
+	return 0;
+}
+
+int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
+                   int (*sink)(void *ctx, int video, AVPacket *pkt,
+                               int64_t pts, int64_t dts),
+                   void *ctx)
+{
+	AVFormatContext *fc = s->fc;
+	AVStream *vs = fc->streams[s->vi];
+	AVStream *as = s->ai >= 0 ? fc->streams[s->ai] : NULL;
+	AVPacket *pkt = av_packet_alloc();
+	int64_t gap = FFMAX(US, 4 * (c->frame_dur > 0 ? c->frame_dur : 40000));
+	int64_t nv = 0, max_pts = VIDX_TIME_NONE, last_t = VIDX_TIME_NONE;
+	int64_t shift = 0, last_vdts = VIDX_TIME_NONE, last_adts = VIDX_TIME_NONE;
+	int started = 0, rc = 0, r;
+
+	if (!pkt)
+		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	c->nvideo = c->naudio = 0;
+	c->first_pts = c->last_pts = VIDX_TIME_NONE;
+	c->byte_start = c->byte_end = -1;
+	c->by_bytes = c->seek_pos >= 0 && !seeks_by_time(fc->iformat);
+	if (c->by_bytes) {
+		/* straight to the byte: some demuxers (DHAV) refuse byte seeks */
+		r = (int)avio_seek(fc->pb, c->seek_pos, SEEK_SET);
+		if (r >= 0)
+			r = avformat_flush(fc);
+	}
+	else if (c->seek_pts != VIDX_TIME_NONE)
+		r = av_seek_frame(fc, s->vi, av_rescale_q(c->seek_pts,
+		                  (AVRational){1, 1000000}, vs->time_base),
+		                  AVSEEK_FLAG_BACKWARD);
+	else
+		r = 0;
+	if (r < 0) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "cannot seek to the keyframe: %s",
+		                av_err2str(r));
+		goto out;
+	}
+	while ((r = av_read_frame(fc, pkt)) >= 0) {
+		int video = pkt->stream_index == s->vi;
+		int64_t t, dts, pts;
+
+		if (!video && (pkt->stream_index != s->ai || !started)) {
+			av_packet_unref(pkt);
+			continue;
+		}
+		if (video) {
+			pts = us_of(pkt->pts, vs->time_base);
+			dts = us_of(pkt->dts, vs->time_base);
+			if (!started) {
+				/* the keyframe the index names, found by position or time */
+				int here = (pkt->flags & AV_PKT_FLAG_KEY) &&
+				           (c->by_bytes ? pkt->pos == c->seek_pos
+				                        : pts != VIDX_TIME_NONE &&
+				                          llabs(pts - c->seek_pts) <= 1000);
+				if (!here) {
+					if ((c->by_bytes && pkt->pos > c->seek_pos) ||
+					    (!c->by_bytes && pts != VIDX_TIME_NONE &&
+					     c->seek_pts != VIDX_TIME_NONE && pts > c->seek_pts + gap)) {
+						rc = vidx__fail(h, VIDX_EFORMAT, "the keyframe the index "
+						                "names is not there (source changed?)");
+						goto out;
+					}
+					av_packet_unref(pkt);
+					continue;
+				}
+				started = 1;
+				c->byte_start = pkt->pos;
+			}
+			/* a stream without timestamps runs at its nominal rate from the
+			 * keyframe the index placed there */
+			if (pts == VIDX_TIME_NONE && dts == VIDX_TIME_NONE)
+				pts = dts = c->seek_pts + nv * c->frame_dur;
+			else if (pts == VIDX_TIME_NONE)
+				pts = dts;
+			else if (dts == VIDX_TIME_NONE)
+				/* Matroska leaves the first decode times out: frames are
+				 * decoded in order, the reorder delay before the first */
+				dts = nv ? last_vdts + c->frame_dur
+				         : pts - vs->codecpar->video_delay * c->frame_dur;
+			t = pts;
+			if (nv) {
+				int past_end = dts >= c->end_pts && max_pts >= c->end_pts;
+				if (past_end || t > max_pts + gap || t < last_t - gap) {
+					c->byte_end = pkt->pos;
+					break;
+				}
+			} else {
+				/* clip time of this part: its keyframe at out_off, decode
+				 * times after the previous part's */
+				shift = c->out_off - pts;
+				if (ch->vdts != VIDX_TIME_NONE && dts + shift <= ch->vdts)
+					shift = ch->vdts + 1 - dts;
+				c->out_off = pts + shift;
+				c->first_pts = pts;
+			}
+			nv++;
+			last_t = t;
+			last_vdts = dts;
+			if (max_pts == VIDX_TIME_NONE || pts > max_pts)
+				max_pts = pts;
+			c->last_pts = pts;
+			c->nvideo++;
+			if (ch->vh.md)
+				vidx__phash_add(&ch->vh, pkt->data, (size_t)pkt->size);
+			ch->vdts = dts + shift;
+			if (sink && (rc = sink(ctx, 1, pkt, pts + shift, dts + shift)) < 0)
+				goto out;
+		} else {
+			pts = us_of(pkt->pts, as->time_base);
+			dts = us_of(pkt->dts, as->time_base);
+			if (dts == VIDX_TIME_NONE)
+				dts = pts;
+			if (pts == VIDX_TIME_NONE)
+				pts = dts;
+			/* sound from the picture's first frame on, in order */
+			if (pts == VIDX_TIME_NONE || pts < c->first_pts ||
+			    (ch->adts != VIDX_TIME_NONE && dts + shift <= ch->adts) ||
+			    (last_adts != VIDX_TIME_NONE && dts <= last_adts)) {
+				av_packet_unref(pkt);
+				continue;
+			}
+			last_adts = dts;
+			ch->adts = dts + shift;
+			c->naudio++;
+			if (ch->ah.md)
+				vidx__phash_add(&ch->ah, pkt->data, (size_t)pkt->size);
+			if (sink && (rc = sink(ctx, 0, pkt, pts + shift, dts + shift)) < 0)
+				goto out;
+		}
+		av_packet_unref(pkt);
+	}
+	if (r < 0 && r != AVERROR_EOF && !started) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "cannot read packets: %s",
+		                vidx__av_last()[0] ? vidx__av_last() : av_err2str(r));
+		goto out;
+	}
+	if (!started) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "the keyframe the index names is not "
+		                "there (source changed?)");
+		goto out;
+	}
+	if (r < 0) {
+		c->byte_end = s->io.size; /* to the end of the file */
+		c->damaged = r != AVERROR_EOF;
+	}
+	c->out_end = max_pts + shift + c->frame_dur;
+out:
+	av_packet_free(&pkt);
+	return rc;
+}

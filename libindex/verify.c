@@ -1,0 +1,652 @@
+/*
+ * verify.c - prove nothing changed: recordings against the index, a case
+ * folder against its manifest, its sources and the custody log.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "internal.h"
+
+typedef struct checker {
+	vidx *h;
+	void (*cb)(void *ctx, const vidx_check *c);
+	void *ctx;
+	int bad;
+	json_t *failures; /* [{kind, item, status, detail}] for the custody event */
+	int64_t checked;
+} checker;
+
+static void say(checker *k, const char *kind, const char *item,
+                const char *status, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void say(checker *k, const char *kind, const char *item,
+                const char *status, const char *fmt, ...)
+{
+	char detail[600] = "";
+	vidx_check c;
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+		va_end(ap);
+	}
+	c.kind = kind;
+	c.item = item;
+	c.status = status;
+	c.detail = detail;
+	k->checked++;
+	if (strcmp(status, "ok") && strcmp(status, "skipped")) {
+		json_t *f = json_object();
+		k->bad++;
+		json_object_set_new(f, "kind", json_string(kind));
+		json_object_set_new(f, "item", vidx__jstr(item));
+		json_object_set_new(f, "status", json_string(status));
+		json_object_set_new(f, "detail", vidx__jstr(detail));
+		json_array_append_new(k->failures, f);
+	}
+	if (k->cb)
+		k->cb(k->ctx, &c);
+}
+
+/* SHA-256 of a file (hex) and its size; <0 with errno-style message */
+static int hash_path(vidx *h, const char *path, char hex[65], int64_t *size)
+{
+	vidx__hasher hs;
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
+
+	if (fd < 0)
+		return vidx__fail(h, errno == ENOENT ? VIDX_ENOENT : VIDX_EIO, "%s",
+		                  strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		rc = vidx__fail(h, VIDX_EIO, "%s", S_ISDIR(sb.st_mode) ? "is a directory"
+		                : "not a regular file");
+		close(fd);
+		return rc;
+	}
+	*size = sb.st_size;
+	rc = vidx__hash_start(h, &hs, fd, sb.st_size);
+	if (rc == 0)
+		rc = vidx__hash_finish(h, &hs, NULL, hex);
+	vidx__hash_stop(&hs);
+	close(fd);
+	return rc;
+}
+
+static int log_event(checker *k, const char *case_id, const char *scope,
+                     const char *what)
+{
+	json_t *d = json_object();
+	char *text;
+	int rc;
+
+	json_object_set_new(d, "scope", json_string(scope));
+	json_object_set_new(d, "what", vidx__jstr(what));
+	json_object_set_new(d, "checked", json_integer(k->checked));
+	json_object_set_new(d, "failed", json_integer(k->bad));
+	json_object_set_new(d, "failures", json_incref(k->failures));
+	text = json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(d);
+	if (!text)
+		return vidx__fail(k->h, VIDX_ENOMEM, "out of memory");
+	rc = vidx_custody_add(k->h, case_id, getenv("USER") && *getenv("USER")
+	                      ? getenv("USER") : "vidx-verify", "verify", text, NULL);
+	free(text);
+	return rc;
+}
+
+/* ---- recordings -------------------------------------------------------------- */
+
+typedef struct ids {
+	int64_t *v;
+	size_t n;
+	int rc;
+} ids;
+
+static int collect_sources(void *ctx, const vidx_event *e)
+{
+	ids *s = ctx;
+	json_t *d, *c, *src;
+	size_t i, j, k;
+
+	if (strcmp(e->kind, "pull") || !(d = json_loads(e->detail, 0, NULL)))
+		return 0;
+	json_array_foreach(json_object_get(d, "clips"), i, c) {
+		json_array_foreach(json_object_get(c, "sources"), j, src) {
+			int64_t id = json_integer_value(json_object_get(src, "recording_id"));
+			int64_t *nv;
+			for (k = 0; k < s->n && s->v[k] != id; k++)
+				;
+			if (k < s->n)
+				continue;
+			if (!(nv = realloc(s->v, (s->n + 1) * sizeof(*nv)))) {
+				s->rc = -1;
+				break;
+			}
+			s->v = nv;
+			s->v[s->n++] = id;
+		}
+	}
+	json_decref(d);
+	return 0;
+}
+
+static void check_recording(checker *k, sqlite3_stmt *st)
+{
+	vidx *h = k->h;
+	const char *path = (const char *)sqlite3_column_text(st, 1);
+	const char *want = (const char *)sqlite3_column_text(st, 2);
+	int64_t size = sqlite3_column_int64(st, 3), got_size = 0;
+	char hex[65];
+	int rc = hash_path(h, path, hex, &got_size);
+
+	if (rc == VIDX_ENOENT)
+		say(k, "recording", path, "missing", "%s", vidx_errmsg(h));
+	else if (rc < 0)
+		say(k, "recording", path, "failed", "%s", vidx_errmsg(h));
+	else if (strcmp(hex, want))
+		say(k, "recording", path, "modified", "SHA-256 %s, the index says %s%s",
+		    hex, want, got_size != size ? " (size changed)" : "");
+	else
+		say(k, "recording", path, "ok", NULL);
+}
+
+int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
+                           void (*cb)(void *ctx, const vidx_check *c), void *ctx)
+{
+	checker k = {h, cb, ctx, 0, NULL, 0};
+	sqlite3_stmt *st = NULL;
+	ids s = {0};
+	size_t broken = 0, i;
+	int rc;
+
+	if ((rc = vidx__need_db(h)) < 0)
+		return rc;
+	k.failures = json_array();
+	if (case_id) {
+		if ((rc = vidx_custody_each(h, case_id, collect_sources, &s, &broken)) < 0)
+			goto out;
+		if (s.rc < 0) {
+			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (sqlite3_prepare_v2(h->db, "SELECT id, path, lower(hex(sha256)), size"
+		                       " FROM recordings WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+			rc = vidx__sql_fail(h, "reading recordings");
+			goto out;
+		}
+		for (i = 0; i < s.n; i++) {
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, s.v[i]);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				check_recording(&k, st);
+			} else {
+				char item[32];
+				snprintf(item, sizeof(item), "recording %lld", (long long)s.v[i]);
+				say(&k, "recording", item, "missing", "no longer in the index");
+			}
+		}
+	} else {
+		if (camera) {
+			vidx_camera c = {0};
+			if ((rc = vidx_camera_get(h, camera, &c)) < 0)
+				goto out;
+			vidx_camera_clear(&c);
+		}
+		if (sqlite3_prepare_v2(h->db, "SELECT id, path, lower(hex(sha256)), size"
+		                       " FROM recordings WHERE ?1 IS NULL OR camera_id = ?1"
+		                       " ORDER BY camera_id, start", -1, &st, NULL) != SQLITE_OK) {
+			rc = vidx__sql_fail(h, "reading recordings");
+			goto out;
+		}
+		if (camera)
+			sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			check_recording(&k, st);
+		if (rc != SQLITE_DONE) {
+			rc = vidx__sql_fail(h, "reading recordings");
+			goto out;
+		}
+	}
+	rc = k.bad;
+	if (case_id) {
+		int r = log_event(&k, case_id, "recordings", case_id);
+		if (r < 0)
+			rc = r;
+	}
+out:
+	sqlite3_finalize(st);
+	free(s.v);
+	json_decref(k.failures);
+	return rc;
+}
+
+/* ---- case folders -------------------------------------------------------------- */
+
+/* a path from a manifest or SHA256SUMS: relative, inside the folder */
+static int safe_rel(const char *p)
+{
+	const char *s;
+	if (!p || !*p || *p == '/' || strlen(p) > 1024)
+		return 0;
+	for (s = p; *s; s++)
+		if ((unsigned char)*s < 0x20)
+			return 0;
+	for (s = p; s; s = strchr(s, '/'), s = s ? s + 1 : NULL)
+		if (!strncmp(s, "..", 2) && (s[2] == '/' || !s[2]))
+			return 0;
+	return 1;
+}
+
+static void check_sums(checker *k, const char *dir, json_t *clips)
+{
+	vidx *h = k->h;
+	char path[PATH_MAX], line[2048], hex[65];
+	FILE *f;
+	size_t i, lines = 0;
+	json_t *c;
+	int have_manifest = 0, r;
+
+	snprintf(path, sizeof(path), "%s/SHA256SUMS", dir);
+	if (!(f = fopen(path, "re"))) {
+		say(k, "sums", "SHA256SUMS", "missing", "%s", strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *rel = line + 66, *nl;
+		char full[PATH_MAX];
+		int64_t size;
+		lines++;
+		if ((nl = strchr(line, '\n')))
+			*nl = 0;
+		if (strlen(line) < 67 || strspn(line, "0123456789abcdef") != 64 ||
+		    line[64] != ' ' || (line[65] != ' ' && line[65] != '*') || !safe_rel(rel)) {
+			char item[32];
+			snprintf(item, sizeof(item), "SHA256SUMS line %zu", lines);
+			say(k, "sums", item, "failed", "not a line of sha256sum output "
+			    "with a path inside the folder");
+			continue;
+		}
+		line[64] = 0;
+		if (!strcmp(rel, "manifest.json"))
+			have_manifest = 1;
+		snprintf(full, sizeof(full), "%s/%s", dir, rel);
+		if ((r = hash_path(h, full, hex, &size)) < 0)
+			say(k, "sums", rel, r == VIDX_ENOENT ? "missing" : "failed", "%s",
+			    vidx_errmsg(h));
+		else if (strcmp(hex, line))
+			say(k, "sums", rel, "modified", "SHA-256 %s, SHA256SUMS says %s", hex, line);
+		else
+			say(k, "sums", rel, "ok", NULL);
+	}
+	fclose(f);
+	if (!have_manifest)
+		say(k, "sums", "manifest.json", "failed", "not listed in SHA256SUMS");
+	/* every clip must be covered by the sums */
+	json_array_foreach(clips, i, c) {
+		const char *rel = json_string_value(json_object_get(c, "path"));
+		char pat[1100];
+		int found = 0;
+		if (!rel)
+			continue;
+		if ((f = fopen(path, "re"))) {
+			snprintf(pat, sizeof(pat), "%s", rel);
+			while (!found && fgets(line, sizeof(line), f)) {
+				char *nl = strchr(line, '\n');
+				if (nl)
+					*nl = 0;
+				found = strlen(line) > 66 && !strcmp(line + 66, pat);
+			}
+			fclose(f);
+		}
+		if (!found)
+			say(k, "sums", rel, "failed", "clip not listed in SHA256SUMS");
+	}
+}
+
+static int packet_hashes(vidx *h, const char *path, int audio, char vhex[65],
+                         char ahex[65], int64_t *nv, int64_t *na)
+{
+	vidx__src s;
+	vidx__phash vh = {0}, ah = {0};
+	AVPacket *pkt = NULL;
+	int rc, r;
+
+	if ((rc = vidx__src_open(h, &s, path)) < 0)
+		goto out;
+	if (!(pkt = av_packet_alloc()) ||
+	    vidx__phash_init(&vh, s.fc->streams[s.vi]->codecpar) < 0 ||
+	    (audio && s.ai >= 0 && vidx__phash_init(&ah, s.fc->streams[s.ai]->codecpar) < 0)) {
+		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
+	while ((r = av_read_frame(s.fc, pkt)) >= 0) {
+		if (pkt->stream_index == s.vi)
+			vidx__phash_add(&vh, pkt->data, (size_t)pkt->size);
+		else if (ah.md && pkt->stream_index == s.ai)
+			vidx__phash_add(&ah, pkt->data, (size_t)pkt->size);
+		av_packet_unref(pkt);
+	}
+	if (r != AVERROR_EOF) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "cannot read packets: %s", av_err2str(r));
+		goto out;
+	}
+	*nv = vh.packets;
+	*na = ah.packets;
+	if (vidx__phash_final(&vh, vhex) < 0 || (ah.md && vidx__phash_final(&ah, ahex) < 0))
+		rc = vidx__fail(h, VIDX_ERR, "SHA-256 failed");
+	if (!audio || s.ai < 0)
+		ahex[0] = 0;
+out:
+	vidx__phash_free(&vh);
+	vidx__phash_free(&ah);
+	av_packet_free(&pkt);
+	vidx__src_close(&s);
+	return rc;
+}
+
+static const char *jstr_of(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static int64_t jint_of(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* where a source is now: its path in the manifest, else any path the index
+ * knows for the same content */
+static int find_source(vidx *h, json_t *src, char *out, size_t n)
+{
+	const char *p = jstr_of(src, "path");
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	if (access(p, R_OK) == 0) {
+		snprintf(out, n, "%s", p);
+		return 1;
+	}
+	if (!h->db || sqlite3_prepare_v2(h->db, "SELECT p.path FROM recording_paths p"
+	                                 " JOIN recordings r ON r.id = p.recording_id"
+	                                 " WHERE lower(hex(r.sha256)) = ?1", -1, &st, NULL)
+	                                 != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, jstr_of(src, "sha256"), -1, SQLITE_STATIC);
+	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+		const char *q = (const char *)sqlite3_column_text(st, 0);
+		if (access(q, R_OK) == 0) {
+			snprintf(out, n, "%s", q);
+			found = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* take the clip's packets from its sources again, by the manifest's cut */
+static void check_sources(checker *k, json_t *clip, const char *clip_path)
+{
+	vidx *h = k->h;
+	json_t *srcs = json_object_get(clip, "sources"), *src;
+	json_t *audio = json_object_get(clip, "audio");
+	int native = !strcmp(jstr_of(clip, "format"), "native");
+	vidx__chain ch;
+	size_t i;
+	int ok = 1, started = 0;
+	char vhex[65], ahex[65], path[PATH_MAX];
+	EVP_MD_CTX *bytes = NULL;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.vdts = ch.adts = VIDX_TIME_NONE;
+	json_array_foreach(srcs, i, src) {
+		vidx__src s;
+		vidx__cut c = {0};
+		vidx__hasher hs = {0};
+		char hex[65], item[PATH_MAX + 64];
+		int rc;
+
+		snprintf(item, sizeof(item), "%s <- %s", clip_path, jstr_of(src, "path"));
+		if (!find_source(h, src, path, sizeof(path))) {
+			say(k, "source", item, "missing", "not found at its path or any path the "
+			    "index knows");
+			ok = 0;
+			break;
+		}
+		if ((rc = vidx__src_open(h, &s, path)) < 0) {
+			say(k, "source", item, "failed", "%s", vidx_errmsg(h));
+			vidx__src_close(&s);
+			ok = 0;
+			break;
+		}
+		if (!started) {
+			started = 1;
+			if (vidx__phash_init(&ch.vh, s.fc->streams[s.vi]->codecpar) < 0 ||
+			    (json_is_string(json_object_get(audio, "packets_sha256")) && s.ai >= 0 &&
+			     vidx__phash_init(&ch.ah, s.fc->streams[s.ai]->codecpar) < 0)) {
+				say(k, "source", item, "failed", "out of memory");
+				vidx__src_close(&s);
+				ok = 0;
+				break;
+			}
+		}
+		c.seek_pts = jint_of(json_object_get(src, "cut"), "seek_pts_us");
+		c.seek_pos = jint_of(json_object_get(src, "cut"), "seek_pos");
+		c.end_pts = jint_of(json_object_get(src, "cut"), "end_pts_us");
+		c.frame_dur = jint_of(json_object_get(src, "cut"), "frame_dur_us");
+		rc = vidx__hash_start(h, &hs, s.io.fd, s.io.size);
+		if (rc == 0)
+			rc = vidx__cut_walk(h, &s, &c, &ch, NULL, NULL);
+		if (rc == 0)
+			rc = vidx__hash_finish(h, &hs, NULL, hex);
+		vidx__hash_stop(&hs);
+		if (rc == 0 && native) {
+			/* the clip must be these very bytes */
+			char *buf = malloc(1 << 16);
+			int64_t a = c.byte_start;
+			if (!bytes && (bytes = EVP_MD_CTX_new()))
+				EVP_DigestInit_ex(bytes, EVP_sha256(), NULL);
+			while (buf && bytes && a < c.byte_end) {
+				ssize_t r = pread(s.io.fd, buf, (size_t)FFMIN(1 << 16, c.byte_end - a), a);
+				if (r <= 0)
+					break;
+				EVP_DigestUpdate(bytes, buf, (size_t)r);
+				a += r;
+			}
+			free(buf);
+		}
+		vidx__src_close(&s);
+		if (rc < 0) {
+			say(k, "source", item, "failed", "%s", vidx_errmsg(h));
+			ok = 0;
+			break;
+		}
+		if (strcmp(hex, jstr_of(src, "sha256"))) {
+			say(k, "source", item, "modified", "SHA-256 %s, the manifest says %s",
+			    hex, jstr_of(src, "sha256"));
+			ok = 0;
+		} else if (c.nvideo != jint_of(src, "video_packets") ||
+		           c.byte_start != jint_of(src, "byte_start") ||
+		           c.byte_end != jint_of(src, "byte_end")) {
+			say(k, "source", item, "failed", "the cut takes %lld video packets at bytes "
+			    "%lld..%lld, the manifest says %lld at %lld..%lld", (long long)c.nvideo,
+			    (long long)c.byte_start, (long long)c.byte_end,
+			    (long long)jint_of(src, "video_packets"),
+			    (long long)jint_of(src, "byte_start"), (long long)jint_of(src, "byte_end"));
+			ok = 0;
+		} else {
+			say(k, "source", item, "ok", NULL);
+		}
+	}
+	if (ok && started) {
+		json_t *v = json_object_get(clip, "video");
+		const char *want_a = json_string_value(json_object_get(audio, "packets_sha256"));
+		if (vidx__phash_final(&ch.vh, vhex) < 0 ||
+		    (ch.ah.md && vidx__phash_final(&ch.ah, ahex) < 0)) {
+			say(k, "source", clip_path, "failed", "SHA-256 failed");
+		} else if (strcmp(vhex, jstr_of(v, "packets_sha256"))) {
+			say(k, "source", clip_path, "modified", "the sources' video packets hash to "
+			    "%s, the manifest says %s", vhex, jstr_of(v, "packets_sha256"));
+		} else if (want_a && (!ch.ah.packets || strcmp(ahex, want_a))) {
+			say(k, "source", clip_path, "modified", "the sources' audio packets differ "
+			    "from the manifest's");
+		} else if (bytes) {
+			unsigned char d[32];
+			char bhex[65];
+			unsigned j;
+			EVP_DigestFinal_ex(bytes, d, NULL);
+			for (j = 0; j < 32; j++)
+				snprintf(bhex + 2 * j, 3, "%02x", d[j]);
+			if (strcmp(bhex, jstr_of(clip, "sha256")))
+				say(k, "source", clip_path, "modified", "the sources' bytes hash to %s, "
+				    "the clip is %s", bhex, jstr_of(clip, "sha256"));
+			else
+				say(k, "source", clip_path, "ok", "the clip is the sources' bytes");
+		} else {
+			say(k, "source", clip_path, "ok", "same packets as the sources");
+		}
+	}
+	vidx__phash_free(&ch.vh);
+	vidx__phash_free(&ch.ah);
+	EVP_MD_CTX_free(bytes);
+}
+
+static void check_clip(checker *k, const char *dir, json_t *clip, int no_sources)
+{
+	vidx *h = k->h;
+	const char *rel = json_string_value(json_object_get(clip, "path"));
+	json_t *v = json_object_get(clip, "video"), *a = json_object_get(clip, "audio");
+	const char *want_a = json_string_value(json_object_get(a, "packets_sha256"));
+	char full[PATH_MAX], hex[65], vhex[65], ahex[65] = "";
+	int64_t size = 0, nv = 0, na = 0;
+	int r;
+
+	if (!safe_rel(rel)) {
+		say(k, "clip", rel ? rel : "(no path)", "failed", "the manifest's path is "
+		    "not inside the folder");
+		return;
+	}
+	snprintf(full, sizeof(full), "%s/%s", dir, rel);
+	if ((r = hash_path(h, full, hex, &size)) < 0) {
+		say(k, "clip", rel, r == VIDX_ENOENT ? "missing" : "failed", "%s", vidx_errmsg(h));
+		return;
+	}
+	if (strcmp(hex, jstr_of(clip, "sha256")) || size != jint_of(clip, "size")) {
+		say(k, "clip", rel, "modified", "SHA-256 %s (%lld bytes), the manifest says "
+		    "%s (%lld bytes)", hex, (long long)size, jstr_of(clip, "sha256"),
+		    (long long)jint_of(clip, "size"));
+		return;
+	}
+	if (packet_hashes(h, full, want_a != NULL, vhex, ahex, &nv, &na) < 0) {
+		say(k, "clip", rel, "failed", "%s", vidx_errmsg(h));
+		return;
+	}
+	if (strcmp(vhex, jstr_of(v, "packets_sha256")) || nv != jint_of(v, "packets"))
+		say(k, "clip", rel, "modified", "its video packets (%lld) hash to %s, the "
+		    "manifest says %s (%lld)", (long long)nv, vhex, jstr_of(v, "packets_sha256"),
+		    (long long)jint_of(v, "packets"));
+	else if (want_a && strcmp(ahex, want_a))
+		say(k, "clip", rel, "modified", "its audio packets hash to %s, the manifest "
+		    "says %s", ahex, want_a);
+	else
+		say(k, "clip", rel, "ok", NULL);
+	if (!no_sources)
+		check_sources(k, clip, rel);
+}
+
+typedef struct pullfind {
+	const char *mhex;
+	int found;
+} pullfind;
+
+static int find_pull(void *ctx, const vidx_event *e)
+{
+	pullfind *p = ctx;
+	json_t *d;
+	if (strcmp(e->kind, "pull") || !(d = json_loads(e->detail, 0, NULL)))
+		return 0;
+	if (!strcmp(jstr_of(d, "manifest_sha256"), p->mhex))
+		p->found = 1;
+	json_decref(d);
+	return 0;
+}
+
+int vidx_verify_dir(vidx *h, const char *dir, int no_sources,
+                    void (*cb)(void *ctx, const vidx_check *c), void *ctx)
+{
+	checker k = {h, cb, ctx, 0, NULL, 0};
+	char path[PATH_MAX], mhex[65];
+	json_t *man = NULL, *clips, *c;
+	json_error_t err;
+	const char *case_id;
+	int64_t msize;
+	size_t i;
+	int rc = 0;
+
+	k.failures = json_array();
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	if (!(man = json_load_file(path, JSON_REJECT_DUPLICATES, &err)) ||
+	    !json_is_object(man) || jint_of(man, "vidx_manifest") != 1 ||
+	    !json_is_array(json_object_get(man, "clips"))) {
+		rc = vidx__fail(h, access(path, F_OK) ? VIDX_ENOENT : VIDX_EFORMAT,
+		                "%s: %s", path, access(path, F_OK) ? strerror(ENOENT)
+		                : man ? "not a vidx manifest" : err.text);
+		goto out;
+	}
+	if (hash_path(h, path, mhex, &msize) < 0) {
+		rc = vidx__fail(h, VIDX_EIO, "%s: %s", path, vidx_errmsg(h));
+		goto out;
+	}
+	clips = json_object_get(man, "clips");
+	case_id = jstr_of(man, "case");
+	check_sums(&k, dir, clips);
+	json_array_foreach(clips, i, c)
+		check_clip(&k, dir, c, no_sources);
+	if (no_sources)
+		say(&k, "source", "(all)", "skipped", "--no-sources");
+
+	/* the custody log: intact, and it recorded this very manifest */
+	if (!h->db) {
+		say(&k, "custody", case_id, "skipped", "no index to read the log from");
+	} else {
+		size_t broken = 0;
+		pullfind pf = {mhex, 0};
+		if (vidx_custody_each(h, case_id, find_pull, &pf, &broken) < 0)
+			say(&k, "custody", case_id, "failed", "%s", vidx_errmsg(h));
+		else if (broken)
+			say(&k, "custody", case_id, "failed", "%zu event%s of the log fail%s "
+			    "their hash check (see vidx-case log)", broken, broken == 1 ? "" : "s",
+			    broken == 1 ? "s" : "");
+		else if (!pf.found)
+			say(&k, "custody", case_id, "failed", "no pull event in the log records "
+			    "this manifest (SHA-256 %s)", mhex);
+		else
+			say(&k, "custody", case_id, "ok", "chain intact; the pull of this "
+			    "manifest is in it");
+		if (!vidx__case_exists(h, case_id) && sqlite3_db_readonly(h->db, "main") == 0) {
+			int r = log_event(&k, case_id, "folder", dir);
+			if (r < 0)
+				rc = r;
+		}
+	}
+	if (rc == 0)
+		rc = k.bad;
+out:
+	json_decref(man);
+	json_decref(k.failures);
+	return rc;
+}
