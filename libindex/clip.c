@@ -213,7 +213,7 @@ static int64_t us_of(int64_t ts, AVRational tb)
 
 /* Formats read by time through their own index; the rest (MPEG-TS, DHAV,
  * raw streams) are entered at the keyframe's byte offset, which is exact. */
-static int seeks_by_time(const AVInputFormat *f)
+int vidx__seeks_by_time(const struct AVInputFormat *f)
 {
 	static const char *const names[] = {"mov", "matroska", "avi", "flv", "asf",
 	                                    NULL};
@@ -243,7 +243,7 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 	c->nvideo = c->naudio = 0;
 	c->first_pts = c->last_pts = VIDX_TIME_NONE;
 	c->byte_start = c->byte_end = -1;
-	c->by_bytes = c->seek_pos >= 0 && !seeks_by_time(fc->iformat);
+	c->by_bytes = c->seek_pos >= 0 && !vidx__seeks_by_time(fc->iformat);
 	if (c->by_bytes) {
 		/* straight to the byte: some demuxers (DHAV) refuse byte seeks */
 		r = (int)avio_seek(fc->pb, c->seek_pos, SEEK_SET);

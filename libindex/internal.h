@@ -72,7 +72,12 @@ struct AVIOContext;
 struct AVCodecParameters;
 struct AVPacket;
 struct AVStream;
+struct AVInputFormat;
 struct AVStream *vidx__first_video(struct AVFormatContext *fc);
+/* 1 when a format is entered by time through its own index (MP4, MKV, AVI
+ * ...), 0 when at a keyframe's byte offset (MPEG-TS, DHAV, raw streams):
+ * only the latter can give a clip that is a run of the source's bytes */
+int vidx__seeks_by_time(const struct AVInputFormat *f);
 
 /* hash of packets that does not depend on the container (see clip.c) */
 typedef struct vidx__phash {

@@ -318,7 +318,6 @@ static int mux_open(clipw *w, vidx__src *s, const char *fmt, const part *p0)
 		av_dict_set(&w->oc->metadata, "location", loc, 0);
 	}
 	av_dict_set(&w->oc->metadata, "case", w->o->case_id, 0);
-	av_dict_set(&w->oc->metadata, "encoder", "vidx-pull " VIDX_VERSION " (stream copy)", 0);
 	if ((r = avio_open(&w->oc->pb, w->tmp, AVIO_FLAG_WRITE)) < 0)
 		return vidx__fail(h, VIDX_EIO, "cannot write '%s': %s", w->tmp, av_err2str(r));
 	if (!strcmp(fmt, "mp4"))
@@ -541,7 +540,11 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 
 	/* the container: decided by the first source's streams */
 	if ((rc = vidx__src_open(h, &probe, sp->path)) == 0) {
-		if (w.native) {
+		if (w.native && vidx__seeks_by_time(probe.fc->iformat)) {
+			rc = vidx__fail(h, VIDX_EFORMAT, "a native clip is a run of the source's "
+			                "bytes, which %s cannot be cut into: use --format mp4 or mkv",
+			                probe.fc->iformat->name);
+		} else if (w.native) {
 			fmt = "native";
 			ext = native_ext(sp->path, extb, sizeof(extb));
 		} else if (o->format == VIDX_FMT_MKV || !fits_mp4(&probe)) {
