@@ -1,0 +1,248 @@
+#!/bin/sh
+# vidx-verify: recordings against the index, case folders against their
+# manifest, their sources and the custody log; every kind of tampering a
+# defence expert would try is reported with exit 1.
+. "$(dirname "$0")/lib.sh"
+
+START=2022-07-04T21:00:00Z
+FROM=2022-07-04T21:00:03Z
+TO=2022-07-04T21:00:05Z
+DB=$TRASH/v.db
+
+# own NAME FIXTURE: a recording of our own (a remux, so not a duplicate of
+# the fixture) that the tests may change
+own() {
+	ffmpeg -nostdin -v error -i "$FIXTURES/$2" -map 0 -c copy -metadata title="$1" "$TRASH/$1"
+}
+
+# fresh NAME: a folder pulled from the index's ts and mp4 cameras
+fresh() {
+	vidx-pull -d $DB --case C1 --out "$1" --by ann -c ts -c mp4 --from $FROM --to $TO >/dev/null
+}
+
+# bad_lines OUT: the lines that are not ok
+bad_lines() {
+	grep -v -E "^(ok|skipped) " "$1" || :
+}
+
+test_expect_success 'set-up: two cameras with recordings of their own, a case' '
+	own rec.ts h264.ts && own rec.mp4 h264_bframes.mp4 &&
+	vidx-camera -d $DB add ts --lat 1 --lon 1 &&
+	vidx-camera -d $DB add mp4 --lat 1 --lon 1 &&
+	vidx-ingest -d $DB -c ts --start $START rec.ts >/dev/null &&
+	vidx-ingest -d $DB -c mp4 --start $START rec.mp4 >/dev/null &&
+	vidx-case -d $DB new C1 --title "Shooting" --by ann
+'
+
+test_expect_success 'recordings: all ok, one camera, exit 0' '
+	vidx-verify -d $DB >out &&
+	test "$(lines out)" = 2 &&
+	test "$(grep -c "^ok  *recording " out)" = 2 &&
+	vidx-verify -d $DB -c ts >out &&
+	test "$(lines out)" = 1 && grep "rec.ts" out &&
+	test_expect_code 1 vidx-verify -d $DB -c nope 2>err &&
+	grep "nope" err
+'
+
+test_expect_success 'a case folder as pulled: every item ok, exit 0' '
+	fresh f1 &&
+	vidx-verify -d $DB f1 >out &&
+	test -z "$(bad_lines out)" &&
+	grep "^ok  *sums  *manifest.json" out &&
+	test "$(grep -c "^ok  *clip " out)" = 2 &&
+	grep "^ok  *source .*: same packets as the sources" out &&
+	grep "^ok  *custody  *C1: chain intact" out &&
+	vidx-verify -d $DB --json f1 >out.json &&
+	test "$(jq -r .status out.json | sort -u)" = ok
+'
+
+test_expect_success 'verifying a folder adds a verify event to the case log' '
+	vidx-case -d $DB log --json C1 >log.json &&
+	jq -c "select(.kind == \"verify\") | .detail" log.json | tail -n 1 >d &&
+	test "$(jq -r .scope d)" = folder &&
+	test "$(jq .failed d)" = 0 &&
+	vidx-case -d $DB log C1 >/dev/null
+'
+
+test_expect_success 'a flipped byte in a clip is reported: exit 1' '
+	fresh f2 &&
+	c=$(ls f2/ts/*.mp4) &&
+	size=$(stat -c %s $c) &&
+	printf "\001" | dd of=$c bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null &&
+	test_expect_code 1 vidx-verify -d $DB f2 >out 2>err &&
+	grep "^modified sums  *ts/" out &&
+	grep "^modified clip  *ts/.*: SHA-256 .*the manifest says" out &&
+	test "$(bad_lines out | grep -c .)" = 2 &&
+	grep "2 items failed verification" err &&
+	# sha256sum agrees
+	! (cd f2 && sha256sum -c --quiet SHA256SUMS 2>/dev/null)
+'
+
+test_expect_success 'a deleted clip is reported missing' '
+	fresh f3 &&
+	rm f3/mp4/*.mp4 &&
+	test_expect_code 1 vidx-verify -d $DB f3 >out &&
+	grep "^missing  *sums  *mp4/" out &&
+	grep "^missing  *clip  *mp4/" out
+'
+
+test_expect_success 'an edited manifest is reported (sums, and no pull records it)' '
+	fresh f4 &&
+	sed -i "s/\"operator\": \"ann\"/\"operator\": \"bob\"/" f4/manifest.json &&
+	test_expect_code 1 vidx-verify -d $DB f4 >out &&
+	grep "^modified sums  *manifest.json" out &&
+	grep "^failed  *custody  *C1: no pull event in the log records this manifest" out
+'
+
+test_expect_success 'a clip edited and re-hashed everywhere is still caught by its packets' '
+	fresh f5 &&
+	c=$(ls f5/ts/*.mp4) && rel=${c#f5/} &&
+	# change one byte of the last video packet, then fix size, sums and manifest
+	ffprobe -v error -select_streams v:0 -show_entries packet=pos,size -of csv=p=0 $c |
+		sort -t, -k1 -n | tail -n 1 >last &&
+	pos=$(cut -d, -f1 last) && n=$(cut -d, -f2 last) &&
+	printf "\125" | dd of=$c bs=1 seek=$((pos + n - 2)) conv=notrunc 2>/dev/null &&
+	sum=$(sha256sum $c | cut -c1-64) &&
+	jq --arg p "$rel" --arg s "$sum" "(.clips[] | select(.path == \$p) | .sha256) = \$s" \
+		f5/manifest.json >m && mv m f5/manifest.json &&
+	(cd f5 && sha256sum $(jq -r ".clips[].path" manifest.json) manifest.json >SHA256SUMS) &&
+	test_expect_code 1 vidx-verify -d $DB f5 >out &&
+	grep "^modified clip  *$rel: its video packets (.*) hash to" out &&
+	grep "^failed  *custody" out
+'
+
+test_expect_success 'a source changed after the pull is reported (hash and packets)' '
+	fresh f6 &&
+	cp rec.ts rec.ts.orig &&
+	a=$(jq ".clips[] | select(.camera.id == \"ts\") | .sources[0].byte_start" f6/manifest.json) &&
+	printf "\377\377\377\377" | dd of=rec.ts bs=1 seek=$((a + 2000)) conv=notrunc 2>/dev/null &&
+	test_expect_code 1 vidx-verify -d $DB f6 >out &&
+	grep "^modified source  *ts/.* <- $TRASH/rec.ts: SHA-256 .*the manifest says" out &&
+	test_expect_code 1 vidx-verify -d $DB -c ts >out2 &&
+	grep "^modified recording $TRASH/rec.ts: SHA-256" out2 &&
+	# --no-sources: the folder alone is intact
+	vidx-verify -d $DB --no-sources f6 >out3 &&
+	grep "^skipped  *source" out3 &&
+	mv rec.ts.orig rec.ts &&
+	vidx-verify -d $DB f6 >/dev/null
+'
+
+test_expect_success 'a source removed is reported missing' '
+	fresh f7 &&
+	mv rec.mp4 away.mp4 &&
+	test_expect_code 1 vidx-verify -d $DB f7 >out &&
+	grep "^missing  *source  *mp4/.* <- $TRASH/rec.mp4: not found" out &&
+	test_expect_code 1 vidx-verify -d $DB >out2 &&
+	grep "^missing  *recording $TRASH/rec.mp4" out2 &&
+	mv away.mp4 rec.mp4
+'
+
+test_expect_success 'a source moved to a path the index knows is found there' '
+	fresh f8 &&
+	mkdir -p moved && cp rec.mp4 moved/rec.mp4 &&
+	vidx-ingest -d $DB -c mp4 moved/rec.mp4 --start $START >/dev/null &&
+	mv rec.mp4 away.mp4 &&
+	vidx-verify -d $DB f8 >out &&
+	grep "^ok  *source  *mp4/.* <- $TRASH/rec.mp4" out &&
+	mv away.mp4 rec.mp4
+'
+
+test_expect_success 'native clips must be the sources bytes' '
+	vidx-pull -d $DB --case C1 --out n1 --by ann --format native -c ts --from $FROM --to $TO >/dev/null &&
+	vidx-verify -d $DB n1 >out &&
+	grep "^ok  *source  *ts/.*: the clip is the sources. bytes" out
+'
+
+test_expect_success 'an edited custody event is reported' '
+	fresh f9 &&
+	cp $DB t.db &&
+	sqlite3 t.db "DROP TRIGGER custody_no_update;
+		UPDATE custody SET by = '\''mallory'\'' WHERE kind = '\''pull'\''" &&
+	test_expect_code 1 vidx-verify -d t.db f9 >out &&
+	grep "^failed  *custody  *C1: .* of the log fail.* their hash check" out
+'
+
+test_expect_success 'a deleted custody event is reported' '
+	fresh f10 &&
+	cp $DB t2.db &&
+	sqlite3 t2.db "DROP TRIGGER custody_no_delete;
+		DELETE FROM custody WHERE seq = (SELECT min(seq) FROM custody WHERE kind = '\''pull'\'')" &&
+	test_expect_code 1 vidx-verify -d t2.db f10 >out &&
+	grep "^failed  *custody  *C1: " out
+'
+
+test_expect_success 'the pull event of this folder deleted (and the chain re-linked) is still caught' '
+	fresh f11 &&
+	cp $DB t3.db &&
+	last=$(sqlite3 t3.db "SELECT max(seq) FROM custody") &&
+	sqlite3 t3.db "DROP TRIGGER custody_no_delete; DELETE FROM custody WHERE seq = $last" &&
+	test_expect_code 1 vidx-verify -d t3.db f11 >out &&
+	grep "^failed  *custody  *C1: no pull event in the log records this manifest" out
+'
+
+test_expect_success 'SHA256SUMS lines that point outside the folder are refused, not read' '
+	fresh f12 &&
+	echo "$(sha256sum $DB | cut -c1-64)  ../v.db" >>f12/SHA256SUMS &&
+	echo "0000  /etc/passwd" >>f12/SHA256SUMS &&
+	test_expect_code 1 vidx-verify -d $DB f12 >out &&
+	test "$(grep -c "^failed  *sums  *SHA256SUMS line" out)" = 2
+'
+
+test_expect_success 'a manifest path that leaves the folder is refused' '
+	fresh f13 &&
+	jq ".clips[0].path = \"../v.db\"" f13/manifest.json >m && mv m f13/manifest.json &&
+	test_expect_code 1 vidx-verify -d $DB --no-sources f13 >out &&
+	grep "^failed  *clip  *../v.db: the manifest.s path is not inside the folder" out
+'
+
+test_expect_success 'a folder without a manifest, or not a folder: one line, exit 1' '
+	mkdir empty &&
+	test_expect_code 1 vidx-verify -d $DB empty 2>err &&
+	grep "manifest.json: No such file or directory" err && test "$(lines err)" = 1 &&
+	echo x >file &&
+	test_expect_code 1 vidx-verify -d $DB file 2>err &&
+	grep "not a folder" err &&
+	echo "{" >empty/manifest.json &&
+	test_expect_code 1 vidx-verify -d $DB empty 2>err &&
+	grep "manifest.json: " err
+'
+
+test_expect_success 'without an index the folder is checked and the custody check skipped' '
+	fresh f14 &&
+	vidx-verify -d nowhere.db f14 >out &&
+	grep "^skipped  *custody" out &&
+	test ! -e nowhere.db
+'
+
+test_expect_success '--case re-hashes the recordings the case pulled from and logs it' '
+	vidx-verify -d $DB --case C1 >out &&
+	test "$(lines out)" = 2 &&
+	vidx-case -d $DB log --json C1 | jq -c "select(.kind == \"verify\") | .detail" | tail -n 1 >d &&
+	test "$(jq -r .scope d)" = recordings &&
+	test_expect_code 1 vidx-verify -d $DB --case NOPE 2>err &&
+	grep "unknown case" err
+'
+
+test_expect_success 'usage errors exit 2' '
+	test_expect_code 2 vidx-verify -d $DB -c ts --case C1 &&
+	test_expect_code 2 vidx-verify -d $DB -c ts f1 &&
+	test_expect_code 2 vidx-verify -d $DB --no-sources &&
+	test_expect_code 2 vidx-verify -d $DB f1 f2
+'
+
+test_expect_success 'the man page SYNOPSIS is the usage' '
+	man=$VIDX_SRC/man/vidx-verify.1 &&
+	bs=$(printf "\b") &&
+	mandoc -Tascii "$man" | sed "s/.$bs//g" | sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" |
+		sed "1d;\$d" >syn.txt &&
+	vidx-verify --help | sed -n "1,/^\$/p" | sed "s/^usage://" >use.txt &&
+	for f in syn.txt use.txt; do
+		{ tr "\t\n" "  " <$f | tr -s " " && echo; } |
+			sed "s/ *vidx-verify \[/\nvidx-verify [/g" | sed "/^\$/d; s/ *\$//" >$f.forms ||
+			exit 1
+	done &&
+	test "$(lines use.txt.forms)" = 2 &&
+	test_cmp use.txt.forms syn.txt.forms
+'
+
+test_done
