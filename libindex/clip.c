@@ -140,6 +140,32 @@ void vidx__phash_free(vidx__phash *ph)
 
 /* ---- sources ---------------------------------------------------------------- */
 
+static int complete_header(const AVFormatContext *fc)
+{
+	unsigned i;
+	int video = 0;
+
+	/* MP4/MOV only: its sample tables give every decode time; Matroska
+	 * leaves some out and the reorder delay must be measured */
+	if ((fc->ctx_flags & AVFMTCTX_NOHEADER) || strncmp(fc->iformat->name, "mov", 3))
+		return 0;
+	for (i = 0; i < fc->nb_streams; i++) {
+		const AVCodecParameters *p = fc->streams[i]->codecpar;
+		if (p->codec_type == AVMEDIA_TYPE_VIDEO) {
+			if (p->codec_id == AV_CODEC_ID_NONE || p->width <= 0 || p->height <= 0 ||
+			    ((p->codec_id == AV_CODEC_ID_H264 || p->codec_id == AV_CODEC_ID_HEVC) &&
+			     p->extradata_size <= 0))
+				return 0;
+			video = 1;
+		} else if (p->codec_type == AVMEDIA_TYPE_AUDIO &&
+		           (p->codec_id == AV_CODEC_ID_NONE || p->sample_rate <= 0 ||
+		            p->ch_layout.nb_channels <= 0)) {
+			return 0;
+		}
+	}
+	return video;
+}
+
 int vidx__src_open(vidx *h, vidx__src *s, const char *path)
 {
 	struct stat sb;
@@ -175,7 +201,11 @@ int vidx__src_open(vidx *h, vidx__src *s, const char *path)
 	if ((r = avformat_open_input(&s->fc, path, NULL, NULL)) < 0)
 		return vidx__fail(h, VIDX_EFORMAT, "not a recognised recording: %s",
 		                  vidx__av_last()[0] ? vidx__av_last() : av_err2str(r));
-	if (avformat_find_stream_info(s->fc, NULL) < 0 && !s->fc->nb_streams)
+	/* MP4's header already gives what a stream copy needs; reading on to
+	 * decode frames would only cost time.  The others need packets looked
+	 * at. */
+	if (!complete_header(s->fc) &&
+	    avformat_find_stream_info(s->fc, NULL) < 0 && !s->fc->nb_streams)
 		return vidx__fail(h, VIDX_EFORMAT, "no streams found");
 	if (!(v = vidx__first_video(s->fc)))
 		return vidx__fail(h, VIDX_EFORMAT, "no video stream");

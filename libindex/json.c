@@ -416,7 +416,8 @@ char *vidx_clip_json(const vidx_clip *c)
 	json_object_set_new(o, "size", json_integer(c->size));
 	json_object_set_new(o, "sha256", jstr_or_null(c->sha256));
 	json_object_set_new(o, "video_packets", json_integer(c->video_packets));
-	json_object_set_new(o, "audio_packets", json_integer(c->audio_packets));
+	json_object_set_new(o, "audio_packets", c->audio_packets < 0 ? json_null()
+	                    : json_integer(c->audio_packets));
 	json_object_set_new(o, "sources", json_integer((json_int_t)c->nsources));
 	return dump(o);
 }

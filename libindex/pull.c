@@ -68,11 +68,9 @@ static int sync_path(const char *path)
 	return r;
 }
 
-/* TMP (written, synced) becomes FINAL without replacing anything */
+/* TMP (written and synced) becomes FINAL without replacing anything */
 static int publish(vidx *h, const char *tmp, const char *final)
 {
-	if (sync_path(tmp) < 0)
-		return vidx__fail(h, VIDX_EIO, "cannot sync '%s': %s", tmp, strerror(errno));
 	if (link(tmp, final) < 0) {
 		int e = errno;
 		unlink(tmp);
@@ -117,6 +115,9 @@ static int write_file(vidx *h, const char *final, const char *text)
 	} else if (close(fd) < 0) {
 		rc = vidx__fail(h, VIDX_EIO, "cannot write '%s': %s", final, strerror(errno));
 		unlink(tmp);
+	} else if (sync_path(tmp) < 0) {
+		rc = vidx__fail(h, VIDX_EIO, "cannot sync '%s': %s", final, strerror(errno));
+		unlink(tmp);
 	} else {
 		rc = publish(h, tmp, final);
 	}
@@ -124,7 +125,9 @@ static int write_file(vidx *h, const char *final, const char *text)
 	return rc;
 }
 
-static int sha256_file(vidx *h, const char *path, char hex[65], int64_t *size)
+/* SHA-256 of the file at PATH as it is on disk, and its size; it is
+ * synced to disk meanwhile (the digest reads what is being written back) */
+static int sync_sha256(vidx *h, const char *path, char hex[65], int64_t *size)
 {
 	vidx__hasher hs;
 	struct stat sb;
@@ -139,6 +142,8 @@ static int sha256_file(vidx *h, const char *path, char hex[65], int64_t *size)
 	if (size)
 		*size = sb.st_size;
 	rc = vidx__hash_start(h, &hs, fd, sb.st_size);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = vidx__fail(h, VIDX_EIO, "cannot sync the clip: %s", strerror(errno));
 	if (rc == 0)
 		rc = vidx__hash_finish(h, &hs, NULL, hex);
 	vidx__hash_stop(&hs);
@@ -330,7 +335,7 @@ static int mux_open(clipw *w, vidx__src *s, const char *fmt, const part *p0)
 	return 0;
 }
 
-static json_t *jsource(const part *p)
+static json_t *jsource(const part *p, int native)
 {
 	const vidx__cut *c = &p->cut;
 	const vidx_span *sp = p->sp;
@@ -355,7 +360,8 @@ static json_t *jsource(const part *p)
 	json_object_set_new(o, "byte_start", json_integer(c->byte_start));
 	json_object_set_new(o, "byte_end", json_integer(c->byte_end));
 	json_object_set_new(o, "video_packets", json_integer(c->nvideo));
-	json_object_set_new(o, "audio_packets", json_integer(c->naudio));
+	/* a native clip holds whatever sound lies in its byte range */
+	json_object_set_new(o, "audio_packets", native ? json_null() : json_integer(c->naudio));
 	json_object_set_new(o, "clip_offset_s", json_real(c->out_off / 1e6));
 	/* exactly what vidx-verify needs to take the same packets again */
 	json_object_set_new(cut, "seek", json_string(c->by_bytes ? "byte" : "time"));
@@ -395,18 +401,19 @@ static int copy_range(int fd, int out, int64_t a, int64_t b)
 
 /* Cut part P from its source into W (opening the muxer at the first part).
  * *SPLIT is set, and nothing done, when P's streams differ from the clip's. */
-static int cut_part(clipw *w, part *p, int first, const char *fmt, int *split)
+static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
+                    int *split)
 {
 	vidx *h = w->h;
-	vidx__src s;
+	vidx__src local = {.io = {.fd = -1}}, *s = opened ? opened : &local;
 	vidx__hasher hs = {0};
 	struct stat sb;
-	int rc;
+	int first = opened != NULL, rc = 0;
 
 	*split = 0;
-	if ((rc = vidx__src_open(h, &s, p->sp->path)) < 0)
+	if (!opened && (rc = vidx__src_open(h, s, p->sp->path)) < 0)
 		goto out;
-	if (fstat(s.io.fd, &sb) == 0 && sb.st_size != p->size) {
+	if (fstat(s->io.fd, &sb) == 0 && sb.st_size != p->size) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "source changed since it was indexed "
 		                "(%lld bytes, the index says %lld)", (long long)sb.st_size,
 		                (long long)p->size);
@@ -414,9 +421,9 @@ static int cut_part(clipw *w, part *p, int first, const char *fmt, int *split)
 	}
 	if (first) {
 		if (!(w->vpar = avcodec_parameters_alloc()) ||
-		    avcodec_parameters_copy(w->vpar, s.fc->streams[s.vi]->codecpar) < 0 ||
-		    (s.ai >= 0 && (!(w->apar = avcodec_parameters_alloc()) ||
-		     avcodec_parameters_copy(w->apar, s.fc->streams[s.ai]->codecpar) < 0))) {
+		    avcodec_parameters_copy(w->vpar, s->fc->streams[s->vi]->codecpar) < 0 ||
+		    (s->ai >= 0 && (!(w->apar = avcodec_parameters_alloc()) ||
+		     avcodec_parameters_copy(w->apar, s->fc->streams[s->ai]->codecpar) < 0))) {
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -425,19 +432,19 @@ static int cut_part(clipw *w, part *p, int first, const char *fmt, int *split)
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
 		}
-		if (!w->native && (rc = mux_open(w, &s, fmt, p)) < 0)
+		if (!w->native && (rc = mux_open(w, s, fmt, p)) < 0)
 			goto out;
-	} else if (!same_par(w->vpar, s.fc->streams[s.vi]->codecpar) ||
-	           !same_par(w->apar, s.ai >= 0 ? s.fc->streams[s.ai]->codecpar : NULL)) {
+	} else if (!same_par(w->vpar, s->fc->streams[s->vi]->codecpar) ||
+	           !same_par(w->apar, s->ai >= 0 ? s->fc->streams[s->ai]->codecpar : NULL)) {
 		*split = 1;
 		goto out;
 	}
-	w->vtb = s.fc->streams[s.vi]->time_base;
-	if (s.ai >= 0)
-		w->atb = s.fc->streams[s.ai]->time_base;
-	if (!w->o->no_source_hash && (rc = vidx__hash_start(h, &hs, s.io.fd, s.io.size)) < 0)
+	w->vtb = s->fc->streams[s->vi]->time_base;
+	if (s->ai >= 0)
+		w->atb = s->fc->streams[s->ai]->time_base;
+	if (!w->o->no_source_hash && (rc = vidx__hash_start(h, &hs, s->io.fd, s->io.size)) < 0)
 		goto out;
-	if ((rc = vidx__cut_walk(h, &s, &p->cut, &w->ch, w->native ? NULL : sink, w)) < 0)
+	if ((rc = vidx__cut_walk(h, s, &p->cut, &w->ch, w->native ? NULL : sink, w)) < 0)
 		goto out;
 	if (hs.running) {
 		char hex[65];
@@ -452,7 +459,7 @@ static int cut_part(clipw *w, part *p, int first, const char *fmt, int *split)
 	}
 	if (w->native) {
 		int out = open(w->tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		if (out < 0 || copy_range(s.io.fd, out, p->cut.byte_start, p->cut.byte_end) < 0) {
+		if (out < 0 || copy_range(s->io.fd, out, p->cut.byte_start, p->cut.byte_end) < 0) {
 			rc = vidx__fail(h, VIDX_EIO, "cannot write the clip: %s", strerror(errno));
 			if (out >= 0)
 				close(out);
@@ -465,7 +472,7 @@ static int cut_part(clipw *w, part *p, int first, const char *fmt, int *split)
 	}
 out:
 	vidx__hash_stop(&hs);
-	vidx__src_close(&s);
+	vidx__src_close(s); /* the opened one too: done with it */
 	return rc;
 }
 
@@ -527,7 +534,7 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 	size_t used = 0, k;
 	int64_t dur;
 	int rc = 0, split = 0;
-	vidx__src probe;
+	vidx__src probe = {.io = {.fd = -1}};
 
 	w.h = h;
 	w.o = o;
@@ -558,7 +565,6 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 			ext = "mkv";
 		}
 	}
-	vidx__src_close(&probe);
 	if (rc < 0) {
 		used = 1;
 		goto out;
@@ -607,15 +613,15 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 	for (used = 0; used < n; used++) {
 		part *q = &p[used];
 		q->cut.out_off = used ? p[used - 1].cut.out_end : 0;
-		if ((rc = cut_part(&w, q, used == 0, fmt, &split)) < 0) {
+		if ((rc = cut_part(&w, q, used == 0 ? &probe : NULL, fmt, &split)) < 0) {
 			used++;
 			goto out;
 		}
 		if (split)
 			break; /* the next clip starts with this part */
-		json_array_append_new(w.sources, jsource(q));
+		json_array_append_new(w.sources, jsource(q, w.native));
 		c.video_packets += q->cut.nvideo;
-		c.audio_packets += q->cut.naudio;
+		c.audio_packets = w.native ? -1 : c.audio_packets + q->cut.naudio;
 	}
 	if (w.oc) {
 		int r = av_write_trailer(w.oc);
@@ -626,7 +632,7 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 			goto out;
 		}
 	}
-	if ((rc = sha256_file(h, w.tmp, hex, &c.size)) < 0 ||
+	if ((rc = sync_sha256(h, w.tmp, hex, &c.size)) < 0 ||
 	    vidx__phash_final(&w.ch.vh, vhex) < 0 ||
 	    (w.ch.ah.md && vidx__phash_final(&w.ch.ah, ahex) < 0)) {
 		if (rc == 0)
@@ -672,9 +678,11 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 		if (w.apar) {
 			json_t *a = json_object();
 			json_object_set_new(a, "codec", json_string(avcodec_get_name(w.apar->codec_id)));
-			json_object_set_new(a, "packets", json_integer(c.audio_packets));
-			json_object_set_new(a, "packets_sha256", w.ch.ah.packets || !w.native
-			                    ? json_string(ahex) : json_null());
+			/* native: the sound in the byte range, not counted or hashed */
+			json_object_set_new(a, "packets", w.native ? json_null()
+			                    : json_integer(c.audio_packets));
+			json_object_set_new(a, "packets_sha256", w.native ? json_null()
+			                    : json_string(ahex));
 			json_object_set_new(jc, "audio", a);
 		} else {
 			json_object_set_new(jc, "audio", json_null());
@@ -722,6 +730,7 @@ out:
 		unlink(w.tmp);
 		free(w.tmp);
 	}
+	vidx__src_close(&probe); /* when the first part did not take it */
 	json_decref(w.sources);
 	vidx__phash_free(&w.ch.vh);
 	vidx__phash_free(&w.ch.ah);

@@ -439,7 +439,7 @@ enum { VIDX_FMT_AUTO = 0, VIDX_FMT_MP4, VIDX_FMT_MKV, VIDX_FMT_NATIVE };
 typedef struct vidx_clip {
 	const char *camera, *path, *format, *sha256, *error;
 	int64_t size, req_start, req_end, start, end;
-	int64_t video_packets, audio_packets;
+	int64_t video_packets, audio_packets; /* audio: -1 for native clips */
 	size_t nsources;
 } vidx_clip;
 
