@@ -109,10 +109,11 @@ lint-man:
 
 # ---- demo, bench -----------------------------------------------------------
 
-# The main job so far, on the fixtures: probe, set up the cameras of a small
-# scene, ingest a canvass laid out one folder per camera (copies of the
-# fixtures under the names their recorders would give them), then ask which
-# cameras saw the corner of Chapel & Orange, and what they did not cover.
+# The main job, on the fixtures: probe, set up the cameras of a small scene,
+# ingest a canvass laid out one folder per camera (copies of the fixtures
+# under the names their recorders would give them), ask which cameras saw
+# the corner of Chapel & Orange and what they did not cover, open a case,
+# pull that footage into a case folder, and verify it.
 DEMO = build/demo
 DEMO_DB = $(DEMO)/vidx.db
 DEMO_EV = $(DEMO)/evidence
@@ -154,7 +155,25 @@ demo: deps
 	@bin/vidx query -d $(DEMO_DB) --near 41.30568,-72.92561 --radius 300 \
 	  --from "2022-07-04 21:20" --to "2022-07-04 21:30" --tz America/New_York --coverage
 	@echo >&2
-	@echo "demo index: $(DEMO_DB)  (try: bin/vidx query -d $(DEMO_DB) --json --near 41.30568,-72.92561 --radius 300 --at '2022-07-04 21:25' --pad 5m --tz America/New_York | jq .)" >&2
+	@echo "== vidx case new; vidx pull: the footage of that window into a case folder" >&2
+	@bin/vidx case -d $(DEMO_DB) new NH-2022-0704 --title "Shooting, Chapel & Orange, 4 July 2022" --by demo
+	@bin/vidx pull -d $(DEMO_DB) --case NH-2022-0704 --by demo --out $(DEMO)/case \
+	  --near 41.30568,-72.92561 --radius 300 \
+	  --from "2022-07-04 21:20" --to "2022-07-04 21:30" --tz America/New_York
+	@echo >&2
+	@echo "== cd $(DEMO)/case && sha256sum -c SHA256SUMS" >&2
+	@cd $(DEMO)/case && sha256sum -c SHA256SUMS
+	@echo >&2
+	@echo "== vidx verify: the folder against its manifest, its sources and the custody log" >&2
+	@bin/vidx verify -d $(DEMO_DB) --by demo $(DEMO)/case
+	@echo >&2
+	@echo "== vidx verify --case: the recordings the case pulled from, re-hashed" >&2
+	@bin/vidx verify -d $(DEMO_DB) --by demo --case NH-2022-0704
+	@echo >&2
+	@echo "== vidx case log: the custody log (hash-chained)" >&2
+	@bin/vidx case -d $(DEMO_DB) log NH-2022-0704
+	@echo >&2
+	@echo "demo index: $(DEMO_DB), case folder: $(DEMO)/case  (try: jq . $(DEMO)/case/manifest.json)" >&2
 
 # Each benchmark prints medians and ratios against the tool a user would
 # otherwise use; test data is made once in build/bench-data.  BENCH_RUNS=N.

@@ -12,8 +12,8 @@
 static void usage(void)
 {
 	printf(
-"usage: vidx-verify [-hV] [-d db] [--json] [-c camera | --case id]\n"
-"       vidx-verify [-hV] [-d db] [--json] [--no-sources] dir\n"
+"usage: vidx-verify [-hV] [-d db] [--json] [--by name] [-c camera | --case id]\n"
+"       vidx-verify [-hV] [-d db] [--json] [--by name] [--no-sources] dir\n"
 "\n"
 "Without DIR: re-hash the recordings in the index (all, one camera's, or\n"
 "those a case's clips came from) and compare with the SHA-256 taken at\n"
@@ -29,6 +29,7 @@ static void usage(void)
 "\n"
 "  -c, --camera ID     only this camera's recordings\n"
 "  --case ID           the recordings the case's clips came from\n"
+"  --by NAME           who verifies, for the custody log (default $USER)\n"
 "  --no-sources        DIR: do not read the sources (a folder checked away\n"
 "                      from the evidence)\n"
 "  --json              one JSON object per item\n"
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
 		{"camera", required_argument, NULL, 'c'},
 		{"case", required_argument, NULL, 'K'},
 		{"no-sources", no_argument, NULL, 'S'},
+		{"by", required_argument, NULL, 'b'},
 		{"json", no_argument, NULL, 'J'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
@@ -68,6 +70,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *db = cli_default_db(), *camera = NULL, *case_id = NULL, *dir = NULL;
+	const char *by = getenv("USER");
 	int ch, rc = EXIT_OK, no_sources = 0, n;
 	struct stat sb;
 	vidx *h;
@@ -82,6 +85,7 @@ int main(int argc, char **argv)
 		case 'c': camera = optarg; break;
 		case 'K': case_id = optarg; break;
 		case 'S': no_sources = 1; break;
+		case 'b': by = optarg; break;
 		case 'J': json_out = 1; break;
 		case 'd': db = optarg; break;
 		case 'h': usage(); break;
@@ -114,14 +118,14 @@ int main(int argc, char **argv)
 			rc = EXIT_SOME_FAILED;
 			goto out;
 		}
-		n = vidx_verify_dir(h, dir, no_sources, on_check, NULL);
+		n = vidx_verify_dir(h, dir, no_sources, by, on_check, NULL);
 	} else {
 		if (vidx_open(h, db, case_id ? 0 : VIDX_OPEN_READONLY) < 0) {
 			cli_warn("%s", vidx_errmsg(h));
 			rc = EXIT_SOME_FAILED;
 			goto out;
 		}
-		n = vidx_verify_recordings(h, camera, case_id, on_check, NULL);
+		n = vidx_verify_recordings(h, camera, case_id, by, on_check, NULL);
 	}
 	if (n < 0) {
 		cli_warn("%s", vidx_errmsg(h));

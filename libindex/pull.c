@@ -569,42 +569,20 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 		used = 1;
 		goto out;
 	}
-	/* CAMERA/CAMERA_YYYYmmddTHHMMSSZ_DURATION.ext: the name is fixed before
-	 * the cut from the keyframe's time and the span's requested end */
-	{
-		time_t t = (time_t)(sp->seek_time / US - (sp->seek_time % US < 0));
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	}
-	dur = (p[n - 1].sp->end - sp->seek_time + US - 1) / US;
-	for (k = 1; ; k++) {
-		if (k == 1)
-			snprintf(rel, sizeof(rel), "%s/%s_%s_%llds.%s", sp->camera, sp->camera,
-			         stamp, (long long)dur, ext);
-		else
-			snprintf(rel, sizeof(rel), "%s/%s_%s_%llds-%zu.%s", sp->camera, sp->camera,
-			         stamp, (long long)dur, k, ext);
-		if (snprintf(final, sizeof(final), "%s/%s", pl->dir, rel) >= (int)sizeof(final)) {
-			rc = vidx__fail(h, VIDX_EINVAL, "the folder's path is too long");
-			used = 1;
-			goto out;
-		}
-		if (!name_taken(pl, rel) && access(final, F_OK) < 0)
-			break;
-	}
-	c.path = rel;
 	c.format = w.native ? "native" : ext;
-	if (snprintf(final, sizeof(final), "%s/%s", pl->dir, sp->camera) < 0)
-		final[0] = 0;
+	if (snprintf(final, sizeof(final), "%s/%s", pl->dir, sp->camera) >= (int)sizeof(final) - 80) {
+		rc = vidx__fail(h, VIDX_EINVAL, "the folder's path is too long");
+		used = 1;
+		goto out;
+	}
 	if (mkdir(final, 0755) < 0 && errno != EEXIST) {
 		rc = vidx__fail(h, VIDX_EIO, "cannot make '%s': %s", final, strerror(errno));
 		used = 1;
 		goto out;
 	}
-	if (snprintf(final, sizeof(final), "%s/%s", pl->dir, rel) < 0)
-		final[0] = 0;
-	if (!(w.tmp = temp_name(final))) {
+	/* written as DIR/CAMERA/.CAMERA.EXT.partial-PID-N, named when done */
+	if (snprintf(final, sizeof(final), "%s/%s/%s.%s", pl->dir, sp->camera, sp->camera,
+	             ext) < 0 || !(w.tmp = temp_name(final))) {
 		rc = vidx__fail(h, VIDX_EIO, "cannot write in '%s': %s", pl->dir, strerror(errno));
 		used = 1;
 		goto out;
@@ -639,17 +617,46 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 			rc = vidx__fail(h, VIDX_ERR, "SHA-256 failed");
 		goto out;
 	}
-	if ((rc = publish(h, w.tmp, final)) < 0)
-		goto out;
-	free(w.tmp);
-	w.tmp = NULL;
-
 	c.sha256 = hex;
 	c.start = sp->seek_time;
 	{
 		const part *last = &p[used - 1];
 		c.end = last->sp->seek_time + (last->cut.out_end - last->cut.out_off);
 	}
+	/* CAMERA/CAMERA_YYYYmmddTHHMMSSZ_DURATION.ext: the true time of its
+	 * first frame and its length in whole seconds, rounded up; a name that
+	 * is taken gets -2, -3 ...: link(2) never replaces a file */
+	{
+		time_t t = (time_t)(c.start / US - (c.start % US < 0));
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	}
+	dur = (c.end - c.start + US - 1) / US;
+	for (k = 1; ; k++) {
+		if (k == 1)
+			snprintf(rel, sizeof(rel), "%s/%s_%s_%llds.%s", sp->camera, sp->camera,
+			         stamp, (long long)dur, ext);
+		else
+			snprintf(rel, sizeof(rel), "%s/%s_%s_%llds-%zu.%s", sp->camera, sp->camera,
+			         stamp, (long long)dur, k, ext);
+		if (snprintf(final, sizeof(final), "%s/%s", pl->dir, rel) >= (int)sizeof(final)) {
+			rc = vidx__fail(h, VIDX_EINVAL, "the folder's path is too long");
+			goto out;
+		}
+		if (name_taken(pl, rel))
+			continue;
+		if (link(w.tmp, final) == 0)
+			break;
+		if (errno != EEXIST) {
+			rc = vidx__fail(h, VIDX_EIO, "cannot write '%s': %s", final, strerror(errno));
+			goto out;
+		}
+	}
+	unlink(w.tmp);
+	free(w.tmp);
+	w.tmp = NULL;
+	c.path = rel;
 	c.nsources = used;
 	jc = json_object();
 	json_object_set_new(jc, "path", vidx__jstr(rel));

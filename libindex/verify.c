@@ -20,6 +20,7 @@
 
 typedef struct checker {
 	vidx *h;
+	const char *by;
 	void (*cb)(void *ctx, const vidx_check *c);
 	void *ctx;
 	int bad;
@@ -102,8 +103,7 @@ static int log_event(checker *k, const char *case_id, const char *scope,
 	json_decref(d);
 	if (!text)
 		return vidx__fail(k->h, VIDX_ENOMEM, "out of memory");
-	rc = vidx_custody_add(k->h, case_id, getenv("USER") && *getenv("USER")
-	                      ? getenv("USER") : "vidx-verify", "verify", text, NULL);
+	rc = vidx_custody_add(k->h, case_id, k->by, "verify", text, NULL);
 	free(text);
 	return rc;
 }
@@ -165,9 +165,9 @@ static void check_recording(checker *k, sqlite3_stmt *st)
 }
 
 int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
-                           void (*cb)(void *ctx, const vidx_check *c), void *ctx)
+                           const char *by, void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, cb, ctx, 0, NULL, 0};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0};
 	sqlite3_stmt *st = NULL;
 	ids s = {0};
 	size_t broken = 0, i;
@@ -585,10 +585,10 @@ static int find_pull(void *ctx, const vidx_event *e)
 	return 0;
 }
 
-int vidx_verify_dir(vidx *h, const char *dir, int no_sources,
+int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
                     void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, cb, ctx, 0, NULL, 0};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0};
 	char path[PATH_MAX], mhex[65];
 	json_t *man = NULL, *clips, *c;
 	json_error_t err;

@@ -492,17 +492,20 @@ typedef struct vidx_check {
 } vidx_check;
 
 /* Re-hash the recordings of CAMERA (NULL: all), or those a case's clips
- * came from (CASE_ID), comparing with the index.  CB gets each result.
- * Returns the number of items not ok, or <0. */
+ * came from (CASE_ID, which also appends a "verify" event by BY to its
+ * custody log), comparing with the index.  CB gets each result.  Returns
+ * the number of items not ok, or <0. */
 int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
+                           const char *by,
                            void (*cb)(void *ctx, const vidx_check *c),
                            void *ctx);
 /* Check a case folder written by vidx_pull: SHA256SUMS, every clip against
  * the manifest (size, SHA-256, packet hashes read back from the clip), the
  * packets of its sources (unless NO_SOURCES) and, when h has an index open,
- * the case's custody chain and its record of this manifest.  Returns the
- * number of items not ok, or <0. */
-int vidx_verify_dir(vidx *h, const char *dir, int no_sources,
+ * the case's custody chain and its record of this manifest, appending a
+ * "verify" event by BY when the index is writable.  Returns the number of
+ * items not ok, or <0. */
+int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
                     void (*cb)(void *ctx, const vidx_check *c), void *ctx);
 
 /* ---- JSON ------------------------------------------------------------ */

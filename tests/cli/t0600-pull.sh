@@ -189,12 +189,19 @@ test_expect_success 'a second pull into the same folder is refused; nothing chan
 	test_cmp before after
 '
 
+test_expect_success 'clip names: camera, true start, length in seconds rounded up' '
+	jq -r ".clips[] | select(.camera.id == \"h264_ts\") | .path" mid/manifest.json >name &&
+	echo h264_ts/h264_ts_20220704T210003Z_3s.mp4 >want &&
+	test_cmp want name
+'
+
 test_expect_success 'an existing file with a clip name is not overwritten' '
 	mkdir -p pre/h264_ts &&
-	echo mine >pre/h264_ts/h264_ts_20220704T210003Z_2s.mp4 &&
+	echo mine >pre/h264_ts/h264_ts_20220704T210003Z_3s.mp4 &&
 	vidx-pull -d $DB --case C1 --out pre --by ann -c h264_ts --from $FROM --to $TO >out &&
-	test "$(cat pre/h264_ts/h264_ts_20220704T210003Z_2s.mp4)" = mine &&
-	test -f pre/h264_ts/h264_ts_20220704T210003Z_2s-2.mp4
+	test "$(cat pre/h264_ts/h264_ts_20220704T210003Z_3s.mp4)" = mine &&
+	test -f pre/h264_ts/h264_ts_20220704T210003Z_3s-2.mp4 &&
+	test "$(jq -r ".clips[0].path" pre/manifest.json)" = h264_ts/h264_ts_20220704T210003Z_3s-2.mp4
 '
 
 test_expect_success 'the same pull twice makes the same clip bytes' '
