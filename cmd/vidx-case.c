@@ -35,7 +35,7 @@ static void usage(void)
 static vidx *h;
 
 typedef struct cfg {
-	int json, header;
+	int json, header, clips;
 	size_t n;
 	const char *only; /* show: this case */
 } cfg;
@@ -109,6 +109,34 @@ static int print_event(void *ctx, const vidx_event *e)
 	return 0;
 }
 
+/* show: the clips the log says were pulled, their hashes and sources */
+static int print_clip(void *ctx, const vidx_case_clip *c)
+{
+	cfg *g = ctx;
+	char b[VIDX_TIME_BUFSZ], path[1024];
+	size_t i;
+
+	if (g->json) {
+		char *t = vidx_case_clip_json(c);
+		if (t)
+			puts(t);
+		free(t);
+		return 0;
+	}
+	if (!g->clips++)
+		printf("clips\n");
+	printf("  %s/%s\n", clean(c->folder, path, sizeof(path)), c->path);
+	printf("    sha256   %s\n", c->sha256);
+	printf("    camera   %s  %s .. ", c->camera, vidx_time_format(c->start, b));
+	printf("%s\n", vidx_time_format(c->end, b));
+	printf("    pulled   %s by %s (event %lld)\n", vidx_time_format(c->at, b), c->by,
+	       (long long)c->seq);
+	for (i = 0; i < c->nsources; i++)
+		printf("    source   recording %lld  sha256 %s\n",
+		       (long long)c->recording_ids[i], c->source_sha256[i]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -122,7 +150,7 @@ int main(int argc, char **argv)
 	};
 	const char *db = cli_default_db(), *title = NULL, *by = getenv("USER");
 	const char *cmd, *id = NULL, *text = NULL;
-	cfg g = {0, 0, 0, NULL};
+	cfg g = {0, 0, 0, 0, NULL};
 	int ch, rc = EXIT_OK;
 
 	cli_prog = "vidx-case";
@@ -205,6 +233,12 @@ int main(int argc, char **argv)
 		} else if (rc == EXIT_OK && show && !g.json) {
 			printf("custody    intact (every event's hash and link check out)\n");
 		}
+		if (rc == EXIT_OK && show && vidx_case_clips(h, id, print_clip, &g) != 0) {
+			cli_warn("%s", vidx_errmsg(h));
+			rc = EXIT_SOME_FAILED;
+		}
+		if (rc == EXIT_OK && show && !g.json && !g.clips)
+			printf("clips      none pulled yet\n");
 	}
 	vidx_free(h);
 	return cli_flush(rc);

@@ -253,6 +253,8 @@ int main(int argc, char **argv)
 		o.by = getenv("USER");
 	if (!o.by || !*o.by)
 		cli_usage_error("who is pulling? give --by NAME (no $USER)");
+	if (!vidx_operator_valid(o.by))
+		cli_usage_error("--by: one line without control characters");
 	if (isatty(STDIN_FILENO) && from_stdin)
 		cli_usage_error("'-' reads spans from standard input, which is a terminal");
 	cli_sel_finish(h, &s, !from_stdin);

@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 	const char *db = cli_default_db(), *camera = NULL, *case_id = NULL, *dir = NULL;
 	const char *by = getenv("USER");
 	int ch, rc = EXIT_OK, no_sources = 0, n;
+	int db_given = getenv("VIDX_DB") && *getenv("VIDX_DB");
 	struct stat sb;
 	vidx *h;
 
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
 		case 'S': no_sources = 1; break;
 		case 'b': by = optarg; break;
 		case 'J': json_out = 1; break;
-		case 'd': db = optarg; break;
+		case 'd': db = optarg; db_given = 1; break;
 		case 'h': usage(); break;
 		case 'V': cli_version(); break;
 		default:
@@ -104,6 +105,10 @@ int main(int argc, char **argv)
 		cli_usage_error("a folder is checked on its own: no --camera or --case");
 	if (no_sources && !dir)
 		cli_usage_error("--no-sources goes with a folder");
+	if (!by || !*by)
+		by = "vidx-verify";
+	if (!vidx_operator_valid(by))
+		cli_usage_error("--by: one line without control characters");
 
 	if (dir) {
 		if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
@@ -111,7 +116,13 @@ int main(int argc, char **argv)
 			rc = EXIT_SOME_FAILED;
 			goto out;
 		}
-		/* the folder can be checked without an index; its custody cannot */
+		/* the folder can be checked without an index (its custody check
+		 * is then skipped), but an index asked for must be there */
+		if (db_given && access(db, F_OK) < 0) {
+			cli_warn("cannot open index '%s': No such file or directory", db);
+			rc = EXIT_SOME_FAILED;
+			goto out;
+		}
 		if (access(db, F_OK) == 0 && vidx_open(h, db, 0) < 0 &&
 		    vidx_open(h, db, VIDX_OPEN_READONLY) < 0) {
 			cli_warn("%s", vidx_errmsg(h));

@@ -139,6 +139,13 @@ static char *json1(const char *key, const char *value)
 }
 
 /* names and titles are one line of printable text */
+static int one_line(const char *s);
+
+int vidx_operator_valid(const char *by)
+{
+	return by && *by && one_line(by);
+}
+
 static int one_line(const char *s)
 {
 	for (; s && *s; s++)
@@ -299,4 +306,90 @@ int vidx_custody_each(vidx *h, const char *case_id,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, "reading custody log");
+}
+
+/* ---- the clips a case's log records -------------------------------------- */
+
+typedef struct clipwalk {
+	int (*cb)(void *ctx, const vidx_case_clip *c);
+	void *ctx;
+	vidx *h;
+	int rc;
+} clipwalk;
+
+static int64_t parse_time(vidx *h, json_t *v)
+{
+	int64_t us;
+	const char *s = json_string_value(v);
+	if (!s || vidx_time_parse(h, s, "UTC", &us) < 0)
+		return VIDX_TIME_NONE;
+	return us;
+}
+
+static int clip_event(void *ctx, const vidx_event *e)
+{
+	clipwalk *w = ctx;
+	json_t *d, *c;
+	size_t i;
+	int rc = 0;
+
+	if (strcmp(e->kind, "pull") || !(d = json_loads(e->detail, 0, NULL)))
+		return 0;
+	json_array_foreach(json_object_get(d, "clips"), i, c) {
+		json_t *srcs = json_object_get(c, "sources"), *s;
+		size_t n = json_array_size(srcs), k;
+		int64_t *ids = calloc(n ? n : 1, sizeof(*ids));
+		const char **sha = calloc(n ? n : 1, sizeof(*sha));
+		vidx_case_clip cc;
+		if (!ids || !sha) {
+			free(ids);
+			free(sha);
+			rc = w->rc = vidx__fail(w->h, VIDX_ENOMEM, "out of memory");
+			break;
+		}
+		json_array_foreach(srcs, k, s) {
+			ids[k] = json_integer_value(json_object_get(s, "recording_id"));
+			sha[k] = json_string_value(json_object_get(s, "sha256"));
+			if (!sha[k])
+				sha[k] = "";
+		}
+		memset(&cc, 0, sizeof(cc));
+		cc.case_id = e->case_id;
+		cc.by = e->by;
+		cc.seq = e->seq;
+		cc.at = e->at;
+		cc.folder = json_string_value(json_object_get(d, "folder"));
+		cc.path = json_string_value(json_object_get(c, "path"));
+		cc.sha256 = json_string_value(json_object_get(c, "sha256"));
+		cc.camera = json_string_value(json_object_get(c, "camera"));
+		cc.start = parse_time(w->h, json_object_get(c, "start"));
+		cc.end = parse_time(w->h, json_object_get(c, "end"));
+		cc.recording_ids = ids;
+		cc.source_sha256 = sha;
+		cc.nsources = n;
+		if (!cc.folder)
+			cc.folder = "";
+		if (!cc.path)
+			cc.path = "";
+		if (!cc.sha256)
+			cc.sha256 = "";
+		if (!cc.camera)
+			cc.camera = "";
+		rc = w->cb(w->ctx, &cc);
+		free(ids);
+		free(sha);
+		if (rc)
+			break;
+	}
+	json_decref(d);
+	return rc;
+}
+
+int vidx_case_clips(vidx *h, const char *case_id,
+                    int (*cb)(void *ctx, const vidx_case_clip *c), void *ctx)
+{
+	clipwalk w = {cb, ctx, h, 0};
+	size_t broken = 0;
+	int rc = vidx_custody_each(h, case_id, clip_event, &w, &broken);
+	return w.rc < 0 ? w.rc : rc;
 }

@@ -551,3 +551,28 @@ int vidx_windows_parse(vidx *h, const char *text, vidx_window **out, size_t *n)
 	*out = w;
 	return 0;
 }
+
+char *vidx_case_clip_json(const vidx_case_clip *c)
+{
+	json_t *o = json_object(), *a = json_array();
+	size_t i;
+
+	json_object_set_new(o, "case", jstr(c->case_id));
+	json_object_set_new(o, "seq", json_integer(c->seq));
+	json_object_set_new(o, "pulled", jtime(c->at));
+	json_object_set_new(o, "by", jstr(c->by));
+	json_object_set_new(o, "folder", jstr(c->folder));
+	json_object_set_new(o, "path", jstr(c->path));
+	json_object_set_new(o, "sha256", jstr(c->sha256));
+	json_object_set_new(o, "camera", jstr(c->camera));
+	json_object_set_new(o, "start", jtime(c->start));
+	json_object_set_new(o, "end", jtime(c->end));
+	for (i = 0; i < c->nsources; i++) {
+		json_t *s = json_object();
+		json_object_set_new(s, "recording_id", json_integer(c->recording_ids[i]));
+		json_object_set_new(s, "sha256", jstr(c->source_sha256[i]));
+		json_array_append_new(a, s);
+	}
+	json_object_set_new(o, "sources", a);
+	return dump(o);
+}

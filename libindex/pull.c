@@ -761,6 +761,9 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 	pl.o = o;
 	if ((rc = vidx__need_db(h)) < 0 || (rc = vidx__case_exists(h, o->case_id)) < 0)
 		return rc;
+	if (!vidx_operator_valid(o->by))
+		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
+		                  "without control characters");
 	if (!n)
 		return vidx__fail(h, VIDX_ENOENT, "no footage to pull");
 	if (mkdirs(o->out_dir) < 0)
@@ -812,6 +815,12 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 			j = i + used; /* a change of streams: the rest is another clip */
 	}
 	if (!json_array_size(pl.clips)) {
+		/* leave no empty folders behind (rmdir only removes empty ones) */
+		for (i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/%s", pl.dir, order[i]->camera);
+			rmdir(path);
+		}
+		rmdir(pl.dir);
 		rc = vidx__fail(h, VIDX_EFORMAT, "no clip could be cut");
 		goto out;
 	}

@@ -144,14 +144,44 @@ static int collect_sources(void *ctx, const vidx_event *e)
 	return 0;
 }
 
+/* the first path of recording ID, other than PATH, that can be opened */
+static int other_path(vidx *h, int64_t id, const char *path, char *out, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(h->db, "SELECT path FROM recording_paths WHERE"
+	                       " recording_id = ?1 AND path <> ?2 ORDER BY seen", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+		const char *q = (const char *)sqlite3_column_text(st, 0);
+		if (q && access(q, R_OK) == 0) {
+			snprintf(out, n, "%s", q);
+			found = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
 static void check_recording(checker *k, sqlite3_stmt *st)
 {
 	vidx *h = k->h;
 	const char *path = (const char *)sqlite3_column_text(st, 1);
 	const char *want = (const char *)sqlite3_column_text(st, 2);
 	int64_t size = sqlite3_column_int64(st, 3), got_size = 0;
-	char hex[65];
+	char hex[65], alt[PATH_MAX];
 	int rc = hash_path(h, path, hex, &got_size);
+
+	/* moved: a copy at another path the index knows stands for it */
+	if (rc == VIDX_ENOENT && other_path(h, sqlite3_column_int64(st, 0), path, alt,
+	                                    sizeof(alt))) {
+		path = alt;
+		rc = hash_path(h, path, hex, &got_size);
+	}
 
 	if (rc == VIDX_ENOENT)
 		say(k, "recording", path, "missing", "%s", vidx_errmsg(h));
@@ -175,10 +205,17 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 
 	if ((rc = vidx__need_db(h)) < 0)
 		return rc;
+	if (case_id && !vidx_operator_valid(k.by))
+		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
+		                  "without control characters");
 	k.failures = json_array();
 	if (case_id) {
 		if ((rc = vidx_custody_each(h, case_id, collect_sources, &s, &broken)) < 0)
 			goto out;
+		if (broken)
+			say(&k, "custody", case_id, "failed", "%zu event%s of the log fail%s "
+			    "their hash check (see vidx-case log)", broken, broken == 1 ? "" : "s",
+			    broken == 1 ? "s" : "");
 		if (s.rc < 0) {
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
@@ -410,6 +447,7 @@ static void check_sources(checker *k, json_t *clip, const char *clip_path)
 	int ok = 1, started = 0;
 	char vhex[65], ahex[65], path[PATH_MAX];
 	EVP_MD_CTX *bytes = NULL;
+	int64_t out_off = 0;
 
 	memset(&ch, 0, sizeof(ch));
 	ch.vdts = ch.adts = VIDX_TIME_NONE;
@@ -448,6 +486,9 @@ static void check_sources(checker *k, json_t *clip, const char *clip_path)
 		c.seek_pos = jint_of(json_object_get(src, "cut"), "seek_pos");
 		c.end_pts = jint_of(json_object_get(src, "cut"), "end_pts_us");
 		c.frame_dur = jint_of(json_object_get(src, "cut"), "frame_dur_us");
+		/* placed after the part before it, as vidx-pull placed it: which
+		 * audio packets overlap is decided in clip time */
+		c.out_off = out_off;
 		rc = vidx__hash_start(h, &hs, s.io.fd, s.io.size);
 		if (rc == 0)
 			rc = vidx__cut_walk(h, &s, &c, &ch, NULL, NULL);
@@ -470,6 +511,7 @@ static void check_sources(checker *k, json_t *clip, const char *clip_path)
 			free(buf);
 		}
 		vidx__src_close(&s);
+		out_off = c.out_end;
 		if (rc < 0) {
 			say(k, "source", item, "failed", "%s", vidx_errmsg(h));
 			ok = 0;
@@ -597,6 +639,9 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 	size_t i;
 	int rc = 0;
 
+	if (!vidx_operator_valid(k.by))
+		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
+		                  "without control characters");
 	k.failures = json_array();
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
 	if (!(man = json_load_file(path, JSON_REJECT_DUPLICATES, &err)) ||
@@ -638,7 +683,9 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 			say(&k, "custody", case_id, "ok", "chain intact; the pull of this "
 			    "manifest is in it");
 		if (!vidx__case_exists(h, case_id) && sqlite3_db_readonly(h->db, "main") == 0) {
-			int r = log_event(&k, case_id, "folder", dir);
+			char *abs = realpath(dir, NULL);
+			int r = log_event(&k, case_id, "folder", abs ? abs : dir);
+			free(abs);
 			if (r < 0)
 				rc = r;
 		}

@@ -415,6 +415,9 @@ typedef struct vidx_event {
 	int64_t seq, at;
 } vidx_event;
 
+/* An operator's name fit for the custody log: not empty, one line, no
+ * control characters.  1 yes, 0 no. */
+int vidx_operator_valid(const char *by);
 /* Open a case (id rules as for cameras): the first custody event. */
 int vidx_case_new(vidx *h, const char *id, const char *title, const char *by);
 /* Append a custody event of KIND with DETAIL (JSON text) to a case; HASH,
@@ -482,10 +485,10 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n,
 
 /* ---- verification ----------------------------------------------------------- */
 
-/* One checked item.  STATUS: "ok", "modified", "missing", "failed". */
+/* One checked item.  STATUS: "ok", "modified", "missing", "failed", or
+ * "skipped" (not checked, and not counted as a failure). */
 typedef struct vidx_check {
-	const char *kind;   /* "recording", "sums", "manifest", "clip", "source",
-	                       "custody" */
+	const char *kind;   /* "recording", "sums", "clip", "source", "custody" */
 	const char *item;   /* path, or what was checked */
 	const char *status;
 	const char *detail; /* why, for anything but ok; may be "" */
@@ -507,6 +510,19 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
  * items not ok, or <0. */
 int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
                     void (*cb)(void *ctx, const vidx_check *c), void *ctx);
+
+/* A clip the case's custody log says was pulled (from its "pull" events). */
+typedef struct vidx_case_clip {
+	const char *case_id, *by, *folder, *path, *sha256, *camera;
+	int64_t seq, at;          /* the pull event */
+	int64_t start, end;       /* true time */
+	const int64_t *recording_ids; /* its sources, in order */
+	const char *const *source_sha256;
+	size_t nsources;
+} vidx_case_clip;
+/* Call CB for each clip of each pull event of CASE_ID, in log order. */
+int vidx_case_clips(vidx *h, const char *case_id,
+                    int (*cb)(void *ctx, const vidx_case_clip *c), void *ctx);
 
 /* ---- JSON ------------------------------------------------------------ */
 
@@ -530,6 +546,7 @@ char *vidx_clip_json(const vidx_clip *c);
 char *vidx_query_json(const vidx_query *q);
 char *vidx_windows_json(const vidx_window *w, size_t n);
 char *vidx_check_json(const vidx_check *c);
+char *vidx_case_clip_json(const vidx_case_clip *c);
 char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
 
 #endif /* VIDX_H */

@@ -181,6 +181,20 @@ test_expect_success 'the custody log holds the pull with the manifest hash' '
 	vidx-case -d $DB log C1 >/dev/null
 '
 
+test_expect_success 'vidx-case show lists the pulled clips, their hashes and sources' '
+	vidx-case -d $DB show --json C1 >show.json &&
+	jq -c "select(.path != null) | select(.folder == \"$TRASH/mid\")" show.json >clips &&
+	test "$(lines clips)" = 9 &&
+	jq -r "\"\(.sha256)  \(.path)\"" clips >sums &&
+	(cd mid && sha256sum -c --quiet ../sums) &&
+	jq -r ".sources[0].sha256" clips | sort -u >srcs &&
+	for f in $ALL; do sha256sum "$FIXTURES/$f" | cut -c1-64; done | sort -u >want &&
+	test_cmp want srcs &&
+	vidx-case -d $DB show C1 >show.txt &&
+	grep "^  $TRASH/mid/h264_ts/h264_ts_20220704T210003Z_3s.mp4\$" show.txt &&
+	grep "^    source   recording [0-9]*  sha256 $(sha256sum "$FIXTURES/h264.ts" | cut -c1-64)" show.txt
+'
+
 test_expect_success 'a second pull into the same folder is refused; nothing changes' '
 	(cd mid && sha256sum $(find . -type f | sort)) >before &&
 	test_expect_code 1 vidx-pull -d $DB --case C1 --out mid --by ann --from $FROM --to $TO 2>err &&

@@ -209,14 +209,51 @@ test_expect_success 'a folder without a manifest, or not a folder: one line, exi
 
 test_expect_success 'without an index the folder is checked and the custody check skipped' '
 	fresh f14 &&
-	vidx-verify -d nowhere.db f14 >out &&
+	mkdir away && cp -r f14 away/ && cd away &&
+	vidx-verify f14 >out &&
 	grep "^skipped  *custody" out &&
-	test ! -e nowhere.db
+	test ! -e vidx.db &&
+	# an index named with -d must exist
+	test_expect_code 1 vidx-verify -d nowhere.db f14 2>err &&
+	grep "nowhere.db" err && test ! -e nowhere.db
+'
+
+test_expect_success 'a clip joined from two recordings with sound verifies' '
+	ffmpeg -nostdin -v error -i "$FIXTURES/h264.ts" -map 0 -c copy -f segment \
+		-segment_time 4 seg%d.ts &&
+	vidx-camera -d $DB add segts --lat 1 --lon 1 &&
+	vidx-ingest -d $DB -c segts --start 2022-07-04T22:00:00Z seg0.ts >/dev/null &&
+	d=$(vidx-probe --json seg0.ts | jq .duration_s) &&
+	vidx-ingest -d $DB -c segts --start @$(awk -v d=$d "BEGIN { printf \"%.6f\", 1656972000 + d }") seg1.ts >/dev/null &&
+	vidx-pull -d $DB --case C1 --out j --by ann -c segts \
+		--from 2022-07-04T22:00:01Z --to 2022-07-04T22:00:07Z >/dev/null &&
+	test "$(jq ".clips[0].sources | length" j/manifest.json)" = 2 &&
+	test "$(jq ".clips[0].audio.packets > 0" j/manifest.json)" = true &&
+	vidx-verify -d $DB j >out &&
+	test -z "$(bad_lines out)"
+'
+
+test_expect_success 'an operator name with a control character is refused before any work' '
+	test_expect_code 2 vidx-verify -d $DB --by "$(printf "a\tb")" f1 &&
+	test_expect_code 2 vidx-pull -d $DB --case C1 --out ctl --by "$(printf "a\nb")" \
+		-c ts --from $FROM --to $TO &&
+	test ! -e ctl
+'
+
+test_expect_success 'verify --camera finds a recording at another path the index knows' '
+	mkdir -p copy && cp rec.ts copy/rec.ts &&
+	vidx-ingest -d $DB -c ts copy/rec.ts --start $START >/dev/null &&
+	mv rec.ts rec.ts.away &&
+	vidx-verify -d $DB -c ts >out &&
+	grep "^ok  *recording $TRASH/copy/rec.ts" out &&
+	mv rec.ts.away rec.ts
 '
 
 test_expect_success '--case re-hashes the recordings the case pulled from and logs it' '
 	vidx-verify -d $DB --case C1 >out &&
-	test "$(lines out)" = 2 &&
+	test -z "$(bad_lines out)" &&
+	# rec.ts, rec.mp4 and the two segments: every source of every pull, once
+	test "$(grep -c "^ok  *recording " out)" = 4 &&
 	vidx-case -d $DB log --json C1 | jq -c "select(.kind == \"verify\") | .detail" | tail -n 1 >d &&
 	test "$(jq -r .scope d)" = recordings &&
 	test_expect_code 1 vidx-verify -d $DB --case NOPE 2>err &&
