@@ -750,6 +750,13 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		if ((rc = index_scan(h, &s, fc, st)) < 0)
 			goto out;
 	}
+	/* an MP4 cut off before its first frame still has its tables: no
+	 * frame of it can be read, so it is not a recording to index */
+	if (p->nb_packets == 0) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "no readable video packets%s",
+		                p->damaged ? " (the file is cut off before its first frame)" : "");
+		goto out;
+	}
 	/* the span the video covers, holes included; a raw stream without
 	 * timestamps plays at its nominal rate */
 	if (make_segments(&s, p) < 0) {

@@ -90,4 +90,14 @@ test_expect_success 'a truncated plain MP4 lists only what is there, flagged dam
 	test "$(jq .keyframe_count out)" -lt 8
 '
 
+test_expect_success 'an MP4 cut off before its first frame is refused, not indexed empty (found by t0800)' '
+	head -c 8186 "$FIXTURES/h264_bframes.mp4" >cut.mp4 &&
+	test_expect_code 1 vidx-probe cut.mp4 2>err &&
+	grep "cut.mp4.*no readable video packets (the file is cut off before its first frame)" err &&
+	test "$(lines err)" = 1 &&
+	vidx-camera -d c.db add cam --lat 1 --lon 1 &&
+	test_expect_code 1 vidx-ingest -d c.db -c cam cut.mp4 2>err &&
+	test "$(sqlite3 c.db "SELECT count(*) FROM recordings")" = 0
+'
+
 test_done
