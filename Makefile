@@ -4,6 +4,8 @@
 #   make check      unit + CLI tests, then again under ASan+UBSan; man lint
 #   make demo       run the main job on the fixtures
 #   make bench      benchmarks against ffprobe & co (bench/)
+#   make fuzz       long libFuzzer runs (FUZZ_SECONDS each); corpora grow in
+#                   tests/fuzz/corpus
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian build dependencies (or print how)
 
@@ -17,7 +19,7 @@ PKGS      = libavformat libavcodec libavutil jansson sqlite3 libcrypto
 TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
-            libcmocka-dev mandoc tzdata jq
+            libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -44,7 +46,8 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 MANS    = $(wildcard man/*.[1-9])
 
-.PHONY: all check demo bench install clean deps units test-suite lint-man
+.PHONY: all check demo bench install clean deps units test-suite lint-man \
+        fuzz fuzz-build
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -76,12 +79,14 @@ units: $(UNITS)
 
 deps:
 	@missing=; \
-	for t in cc pkg-config ffmpeg ffprobe mandoc sqlite3 jq; do \
+	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \
 	  missing="$$missing libraries"; \
 	[ -e /usr/share/zoneinfo/America/New_York ] || missing="$$missing tzdata"; \
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
+	  >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 	  echo "make deps: missing$$missing; installing with apt-get" >&2; \
@@ -101,8 +106,45 @@ check: deps
 	@tests/run.sh release bin build/release/tests
 	@$(MAKE) --no-print-directory SAN=1 all units
 	@tests/run.sh asan build/asan/bin build/asan/tests
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) short
 	@$(MAKE) --no-print-directory lint-man
 	@tests/summary.sh build/results
+
+# ---- fuzzing ----------------------------------------------------------------
+# libFuzzer targets (clang) for every parser of untrusted text or bytes:
+# tests/fuzz/fuzz_*.c, built with ASan+UBSan.  check runs each for
+# FUZZ_CHECK_SECONDS on a copy of its corpus; `make fuzz` for FUZZ_SECONDS,
+# merging what it finds into tests/fuzz/corpus/TARGET.
+
+FUZZ_CC ?= clang
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_SECONDS ?= 300
+FZ = build/fuzz
+FUZZ_FLAGS = -std=c11 -g -O1 -pthread -fsanitize=address,undefined \
+             -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+             $(shell pkg-config --cflags $(PKGS))
+FUZZ_OBJ = $(LIB_SRC:libindex/%.c=$(FZ)/obj/%.o)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=$(FZ)/%)
+
+$(FZ)/obj/%.o: libindex/%.c libindex/vidx.h libindex/internal.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FZ)/libindex.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FZ)/libindex.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ilibindex -o $@ $< \
+	  $(FZ)/libindex.a $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+fuzz-build: $(FUZZERS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) long
 
 lint-man:
 	@tests/lint-man.sh build/results $(MANS)

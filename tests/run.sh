@@ -19,9 +19,11 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=99}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 FIXTURES=$root/fixtures
 VIDX_BIN=$bindir
+# figures for tests/RELIABILITY.md (counts of cases tried)
+VIDX_RESULTS=$root/build/reliability/$label
 VIDX_SRC=$root
 CMOCKA_MESSAGE_OUTPUT=TAP
-export ASAN_OPTIONS UBSAN_OPTIONS FIXTURES VIDX_BIN VIDX_SRC CMOCKA_MESSAGE_OUTPUT
+export ASAN_OPTIONS UBSAN_OPTIONS FIXTURES VIDX_BIN VIDX_SRC VIDX_RESULTS CMOCKA_MESSAGE_OUTPUT
 
 # count "ok"/"not ok" lines of one test program; a crash or a non-zero exit
 # with no failing line counts as one failure

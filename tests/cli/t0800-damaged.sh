@@ -160,7 +160,7 @@ test_expect_success 'record the counts' '
 		echo "duplicate $(jq -r "select(.status == \"duplicate\") | .path" ingest.json | wc -l)"
 		echo "failed $(jq -r "select(.status == \"failed\") | .path" ingest.json | wc -l)"
 		echo "damaged_flagged $(jq -r "select(.damaged == true) | .path" ingest.json | wc -l)"
-	} >"${VIDX_RESULTS:-$TRASH}/damaged-$(basename "$VIDX_BIN" | tr / _).txt"
+	} >"${VIDX_RESULTS:-$TRASH}/damaged.txt"
 '
 
 test_done

@@ -1,0 +1,182 @@
+#!/bin/sh
+# Faults and load: SIGKILL at random points of ingest and pull, a full disk
+# (a file size limit with SIGXFSZ ignored: writes fail with EFBIG, as on a
+# full disk) during ingest and pull, a locked index, and four vidx-ingest
+# processes with a stream of vidx-query processes on one index.  None may
+# lose or corrupt data, leave a half-written file under a final name, or
+# show "database is locked"; re-running finishes the job.  Counts go to
+# $VIDX_RESULTS/faults.txt for tests/RELIABILITY.md.
+. "$(dirname "$0")/lib.sh"
+
+DB=$TRASH/v.db
+KILLS=${VIDX_FAULT_RUNS:-12}
+
+# copies N DIR: N distinct, valid MPEG-TS recordings (h264.ts and one null
+# packet whose payload holds the copy's number)
+copies() {
+	mkdir -p "$2"
+	i=1
+	while [ "$i" -le "$1" ]; do
+		{ cat "$FIXTURES/h264.ts"
+		  printf '\107\037\377\020'
+		  printf "%0184d" "$i"; } >"$2/c$i.ts"
+		i=$((i + 1))
+	done
+}
+
+# intact DB: integrity, foreign keys, every recording whole, every custody
+# log checks out
+intact() {
+	test "$(sqlite3 "$1" "PRAGMA integrity_check")" = ok &&
+	test -z "$(sqlite3 "$1" "PRAGMA foreign_key_check")" &&
+	test "$(sqlite3 "$1" "SELECT count(*) FROM recordings r WHERE
+		NOT EXISTS (SELECT 1 FROM keyframes k WHERE k.recording_id = r.id) OR
+		NOT EXISTS (SELECT 1 FROM segments s WHERE s.recording_id = r.id) OR
+		NOT EXISTS (SELECT 1 FROM recording_paths p WHERE p.recording_id = r.id)")" = 0 &&
+	for c in $(sqlite3 "$1" "SELECT id FROM cases"); do
+		vidx-case -d "$1" log "$c" >/dev/null || return 1
+	done
+}
+
+# finals DIR: every file under a final name is complete: a clip decodes,
+# and when the manifest is there, SHA256SUMS checks out
+finals_ok() {
+	for f in $(find "$1" -type f ! -name ".*" ! -name manifest.json ! -name SHA256SUMS); do
+		ffmpeg -nostdin -v error -i "$f" -f null - 2>err.f || return 1
+		test ! -s err.f || { echo "$f:"; cat err.f; return 1; }
+	done
+	if [ -e "$1/manifest.json" ]; then
+		(cd "$1" && sha256sum -c --quiet SHA256SUMS) || return 1
+	fi
+}
+
+# a pseudo-random delay in ms from 0 to $1 (awk, fixed seed per call N)
+delay() {
+	awk -v n="$2" -v m="$1" 'BEGIN { srand(n * 7919); printf "%.3f", rand() * m / 1000 }'
+}
+
+test_expect_success 'set-up: 60 distinct recordings, an index, a case' '
+	copies 60 src &&
+	vidx-camera -d $DB add cam --lat 1 --lon 1 --tz UTC &&
+	vidx-case -d $DB new K --title faults --by t
+'
+
+test_expect_success "SIGKILL at $KILLS random points of vidx-ingest -j 2: index intact each time; the re-run completes" '
+	i=1 && killed=0 &&
+	while [ $i -le $KILLS ]; do
+		vidx-ingest -d $DB -c cam -j 2 src >/dev/null 2>&1 &
+		pid=$!
+		sleep $(delay 1500 $i)
+		kill -9 $pid 2>/dev/null && killed=$((killed + 1)) || :
+		wait $pid 2>/dev/null || :
+		intact $DB || { echo "after kill $i: index not intact"; exit 1; }
+		i=$((i + 1))
+	done &&
+	vidx-ingest -d $DB -c cam -j 2 src >/dev/null &&
+	intact $DB &&
+	test "$(sqlite3 $DB "SELECT count(*) FROM recordings")" = 60 &&
+	echo "ingest_kills $killed" >>faults.txt
+'
+
+test_expect_success "SIGKILL at $KILLS random points of vidx-pull: no half-written file under a final name" '
+	i=1 && killed=0 &&
+	while [ $i -le $KILLS ]; do
+		vidx-pull -d $DB --case K --out p$i --by t -c cam \
+			--from 2022-01-01T00:00:00Z --to 2030-01-01T00:00:00Z >/dev/null 2>&1 &
+		pid=$!
+		sleep $(delay 2500 $i)
+		kill -9 $pid 2>/dev/null && killed=$((killed + 1)) || :
+		wait $pid 2>/dev/null || :
+		finals_ok p$i || { echo "after kill $i: a bad file under a final name"; exit 1; }
+		intact $DB || { echo "after kill $i: index not intact"; exit 1; }
+		i=$((i + 1))
+	done &&
+	vidx-pull -d $DB --case K --out pfinal --by t -c cam \
+		--from 2022-01-01T00:00:00Z --to 2030-01-01T00:00:00Z >/dev/null &&
+	vidx-verify -d $DB pfinal >/dev/null &&
+	echo "pull_kills $killed" >>faults.txt
+'
+
+test_expect_success 'a full disk during ingest: exit 1, named, the index as it was' '
+	copies 3 more && mv more/c1.ts more/d1.ts && mv more/c2.ts more/d2.ts && mv more/c3.ts more/d3.ts &&
+	printf "x" >>more/d1.ts && printf "y" >>more/d2.ts && printf "z" >>more/d3.ts &&
+	n0=$(sqlite3 $DB "SELECT count(*) FROM recordings") &&
+	# an empty write-ahead log, then room for its first commits only (the
+	# limit counts 512-byte blocks in dash; 32 KB go to the -shm)
+	sqlite3 $DB "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null &&
+	set +e
+	( trap "" XFSZ; ulimit -f 80; exec vidx-ingest -d $DB -c cam more ) >out 2>err
+	rc=$?
+	set -e
+	test $rc = 1 &&
+	grep -i -E "file too large|disk|full|write" err &&
+	intact $DB &&
+	n1=$(sqlite3 $DB "SELECT count(*) FROM recordings") &&
+	test $((n1 - n0)) -le 3 &&
+	# what did go in is whole; the re-run with room completes
+	vidx-ingest -d $DB -c cam more >/dev/null &&
+	test "$(sqlite3 $DB "SELECT count(*) FROM recordings")" = $((n0 + 3)) &&
+	echo "disk_full_ingest 1" >>faults.txt
+'
+
+test_expect_success 'a full disk during pull: exit 1, named, no clip under a final name unfinished' '
+	sqlite3 $DB "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null &&
+	set +e
+	( trap "" XFSZ; ulimit -f 100; exec vidx-pull -d $DB --case K --out full --by t -c cam \
+		--from 2022-01-01T00:00:00Z --to 2030-01-01T00:00:00Z ) >out 2>err
+	rc=$?
+	set -e
+	test $rc = 1 &&
+	grep -i "file too large" err &&
+	finals_ok full &&
+	intact $DB &&
+	echo "disk_full_pull 1" >>faults.txt
+'
+
+test_expect_success 'a locked index: ingest waits for the lock and then completes' '
+	copies 2 locked && mv locked/c1.ts locked/e1.ts && mv locked/c2.ts locked/e2.ts &&
+	printf "q" >>locked/e1.ts && printf "r" >>locked/e2.ts
+	( printf "BEGIN IMMEDIATE;\n"; sleep 3; printf "COMMIT;\n" ) | sqlite3 $DB &
+	locker=$!
+	sleep 1
+	vidx-ingest -d $DB -c cam locked >out 2>err &&
+	! grep -i locked err &&
+	wait $locker &&
+	test "$(grep -c ingested out)" = 2 &&
+	echo "locked_index 1" >>faults.txt
+'
+
+test_expect_success 'load: four vidx-ingest processes and a stream of queries on one index' '
+	copies 40 load &&
+	for f in load/*.ts; do printf "L" >>$f; done &&
+	vidx-camera -d load.db add cam --lat 1 --lon 1 --tz UTC
+	: >q.err
+	( n=0; while [ ! -e stop ]; do
+		vidx-query -d load.db -c cam --from 2000-01-01T00:00:00Z --to 2100-01-01T00:00:00Z \
+			--json >/dev/null 2>>q.err || echo fail >>q.err
+		n=$((n + 1)); echo $n >q.count
+	done ) &
+	qpid=$!
+	for k in 1 2 3 4; do
+		vidx-ingest -d load.db -c cam load >i$k.out 2>i$k.err &
+		eval p$k=\$!
+	done &&
+	rc=0 && wait $p1 || rc=1; wait $p2 || rc=1; wait $p3 || rc=1; wait $p4 || rc=1
+	touch stop && wait $qpid &&
+	cat q.err i1.err i2.err i3.err i4.err && test $rc = 0 &&
+	test ! -s q.err &&
+	! grep -i "locked" i1.err i2.err i3.err i4.err &&
+	test "$(sqlite3 load.db "SELECT count(*) FROM recordings")" = 40 &&
+	intact load.db &&
+	# each file ingested by exactly one process, a duplicate for the others
+	test "$(cat i1.out i2.out i3.out i4.out | grep -c "^ingested")" = 40 &&
+	echo "load_queries $(cat q.count)" >>faults.txt &&
+	echo "load_ingest_processes 4" >>faults.txt
+'
+
+test_expect_success 'record the counts' '
+	mkdir -p "${VIDX_RESULTS:-$TRASH/results}" &&
+	cp faults.txt "${VIDX_RESULTS:-$TRASH/results}/faults.txt"
+'
+
+test_done
