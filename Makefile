@@ -19,7 +19,8 @@ PKGS      = libavformat libavcodec libavutil jansson sqlite3 libcrypto
 TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
-            libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace
+            libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
+            valgrind
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -79,7 +80,7 @@ units: $(UNITS)
 
 deps:
 	@missing=; \
-	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace; do \
+	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \
@@ -104,6 +105,7 @@ check: deps
 	@rm -rf build/results && mkdir -p build/results
 	@$(MAKE) --no-print-directory all units
 	@tests/run.sh release bin build/release/tests
+	@tests/valgrind.sh build/release/tests
 	@$(MAKE) --no-print-directory SAN=1 all units
 	@tests/run.sh asan build/asan/bin build/asan/tests
 	@$(MAKE) --no-print-directory fuzz-build

@@ -67,6 +67,25 @@ int cli_flush(int rc)
 	return rc;
 }
 
+const char *cli_clean(const char *s, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	for (; s && *s && o + 5 < n; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '\n')
+			o += (size_t)snprintf(buf + o, n - o, "\\n");
+		else if (ch == '\t')
+			o += (size_t)snprintf(buf + o, n - o, "\\t");
+		else if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", ch);
+		else
+			buf[o++] = (char)ch;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 /* ---- place x time selectors ------------------------------------------------ */
 
 /* Read N comma-separated decimal numbers: no hex, inf, nan or extras. */

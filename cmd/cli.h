@@ -27,6 +27,12 @@ void cli_check_tz_env(void);
  * named on stderr, and turns RC into 1.  Returns the exit status. */
 int cli_flush(int rc);
 
+/* S for a table cell or a message: control characters shown as \n, \t
+ * or \xNN, so a file name from evidence cannot break a line.  Returns BUF
+ * (N bytes), cut short if it does not fit. */
+const char *cli_clean(const char *s, char *buf, size_t n);
+#define CLI_CLEAN_MAX 4096
+
 /* The place x time selectors vidx-query and vidx-pull share. */
 typedef struct cli_sel {
 	vidx_query q;

@@ -67,26 +67,6 @@ static int print_case(void *ctx, const vidx_case *c)
 	return 0;
 }
 
-/* text as it is, but control characters shown as \n, \t or \xNN so a
- * table line is one event */
-static const char *clean(const char *s, char *buf, size_t n)
-{
-	size_t o = 0;
-	for (; s && *s && o + 5 < n; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\n')
-			o += (size_t)snprintf(buf + o, n - o, "\\n");
-		else if (c == '\t')
-			o += (size_t)snprintf(buf + o, n - o, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = 0;
-	return buf;
-}
-
 static int print_event(void *ctx, const vidx_event *e)
 {
 	cfg *g = ctx;
@@ -100,9 +80,9 @@ static int print_event(void *ctx, const vidx_event *e)
 	} else {
 		char by[256], kind[256], detail[4096];
 		printf("%6lld  %s  %-12s %-14s %s  %.12s%s%s\n", (long long)e->seq,
-		       vidx_time_format(e->at, b), clean(e->by ? e->by : "?", by, sizeof(by)),
-		       clean(e->kind ? e->kind : "?", kind, sizeof(kind)),
-		       clean(e->detail ? e->detail : "", detail, sizeof(detail)),
+		       vidx_time_format(e->at, b), cli_clean(e->by ? e->by : "?", by, sizeof(by)),
+		       cli_clean(e->kind ? e->kind : "?", kind, sizeof(kind)),
+		       cli_clean(e->detail ? e->detail : "", detail, sizeof(detail)),
 		       e->hash ? e->hash : "", e->problem ? "  BROKEN: " : "",
 		       e->problem ? e->problem : "");
 	}
@@ -125,7 +105,7 @@ static int print_clip(void *ctx, const vidx_case_clip *c)
 	}
 	if (!g->clips++)
 		printf("clips\n");
-	printf("  %s/%s\n", clean(c->folder, path, sizeof(path)), c->path);
+	printf("  %s/%s\n", cli_clean(c->folder, path, sizeof(path)), c->path);
 	printf("    sha256   %s\n", c->sha256);
 	printf("    camera   %s  %s .. ", c->camera, vidx_time_format(c->start, b));
 	printf("%s\n", vidx_time_format(c->end, b));

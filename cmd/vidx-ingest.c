@@ -146,7 +146,9 @@ static int walk(batch *b, const char *dir, const ancestor *up, int depth)
 	me.ino = sb.st_ino;
 	me.up = up;
 	if (!(d = opendir(dir))) {
-		cli_warn("cannot read directory '%s': %s", dir, strerror(errno));
+		char db[CLI_CLEAN_MAX];
+		cli_warn("cannot read directory '%s': %s", cli_clean(dir, db, sizeof(db)),
+		         strerror(errno));
 		return 1;
 	}
 	while ((e = readdir(d))) {
@@ -266,12 +268,12 @@ static void progress(batch *b, int final)
 
 static void report(batch *b, const char *path, const vidx_ingest_result *r)
 {
-	char s1[VIDX_TIME_BUFSZ], s2[VIDX_TIME_BUFSZ];
+	char s1[VIDX_TIME_BUFSZ], s2[VIDX_TIME_BUFSZ], pb[CLI_CLEAN_MAX];
 
 	if (b->progress)
 		fputs("\r\033[K", stderr);
 	if (r->status == VIDX_FAILED)
-		cli_warn("cannot ingest '%s': %s", path, r->error);
+		cli_warn("cannot ingest '%s': %s", cli_clean(path, pb, sizeof(pb)), r->error);
 	if (b->json) {
 		char *js = vidx_ingest_json(path, r);
 		if (js)
@@ -279,12 +281,12 @@ static void report(batch *b, const char *path, const vidx_ingest_result *r)
 		free(js);
 	} else if (r->status == VIDX_FAILED) {
 		printf("%-9s %6s %-12s %-24s %-24s %4s %3s %-12s %s\n", "failed", "-",
-		       r->camera, "-", "-", "-", "-", "-", path);
+		       r->camera, "-", "-", "-", "-", "-", cli_clean(path, pb, sizeof(pb)));
 	} else {
 		printf("%-9s %6lld %-12s %-24s %-24s %4zu %3zu %.12s %s\n",
 		       vidx_status_name(r->status), (long long)r->recording_id, r->camera,
 		       vidx_time_format(r->start, s1), vidx_time_format(r->end, s2),
-		       r->keyframes, r->segments, r->sha256, path);
+		       r->keyframes, r->segments, r->sha256, cli_clean(path, pb, sizeof(pb)));
 	}
 	fflush(stdout);
 }

@@ -37,7 +37,7 @@ typedef struct cfg {
 static int print_one(void *ctx, const vidx_recording *r)
 {
 	cfg *c = ctx;
-	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ];
+	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ], pb[CLI_CLEAN_MAX];
 
 	if (c->json) {
 		vidx_keyframe *kf = NULL;
@@ -71,7 +71,7 @@ static int print_one(void *ctx, const vidx_recording *r)
 	}
 	printf("%6lld %-12s %-24s %-24s %8.1fs %11lld %.12s %s\n", (long long)r->id,
 	       r->camera, b1, b2, (r->end - r->start) / 1e6, (long long)r->size,
-	       r->sha256, r->path);
+	       r->sha256, cli_clean(r->path, pb, sizeof(pb)));
 	return 0;
 }
 

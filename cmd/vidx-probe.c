@@ -68,10 +68,10 @@ static char *fmt_time(const cfg *c, int64_t us, char *b)
 
 static void print_table(const cfg *c, const vidx_probe *p)
 {
-	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ];
+	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ], pb[CLI_CLEAN_MAX];
 	size_t i;
 
-	printf("%s\n", p->path);
+	printf("%s\n", cli_clean(p->path, pb, sizeof(pb)));
 	printf("  format     %s, %lld bytes, %.3f s%s\n", p->format,
 	       (long long)p->size, p->duration / 1e6,
 	       p->damaged ? "  [DAMAGED: demuxer errors]" : "");
@@ -189,7 +189,9 @@ int main(int argc, char **argv)
 		vidx_probe *p = NULL;
 		char *js;
 		if (vidx_probe_file(h, argv[i], &c.o, &p) < 0) {
-			cli_warn("cannot probe '%s': %s", argv[i], vidx_errmsg(h));
+			char pb[CLI_CLEAN_MAX];
+			cli_warn("cannot probe '%s': %s", cli_clean(argv[i], pb, sizeof(pb)),
+			         vidx_errmsg(h));
 			if (c.json && (js = vidx_error_json(argv[i], vidx_errmsg(h)))) {
 				puts(js);
 				free(js);

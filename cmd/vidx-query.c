@@ -94,7 +94,7 @@ static const char *zone_of(const vidx_result *r, const char *camera)
 static void print_spans(const cfg *c, const vidx_result *r)
 {
 	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ], b3[VIDX_TIME_BUFSZ];
-	char num[64];
+	char num[64], pb[CLI_CLEAN_MAX];
 	size_t i, j;
 
 	if (c->out == OUT_CSV)
@@ -158,7 +158,7 @@ static void print_spans(const cfg *c, const vidx_result *r)
 			printf("%-14s %8s  %-24s %-24s %8.1fs %+10.3f %-24s %s\n", s->camera,
 			       num, tl(c, s->start, tz, b1), tl(c, s->end, tz, b2),
 			       (s->end - s->start) / 1e6, s->correction_us / 1e6,
-			       tl(c, s->seek_time, tz, b3), s->path);
+			       tl(c, s->seek_time, tz, b3), cli_clean(s->path, pb, sizeof(pb)));
 		}
 	}
 	if (c->out == OUT_TABLE && !r->nspans)

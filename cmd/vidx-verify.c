@@ -52,8 +52,9 @@ static void on_check(void *ctx, const vidx_check *c)
 		free(js);
 		return;
 	}
-	printf("%-8s %-9s %s%s%s\n", c->status, c->kind, c->item,
-	       c->detail && *c->detail ? ": " : "", c->detail ? c->detail : "");
+	char ib[CLI_CLEAN_MAX], db[CLI_CLEAN_MAX];
+	printf("%-8s %-9s %s%s%s\n", c->status, c->kind, cli_clean(c->item, ib, sizeof(ib)),
+	       c->detail && *c->detail ? ": " : "", cli_clean(c->detail, db, sizeof(db)));
 }
 
 int main(int argc, char **argv)

@@ -62,20 +62,29 @@ test_expect_success 'set-up: 60 distinct recordings, an index, a case' '
 '
 
 test_expect_success "SIGKILL at $KILLS random points of vidx-ingest -j 2: index intact each time; the re-run completes" '
+	cp $DB empty.db &&
 	i=1 && killed=0 &&
 	while [ $i -le $KILLS ]; do
-		vidx-ingest -d $DB -c cam -j 2 src >/dev/null 2>&1 &
+		# each run from an index without these recordings, so the kill
+		# lands in the middle of the batch
+		cp empty.db k.db
+		vidx-ingest -d k.db -c cam -j 2 src >/dev/null 2>&1 &
 		pid=$!
 		sleep $(delay 1500 $i)
 		kill -9 $pid 2>/dev/null && killed=$((killed + 1)) || :
 		wait $pid 2>/dev/null || :
-		intact $DB || { echo "after kill $i: index not intact"; exit 1; }
+		intact k.db || { echo "after kill $i: index not intact"; exit 1; }
+		n=$(sqlite3 k.db "SELECT count(*) FROM recordings")
+		vidx-ingest -d k.db -c cam -j 2 src >/dev/null
+		intact k.db
+		test "$(sqlite3 k.db "SELECT count(*) FROM recordings")" = 60
+		echo "$n" >>kept
 		i=$((i + 1))
 	done &&
 	vidx-ingest -d $DB -c cam -j 2 src >/dev/null &&
-	intact $DB &&
-	test "$(sqlite3 $DB "SELECT count(*) FROM recordings")" = 60 &&
-	echo "ingest_kills $killed" >>faults.txt
+	echo "ingest_runs $KILLS" >>faults.txt &&
+	echo "ingest_kills $killed" >>faults.txt &&
+	echo "ingest_rows_at_kill $(tr "\n" " " <kept)" >>faults.txt
 '
 
 test_expect_success "SIGKILL at $KILLS random points of vidx-pull: no half-written file under a final name" '
@@ -87,6 +96,7 @@ test_expect_success "SIGKILL at $KILLS random points of vidx-pull: no half-writt
 		sleep $(delay 2500 $i)
 		kill -9 $pid 2>/dev/null && killed=$((killed + 1)) || :
 		wait $pid 2>/dev/null || :
+		ls p$i/*/* 2>/dev/null | wc -l >>clips_at_kill
 		finals_ok p$i || { echo "after kill $i: a bad file under a final name"; exit 1; }
 		intact $DB || { echo "after kill $i: index not intact"; exit 1; }
 		i=$((i + 1))
@@ -94,7 +104,9 @@ test_expect_success "SIGKILL at $KILLS random points of vidx-pull: no half-writt
 	vidx-pull -d $DB --case K --out pfinal --by t -c cam \
 		--from 2022-01-01T00:00:00Z --to 2030-01-01T00:00:00Z >/dev/null &&
 	vidx-verify -d $DB pfinal >/dev/null &&
-	echo "pull_kills $killed" >>faults.txt
+	echo "pull_runs $KILLS" >>faults.txt &&
+	echo "pull_kills $killed" >>faults.txt &&
+	echo "pull_clips_at_kill $(tr "\n" " " <clips_at_kill)" >>faults.txt
 '
 
 test_expect_success 'a full disk during ingest: exit 1, named, the index as it was' '
@@ -147,7 +159,7 @@ test_expect_success 'a locked index: ingest waits for the lock and then complete
 '
 
 test_expect_success 'load: four vidx-ingest processes and a stream of queries on one index' '
-	copies 40 load &&
+	copies 100 load &&
 	for f in load/*.ts; do printf "L" >>$f; done &&
 	vidx-camera -d load.db add cam --lat 1 --lon 1 --tz UTC
 	: >q.err
@@ -166,10 +178,10 @@ test_expect_success 'load: four vidx-ingest processes and a stream of queries on
 	cat q.err i1.err i2.err i3.err i4.err && test $rc = 0 &&
 	test ! -s q.err &&
 	! grep -i "locked" i1.err i2.err i3.err i4.err &&
-	test "$(sqlite3 load.db "SELECT count(*) FROM recordings")" = 40 &&
+	test "$(sqlite3 load.db "SELECT count(*) FROM recordings")" = 100 &&
 	intact load.db &&
 	# each file ingested by exactly one process, a duplicate for the others
-	test "$(cat i1.out i2.out i3.out i4.out | grep -c "^ingested")" = 40 &&
+	test "$(cat i1.out i2.out i3.out i4.out | grep -c "^ingested")" = 100 &&
 	echo "load_queries $(cat q.count)" >>faults.txt &&
 	echo "load_ingest_processes 4" >>faults.txt
 '
