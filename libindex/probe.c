@@ -350,6 +350,14 @@ static int index_mp4(scan *s, AVFormatContext *fc, AVStream *st, int fd)
 		}
 	}
 	free(offs);
+	/* a sample of another track (the sound) cut off is damage too */
+	for (i = 0; i < (int64_t)fc->nb_streams; i++) {
+		AVStream *o = fc->streams[i];
+		int k = avformat_index_get_entries_count(o);
+		const AVIndexEntry *e = k > 0 ? avformat_index_get_entry(o, k - 1) : NULL;
+		if (o != st && e && e->pos + e->size > s->p->size)
+			s->p->damaged = 1;
+	}
 	s->p->index_method = "container-index";
 	return 1;
 }
@@ -370,6 +378,10 @@ static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 	while ((r = av_read_frame(fc, pkt)) >= 0) {
 		if (pkt->stream_index == st->index) {
 			int64_t pts = to_us(pkt->pts, st->time_base);
+			/* a frame cut short (a truncated DHAV, say) is kept, and
+			 * the recording flagged */
+			if (pkt->flags & AV_PKT_FLAG_CORRUPT)
+				s->p->damaged = 1;
 			if (add_packet(s, pts != VIDX_TIME_NONE ? pts
 			                   : to_us(pkt->dts, st->time_base)) < 0 ||
 			    ((pkt->flags & AV_PKT_FLAG_KEY) &&
@@ -390,6 +402,9 @@ static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 	if (rc == 0 && s->p->nb_packets == 0)
 		rc = vidx__fail(h, VIDX_EFORMAT, "no video packets");
 	if (av_errors)
+		s->p->damaged = 1;
+	/* MPEG-TS is whole 188-byte packets: a file that is not was cut off */
+	if (!strcmp(fc->iformat->name, "mpegts") && s->p->size % 188)
 		s->p->damaged = 1;
 	s->p->index_method = "packet-scan";
 	av_packet_free(&pkt);

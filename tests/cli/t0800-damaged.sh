@@ -71,9 +71,23 @@ test_expect_success 'vidx-probe: exit 0 or 1 on every damaged file, one line per
 		echo "$rc $f" >>probe.log
 	done &&
 	echo "probed $(lines probe.log): $(grep -c "^0 " probe.log) read, $(grep -c "^1 " probe.log) rejected" &&
-	# a truncated TS keeps what was readable, flagged as damaged
-	vidx-probe --json cases/h264.ts.trunc.$(($(stat -c %s "$FIXTURES/h264.ts") * 6 / 13)) >t.json &&
-	test "$(jq ".keyframe_count > 0 and .keyframe_count < 8" t.json)" = true
+	# a DHAV cut in the middle of a frame: the frames before it, flagged
+	head -c $(($(stat -c %s "$FIXTURES/dahua.dav") / 2)) "$FIXTURES/dahua.dav" >half.dav &&
+	vidx-probe --json half.dav >t.json &&
+	test "$(jq ".keyframe_count > 0 and .damaged" t.json)" = true &&
+	# a truncated TS, MP4, MKV or DHAV keeps what was readable, flagged damaged
+	# (a TS cut at a 188-byte packet boundary cannot be told from a whole
+	# one; h264.ts is 871 packets = 13 x 67, so its thirteenths are such)
+	for f in h264.ts h264_bframes.mp4 h264.mkv; do
+		size=$(stat -c %s "$FIXTURES/$f")
+		cuts=$((size - 1))
+		[ $f = h264.ts ] || cuts="$cuts $((size * 7 / 13))"
+		for at in $cuts; do
+			vidx-probe --json cases/$f.trunc.$at >t.json
+			test "$(jq ".keyframe_count > 0 and .damaged" t.json)" = true ||
+				{ echo "$f cut at $at:"; cat t.json; exit 1; }
+		done
+	done
 '
 
 test_expect_success 'vidx-ingest: the whole damaged batch into one index; exit 0 or 1; index intact' '
