@@ -289,12 +289,28 @@ int vidx_open(vidx *h, const char *path, int flags)
 			goto fail;
 	} else {
 		int v;
+		int e;
 		if (user_version(h, &v) < 0 &&
-		    sqlite3_errcode(h->db) == SQLITE_READONLY) {
-			/* WAL needs its -shm beside the index; on read-only media
-			 * (where no one can be writing) read the file as it is */
+		    ((e = sqlite3_errcode(h->db)) == SQLITE_READONLY || e == SQLITE_CANTOPEN)) {
+			/* WAL needs its -shm beside the index, which a read-only
+			 * folder or filesystem cannot give (READONLY when the -shm
+			 * exists, CANTOPEN when it cannot be made).  There no one
+			 * can be writing: read the file as it is, unless a
+			 * write-ahead log still holds commits it would miss. */
+			char *wal = malloc(strlen(path) + 5);
+			struct stat ws;
+			int pending = wal && (sprintf(wal, "%s-wal", path),
+			                      stat(wal, &ws) == 0 && ws.st_size > 0);
+			free(wal);
 			sqlite3_close(h->db);
 			h->db = NULL;
+			if (pending) {
+				rc = vidx__fail(h, VIDX_EIO, "index '%s' is read-only and its "
+				                "write-ahead log (-wal) holds changes that need "
+				                "its -shm file to be read: copy both to writable "
+				                "storage", path);
+				goto fail;
+			}
 			if ((rc = open_immutable(h, path)) < 0)
 				goto fail;
 		}

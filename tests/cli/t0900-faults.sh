@@ -11,6 +11,11 @@
 DB=$TRASH/v.db
 KILLS=${VIDX_FAULT_RUNS:-12}
 
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count # skip $1 ($2)"
+}
+
 # copies N DIR: N distinct, valid MPEG-TS recordings (h264.ts and one null
 # packet whose payload holds the copy's number)
 copies() {
@@ -185,6 +190,65 @@ test_expect_success 'load: four vidx-ingest processes and a stream of queries on
 	echo "load_queries $(cat q.count)" >>faults.txt &&
 	echo "load_ingest_processes 4" >>faults.txt
 '
+
+# A real full disk and a real read-only filesystem need a mount: done in a
+# user namespace (unshare -rm), where an unprivileged user may mount a tmpfs.
+if unshare -rm sh -c "mount -t tmpfs -o size=64k none \"$TRASH\"" 2>/dev/null; then
+test_expect_success 'a full tmpfs during ingest and pull: exit 1, named, nothing half-written' '
+	copies 3 more3 &&
+	for i in 1 2 3; do printf "m$i" >>more3/c$i.ts; done &&
+	cp $DB small.db && sqlite3 small.db "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null &&
+	mkdir -p small &&
+	cat >inner.sh <<\EOF
+	dbk=$(( $(stat -c %s small.db) / 1024 ))
+	# room for the index, its 32 KB -shm and a few pages of log
+	mount -t tmpfs -o size=$((dbk + 48))k none small || exit 3
+	cp small.db small/v.db || exit 3
+	vidx-ingest -d small/v.db -c cam more3 >ing.out 2>ing.err; echo $? >ing.rc
+	sqlite3 small/v.db "PRAGMA integrity_check" >ing.check
+	mount -o remount,size=16m small
+	vidx-ingest -d small/v.db -c cam more3 >ing2.out 2>ing2.err; echo $? >ing2.rc
+	sqlite3 small/v.db "SELECT count(*) FROM recordings" >ing2.count
+	used=$(du -sk small | cut -f1)
+	mount -o remount,size=$((used + 100))k small
+	vidx-pull -d small/v.db --case K --out small/case --by t -c cam \
+		--from 2022-01-01T00:00:00Z --to 2030-01-01T00:00:00Z >pull.out 2>pull.err
+	echo $? >pull.rc
+	sqlite3 small/v.db "PRAGMA integrity_check" >pull.check
+	if [ -d small/case ]; then cp -r small/case case.copy; fi
+EOF
+	unshare -rm sh inner.sh &&
+	cat ing.err pull.err &&
+	test "$(cat ing.rc)" = 1 && grep -i "full" ing.err &&
+	test "$(cat ing.check)" = ok &&
+	test "$(cat ing2.rc)" = 0 &&
+	test "$(cat ing2.count)" = $(($(sqlite3 $DB "SELECT count(*) FROM recordings") + 3)) &&
+	test "$(cat pull.rc)" = 1 && grep -i "space" pull.err &&
+	test "$(cat pull.check)" = ok &&
+	if [ -d case.copy ]; then finals_ok case.copy; fi &&
+	echo "disk_full_tmpfs 2" >>faults.txt
+'
+
+test_expect_success 'an index on a read-only filesystem answers queries' '
+	cat >inner2.sh <<\EOF
+	mkdir -p rofs && mount -t tmpfs none rofs && cp v.db rofs/v.db &&
+	mount -o remount,ro rofs || exit 3
+	vidx-query -d rofs/v.db -c cam --from 2022-01-01T00:00:00Z \
+		--to 2030-01-01T00:00:00Z --json >ro.json 2>ro.err; echo $? >ro.rc
+	vidx-ls -d rofs/v.db --json >ro.ls 2>>ro.err
+EOF
+	sqlite3 $DB "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null &&
+	unshare -rm sh inner2.sh &&
+	cat ro.err &&
+	test "$(cat ro.rc)" = 0 &&
+	test "$(lines ro.json)" -gt 0 &&
+	test "$(lines ro.ls)" = "$(sqlite3 $DB "SELECT count(*) FROM recordings")" &&
+	echo "read_only_fs 1" >>faults.txt
+'
+else
+	test_skip 'a full tmpfs during ingest and pull' 'no user namespaces (unshare -rm) here'
+	test_skip 'an index on a read-only filesystem answers queries' 'no user namespaces (unshare -rm) here'
+fi
 
 test_expect_success 'record the counts' '
 	mkdir -p "${VIDX_RESULTS:-$TRASH/results}" &&
