@@ -61,6 +61,10 @@ int vidx__hash_start(vidx *h, vidx__hasher *hs, int fd, int64_t size);
 int vidx__hash_finish(vidx *h, vidx__hasher *hs, unsigned char dig[32],
                       char hex[65]);
 void vidx__hash_stop(vidx__hasher *hs);
+/* SHA-256 (HEX) and size of the regular file PATH, fsynced meanwhile when
+ * SYNC.  VIDX_ENOENT when it is not there. */
+int vidx__sha256_path(vidx *h, const char *path, int sync, char hex[65],
+                      int64_t *size);
 /* route libav* messages to a per-thread "last error" (once), clear it */
 void vidx__av_setup(void);
 const char *vidx__av_last(void);

@@ -186,6 +186,35 @@ int vidx__hash_finish(vidx *h, vidx__hasher *hs, unsigned char dig[32],
 	return 0;
 }
 
+int vidx__sha256_path(vidx *h, const char *path, int sync, char hex[65],
+                      int64_t *size)
+{
+	vidx__hasher hs;
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
+
+	if (fd < 0)
+		return vidx__fail(h, errno == ENOENT ? VIDX_ENOENT : VIDX_EIO, "%s",
+		                  strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		rc = vidx__fail(h, VIDX_EIO, "%s", S_ISDIR(sb.st_mode) ? "is a directory"
+		                : "not a regular file");
+		close(fd);
+		return rc;
+	}
+	if (size)
+		*size = sb.st_size;
+	rc = vidx__hash_start(h, &hs, fd, sb.st_size);
+	/* synced meanwhile: the digest reads what is being written back */
+	if (rc == 0 && sync && fsync(fd) < 0)
+		rc = vidx__fail(h, VIDX_EIO, "cannot sync: %s", strerror(errno));
+	if (rc == 0)
+		rc = vidx__hash_finish(h, &hs, NULL, hex);
+	vidx__hash_stop(&hs);
+	close(fd);
+	return rc;
+}
+
 void vidx__hash_stop(vidx__hasher *hs)
 {
 	if (hs->running)

@@ -125,32 +125,6 @@ static int write_file(vidx *h, const char *final, const char *text)
 	return rc;
 }
 
-/* SHA-256 of the file at PATH as it is on disk, and its size; it is
- * synced to disk meanwhile (the digest reads what is being written back) */
-static int sync_sha256(vidx *h, const char *path, char hex[65], int64_t *size)
-{
-	vidx__hasher hs;
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
-	if (fstat(fd, &sb) < 0) {
-		close(fd);
-		return vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
-	}
-	if (size)
-		*size = sb.st_size;
-	rc = vidx__hash_start(h, &hs, fd, sb.st_size);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = vidx__fail(h, VIDX_EIO, "cannot sync the clip: %s", strerror(errno));
-	if (rc == 0)
-		rc = vidx__hash_finish(h, &hs, NULL, hex);
-	vidx__hash_stop(&hs);
-	close(fd);
-	return rc;
-}
-
 static int mkdirs(const char *path)
 {
 	char *p = strdup(path), *s;
@@ -610,7 +584,7 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 			goto out;
 		}
 	}
-	if ((rc = sync_sha256(h, w.tmp, hex, &c.size)) < 0 ||
+	if ((rc = vidx__sha256_path(h, w.tmp, 1, hex, &c.size)) < 0 ||
 	    vidx__phash_final(&w.ch.vh, vhex) < 0 ||
 	    (w.ch.ah.md && vidx__phash_final(&w.ch.ah, ahex) < 0)) {
 		if (rc == 0)

@@ -26,6 +26,7 @@ typedef struct checker {
 	int bad;
 	json_t *failures; /* [{kind, item, status, detail}] for the custody event */
 	int64_t checked;
+	json_t *hashed;   /* folder files hashed by the sums check: path -> [hex, size] */
 } checker;
 
 static void say(checker *k, const char *kind, const char *item,
@@ -60,31 +61,6 @@ static void say(checker *k, const char *kind, const char *item,
 	}
 	if (k->cb)
 		k->cb(k->ctx, &c);
-}
-
-/* SHA-256 of a file (hex) and its size; <0 with errno-style message */
-static int hash_path(vidx *h, const char *path, char hex[65], int64_t *size)
-{
-	vidx__hasher hs;
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
-
-	if (fd < 0)
-		return vidx__fail(h, errno == ENOENT ? VIDX_ENOENT : VIDX_EIO, "%s",
-		                  strerror(errno));
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		rc = vidx__fail(h, VIDX_EIO, "%s", S_ISDIR(sb.st_mode) ? "is a directory"
-		                : "not a regular file");
-		close(fd);
-		return rc;
-	}
-	*size = sb.st_size;
-	rc = vidx__hash_start(h, &hs, fd, sb.st_size);
-	if (rc == 0)
-		rc = vidx__hash_finish(h, &hs, NULL, hex);
-	vidx__hash_stop(&hs);
-	close(fd);
-	return rc;
 }
 
 static int log_event(checker *k, const char *case_id, const char *scope,
@@ -174,13 +150,13 @@ static void check_recording(checker *k, sqlite3_stmt *st)
 	const char *want = (const char *)sqlite3_column_text(st, 2);
 	int64_t size = sqlite3_column_int64(st, 3), got_size = 0;
 	char hex[65], alt[PATH_MAX];
-	int rc = hash_path(h, path, hex, &got_size);
+	int rc = vidx__sha256_path(h, path, 0, hex, &got_size);
 
 	/* moved: a copy at another path the index knows stands for it */
 	if (rc == VIDX_ENOENT && other_path(h, sqlite3_column_int64(st, 0), path, alt,
 	                                    sizeof(alt))) {
 		path = alt;
-		rc = hash_path(h, path, hex, &got_size);
+		rc = vidx__sha256_path(h, path, 0, hex, &got_size);
 	}
 
 	if (rc == VIDX_ENOENT)
@@ -197,7 +173,7 @@ static void check_recording(checker *k, sqlite3_stmt *st)
 int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
                            const char *by, void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL};
 	sqlite3_stmt *st = NULL;
 	ids s = {0};
 	size_t broken = 0, i;
@@ -321,10 +297,13 @@ static void check_sums(checker *k, const char *dir, json_t *clips)
 		if (!strcmp(rel, "manifest.json"))
 			have_manifest = 1;
 		snprintf(full, sizeof(full), "%s/%s", dir, rel);
-		if ((r = hash_path(h, full, hex, &size)) < 0)
+		if ((r = vidx__sha256_path(h, full, 0, hex, &size)) < 0) {
 			say(k, "sums", rel, r == VIDX_ENOENT ? "missing" : "failed", "%s",
 			    vidx_errmsg(h));
-		else if (strcmp(hex, line))
+			continue;
+		}
+		json_object_set_new(k->hashed, rel, json_pack("[s,I]", hex, (json_int_t)size));
+		if (strcmp(hex, line))
 			say(k, "sums", rel, "modified", "SHA-256 %s, SHA256SUMS says %s", hex, line);
 		else
 			say(k, "sums", rel, "ok", NULL);
@@ -575,6 +554,7 @@ static void check_clip(checker *k, const char *dir, json_t *clip, int no_sources
 	const char *want_a = json_string_value(json_object_get(a, "packets_sha256"));
 	char full[PATH_MAX], hex[65], vhex[65], ahex[65] = "";
 	int64_t size = 0, nv = 0, na = 0;
+	json_t *seen;
 	int r;
 
 	if (!safe_rel(rel)) {
@@ -583,7 +563,11 @@ static void check_clip(checker *k, const char *dir, json_t *clip, int no_sources
 		return;
 	}
 	snprintf(full, sizeof(full), "%s/%s", dir, rel);
-	if ((r = hash_path(h, full, hex, &size)) < 0) {
+	if ((seen = json_object_get(k->hashed, rel))) {
+		/* hashed a moment ago for SHA256SUMS: not read twice */
+		snprintf(hex, sizeof(hex), "%s", json_string_value(json_array_get(seen, 0)));
+		size = json_integer_value(json_array_get(seen, 1));
+	} else if ((r = vidx__sha256_path(h, full, 0, hex, &size)) < 0) {
 		say(k, "clip", rel, r == VIDX_ENOENT ? "missing" : "failed", "%s", vidx_errmsg(h));
 		return;
 	}
@@ -630,7 +614,7 @@ static int find_pull(void *ctx, const vidx_event *e)
 int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
                     void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL};
 	char path[PATH_MAX], mhex[65];
 	json_t *man = NULL, *clips, *c;
 	json_error_t err;
@@ -643,6 +627,7 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
 		                  "without control characters");
 	k.failures = json_array();
+	k.hashed = json_object();
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
 	if (!(man = json_load_file(path, JSON_REJECT_DUPLICATES, &err)) ||
 	    !json_is_object(man) || jint_of(man, "vidx_manifest") != 1 ||
@@ -652,7 +637,7 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 		                : man ? "not a vidx manifest" : err.text);
 		goto out;
 	}
-	if (hash_path(h, path, mhex, &msize) < 0) {
+	if (vidx__sha256_path(h, path, 0, mhex, &msize) < 0) {
 		rc = vidx__fail(h, VIDX_EIO, "%s: %s", path, vidx_errmsg(h));
 		goto out;
 	}
@@ -695,5 +680,6 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 out:
 	json_decref(man);
 	json_decref(k.failures);
+	json_decref(k.hashed);
 	return rc;
 }
