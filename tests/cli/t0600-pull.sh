@@ -331,7 +331,14 @@ test_expect_success 'a source changed since ingest is refused; the other clips a
 	grep "chg .*: source changed since it was indexed (SHA-256" err &&
 	test "$(jq -r ".failed[0].camera" chg/manifest.json)" = chg &&
 	test "$(jq ".clips | length" chg/manifest.json)" = 1 &&
-	ls chg/h264_ts/*.mp4 && test ! -e chg/chg/*.mp4
+	ls chg/h264_ts/*.mp4 && test ! -e chg/chg/*.mp4 &&
+	# --no-source-hash trusts the index (same size): cut, marked unchecked,
+	# and vidx-verify still finds the change
+	vidx-pull -d $DB --case C1 --out chg2 --by ann -c chg --no-source-hash \
+		--from $FROM --to $TO >/dev/null &&
+	test "$(jq ".clips[0].sources[0].sha256_checked" chg2/manifest.json)" = false &&
+	test_expect_code 1 vidx-verify -d $DB chg2 >v.out &&
+	grep "^modified source .*changed.ts: SHA-256" v.out
 '
 
 test_expect_success 'a source gone missing is named, exit 1' '

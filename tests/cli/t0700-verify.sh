@@ -57,7 +57,9 @@ test_expect_success 'a case folder as pulled: every item ok, exit 0' '
 '
 
 test_expect_success 'verifying a folder adds a verify event to the case log' '
+	vidx-verify -d $DB --by "Det. Ruiz" f1 >/dev/null &&
 	vidx-case -d $DB log --json C1 >log.json &&
+	test "$(jq -r "select(.kind == \"verify\") | .by" log.json | tail -n 1)" = "Det. Ruiz" &&
 	jq -c "select(.kind == \"verify\") | .detail" log.json | tail -n 1 >d &&
 	test "$(jq -r .scope d)" = folder &&
 	test "$(jq .failed d)" = 0 &&
