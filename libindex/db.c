@@ -249,6 +249,22 @@ static int open_immutable(vidx *h, const char *path)
 	return rc;
 }
 
+/* Switching a new index to WAL needs it to itself for a moment, and SQLite
+ * answers BUSY at once, without its busy handler, when another process is
+ * opening the same new file: wait and try again, as the busy timeout would. */
+static int wal_mode(vidx *h)
+{
+	int i;
+
+	for (i = 0; i < 1200; i++) {
+		int rc = sqlite3_exec(h->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+		sqlite3_sleep(50);
+	}
+	return vidx__exec(h, "PRAGMA journal_mode = WAL");
+}
+
 int vidx_open(vidx *h, const char *path, int flags)
 {
 	int oflags = SQLITE_OPEN_FULLMUTEX, rc;
@@ -283,7 +299,7 @@ int vidx_open(vidx *h, const char *path, int flags)
 		/* FULL: a committed file survives power loss, not only a crash */
 		/* savepoints' sub-journals in memory, not in /var/tmp files */
 		if ((rc = vidx__exec(h, "PRAGMA temp_store = MEMORY")) < 0 ||
-		    (rc = vidx__exec(h, "PRAGMA journal_mode = WAL")) < 0 ||
+		    (rc = wal_mode(h)) < 0 ||
 		    (rc = vidx__exec(h, "PRAGMA synchronous = FULL")) < 0 ||
 		    (rc = migrate(h)) < 0)
 			goto fail;
