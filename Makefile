@@ -54,7 +54,7 @@ MANS    = $(wildcard man/*.[1-9])
 
 all: $(PROGS)
 
-$(B)/libindex/%.o: libindex/%.c libindex/vidx.h libindex/internal.h
+$(B)/libindex/%.o: libindex/%.c $(wildcard libindex/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -70,7 +70,7 @@ $(BIN)/%: $(B)/cmd/%.o $(CLI_OBJ) $(B)/libindex.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CLI_OBJ) $(B)/libindex.a $(LIBS)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libindex.a
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(wildcard libindex/*.h) $(B)/libindex.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilibindex -o $@ $< $(B)/libindex.a $(LIBS) $(TEST_LIBS)
 
@@ -130,7 +130,7 @@ FUZZ_OBJ = $(LIB_SRC:libindex/%.c=$(FZ)/obj/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=$(FZ)/%)
 
-$(FZ)/obj/%.o: libindex/%.c libindex/vidx.h libindex/internal.h
+$(FZ)/obj/%.o: libindex/%.c $(wildcard libindex/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

@@ -11,30 +11,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <jansson.h>
 
 #include "internal.h"
-
-int64_t vidx__now(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
-int vidx_camera_id_valid(const char *id)
-{
-	size_t i, n = id ? strlen(id) : 0;
-
-	if (n == 0 || n > 64 || id[0] == '.' || id[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)id[i]) && !strchr("._-", id[i]))
-			return 0;
-	return 1;
-}
 
 /* Normalise a tag list given as "a,b c;d" into ",a,b,c,d," (the stored
  * form: a tag T matches instr(tags, ',T,')).  Returns malloc'ed or NULL. */
@@ -87,7 +67,7 @@ static char *norm_tags(vidx *h, const char *in, int *rc)
 
 int vidx__camera_check(vidx *h, const vidx_camera *c)
 {
-	if (!vidx_camera_id_valid(c->id)) {
+	if (!vidx_id_valid(c->id)) {
 		char shown[80];
 		size_t i, o = 0;
 		/* the id may hold anything: show it on one line */

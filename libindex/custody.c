@@ -161,7 +161,7 @@ int vidx_case_new(vidx *h, const char *id, const char *title, const char *by)
 	int64_t now = vidx__now(); /* the case's time is its first event's */
 	int rc;
 
-	if (!vidx_camera_id_valid(id))
+	if (!vidx_id_valid(id))
 		return vidx__fail(h, VIDX_EINVAL, "invalid case id: use 1-64 letters, "
 		                  "digits, '.', '_', '-', not starting with '.' or '-'");
 	if (!title || !*title)

@@ -15,15 +15,6 @@
 
 #include "internal.h"
 
-const char *vidx_status_name(int status)
-{
-	switch (status) {
-	case VIDX_INGESTED: return "ingested";
-	case VIDX_DUPLICATE: return "duplicate";
-	default: return "failed";
-	}
-}
-
 /* The probe's segments, placed at the recording's start. */
 static vidx_segment *segments(const vidx_probe *p, size_t *n)
 {

@@ -524,7 +524,7 @@ int vidx_windows_parse(vidx *h, const char *text, vidx_window **out, size_t *n)
 			}
 			w = nw;
 		}
-		if (!vidx_camera_id_valid(cam)) {
+		if (!vidx_id_valid(cam)) {
 			rc = vidx__fail(h, VIDX_EINVAL, "line %zu: bad camera id", line);
 		} else if (vidx_time_parse(h, s0, "UTC", &w[*n].from) < 0 ||
 		           vidx_time_parse(h, s1, "UTC", &w[*n].to) < 0) {

@@ -14,215 +14,19 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
 
-#include "internal.h"
+#include "media.h"
 
 #define US 1000000LL
 #define IOBUF (64 * 1024)
-
-/* ---- libav* messages: keep the last error of this thread ---------------- */
-
-static _Thread_local char av_last[200];
-static _Thread_local int av_errors;
-
-static void av_log_cb(void *avcl, int level, const char *fmt, va_list vl)
-{
-	char line[200];
-	size_t n;
-
-	(void)avcl;
-	if (level > AV_LOG_ERROR)
-		return;
-	vsnprintf(line, sizeof(line), fmt, vl);
-	n = strlen(line);
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == '.'))
-		line[--n] = 0;
-	if (n) {
-		memcpy(av_last, line, n + 1);
-		av_errors++;
-	}
-}
-
-static pthread_once_t av_once = PTHREAD_ONCE_INIT;
-static void av_init(void)
-{
-	av_log_set_callback(av_log_cb);
-}
-
-void vidx__av_setup(void)
-{
-	pthread_once(&av_once, av_init);
-	av_last[0] = 0;
-}
-
-const char *vidx__av_last(void)
-{
-	return av_last;
-}
-
-/* ---- read-only I/O through our own descriptor -------------------------- */
-
-typedef vidx__fdio fdio;
-
-int vidx__io_read(void *opaque, uint8_t *buf, int n)
-{
-	fdio *io = opaque;
-	ssize_t r;
-
-	do
-		r = read(io->fd, buf, (size_t)n);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return AVERROR(errno);
-	io->pos += r;
-	return r ? (int)r : AVERROR_EOF;
-}
-
-int64_t vidx__io_seek(void *opaque, int64_t off, int whence)
-{
-	fdio *io = opaque;
-	off_t r;
-
-	if (whence & AVSEEK_SIZE)
-		return io->size;
-	r = lseek(io->fd, off, whence & ~AVSEEK_FORCE);
-	if (r < 0)
-		return AVERROR(errno);
-	io->pos = r;
-	return r;
-}
-
-#define HASH_CHUNK (1 << 20)
-
-/* SHA-256 of the whole file, on a thread of its own: the demuxer and the
- * digest each take a core, and both read the same pages, so the file comes
- * from disk once. */
-static void *hash_main(void *arg)
-{
-	vidx__hasher *hs = arg;
-	unsigned char *buf = malloc(HASH_CHUNK);
-	unsigned int len = 0;
-	int64_t off = 0;
-
-	if (!buf) {
-		hs->err = ENOMEM;
-		return NULL;
-	}
-#ifdef POSIX_FADV_SEQUENTIAL
-	posix_fadvise(hs->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-	while (off < hs->size) {
-		ssize_t r = pread(hs->fd, buf, HASH_CHUNK, off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			hs->err = errno;
-			goto out;
-		}
-		if (r == 0) {
-			hs->shrank = 1;
-			goto out;
-		}
-		if (!EVP_DigestUpdate(hs->md, buf, (size_t)r)) {
-			hs->err = -1;
-			goto out;
-		}
-		off += r;
-	}
-	if (!EVP_DigestFinal_ex(hs->md, hs->dig, &len) || len != 32)
-		hs->err = -1;
-out:
-	free(buf);
-	return NULL;
-}
-
-int vidx__hash_start(vidx *h, vidx__hasher *hs, int fd, int64_t size)
-{
-	int r;
-
-	memset(hs, 0, sizeof(*hs));
-	hs->fd = fd;
-	hs->size = size;
-	if (!(hs->md = EVP_MD_CTX_new()) ||
-	    !EVP_DigestInit_ex(hs->md, EVP_sha256(), NULL))
-		return vidx__fail(h, VIDX_ENOMEM, "cannot start SHA-256");
-	if ((r = pthread_create(&hs->th, NULL, hash_main, hs)) != 0)
-		return vidx__fail(h, VIDX_ERR, "cannot start hashing: %s", strerror(r));
-	hs->running = 1;
-	return 0;
-}
-
-int vidx__hash_finish(vidx *h, vidx__hasher *hs, unsigned char dig[32],
-                      char hex[65])
-{
-	unsigned int i;
-
-	if (!hs->running)
-		return vidx__fail(h, VIDX_ERR, "SHA-256 not started");
-	pthread_join(hs->th, NULL);
-	hs->running = 0;
-	if (hs->shrank)
-		return vidx__fail(h, VIDX_EIO, "file shrank while being read");
-	if (hs->err > 0)
-		return vidx__fail(h, VIDX_EIO, "read error: %s", strerror(hs->err));
-	if (hs->err)
-		return vidx__fail(h, VIDX_ERR, "SHA-256 failed");
-	if (dig)
-		memcpy(dig, hs->dig, 32);
-	if (hex)
-		for (i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", hs->dig[i]);
-	return 0;
-}
-
-int vidx__sha256_path(vidx *h, const char *path, int sync, char hex[65],
-                      int64_t *size)
-{
-	vidx__hasher hs;
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
-
-	if (fd < 0)
-		return vidx__fail(h, errno == ENOENT ? VIDX_ENOENT : VIDX_EIO, "%s",
-		                  strerror(errno));
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		rc = vidx__fail(h, VIDX_EIO, "%s", S_ISDIR(sb.st_mode) ? "is a directory"
-		                : "not a regular file");
-		close(fd);
-		return rc;
-	}
-	if (size)
-		*size = sb.st_size;
-	rc = vidx__hash_start(h, &hs, fd, sb.st_size);
-	/* synced meanwhile: the digest reads what is being written back */
-	if (rc == 0 && sync && fsync(fd) < 0)
-		rc = vidx__fail(h, VIDX_EIO, "cannot sync: %s", strerror(errno));
-	if (rc == 0)
-		rc = vidx__hash_finish(h, &hs, NULL, hex);
-	vidx__hash_stop(&hs);
-	close(fd);
-	return rc;
-}
-
-void vidx__hash_stop(vidx__hasher *hs)
-{
-	if (hs->running)
-		pthread_join(hs->th, NULL); /* before its descriptor is closed */
-	hs->running = 0;
-	EVP_MD_CTX_free(hs->md);
-	hs->md = NULL;
-}
 
 /* ---- growing arrays ------------------------------------------------------ */
 
@@ -403,7 +207,7 @@ static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 	for (i = 0; i < fc->nb_streams; i++)
 		if ((int)i != st->index)
 			fc->streams[i]->discard = AVDISCARD_ALL;
-	av_errors = 0;
+	vidx__av_errors(1);
 	while ((r = av_read_frame(fc, pkt)) >= 0) {
 		if (pkt->stream_index == st->index) {
 			int64_t pts = to_us(pkt->pts, st->time_base);
@@ -424,13 +228,13 @@ static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 	if (rc == 0 && r != AVERROR_EOF) {
 		if (s->p->nb_packets == 0)
 			rc = vidx__fail(h, VIDX_EFORMAT, "cannot read packets: %s",
-			                av_last[0] ? av_last : av_err2str(r));
+			                vidx__av_last()[0] ? vidx__av_last() : av_err2str(r));
 		else
 			s->p->damaged = 1; /* keep what was readable, say so */
 	}
 	if (rc == 0 && s->p->nb_packets == 0)
 		rc = vidx__fail(h, VIDX_EFORMAT, "no video packets");
-	if (av_errors)
+	if (vidx__av_errors(0))
 		s->p->damaged = 1;
 	/* MPEG-TS is whole 188-byte packets: a file that is not was cut off */
 	if (!strcmp(fc->iformat->name, "mpegts") && s->p->size % 188)
@@ -699,7 +503,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	vidx_probe *p = NULL;
 	AVStream *st;
 	struct stat sb;
-	fdio io = {-1, 0, 0};
+	vidx__fdio io = {-1, 0, 0};
 	vidx__hasher hs = {0};
 	scan s = {0};
 	struct stat sb2;
@@ -759,7 +563,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	fc->correct_ts_overflow = 0;
 	if ((r = avformat_open_input(&fc, path, NULL, NULL)) < 0) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "not a recognised recording: %s",
-		                av_last[0] ? av_last : av_err2str(r));
+		                vidx__av_last()[0] ? vidx__av_last() : av_err2str(r));
 		goto out; /* fc was freed by avformat_open_input */
 	}
 	if ((r = avformat_find_stream_info(fc, NULL)) < 0 && !fc->nb_streams) {
@@ -769,7 +573,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	}
 	if (r < 0) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "cannot read stream parameters: %s",
-		                av_last[0] ? av_last : av_err2str(r));
+		                vidx__av_last()[0] ? vidx__av_last() : av_err2str(r));
 		goto out;
 	}
 	if (!(st = vidx__first_video(fc))) {
@@ -854,16 +658,4 @@ void vidx_probe_free(vidx_probe *p)
 	free(p->gaps);
 	free(p->segs);
 	free(p);
-}
-
-const char *vidx_source_name(int src)
-{
-	switch (src) {
-	case VIDX_SRC_MANUAL: return "manual";
-	case VIDX_SRC_FILENAME: return "filename";
-	case VIDX_SRC_STREAM: return "stream";
-	case VIDX_SRC_CONTAINER: return "container";
-	case VIDX_SRC_MTIME: return "mtime";
-	default: return "none";
-	}
 }

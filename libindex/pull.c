@@ -23,7 +23,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
-#include "internal.h"
+#include "media.h"
 
 #define US 1000000LL
 #define JOIN_US US /* spans this close (either way) are one stretch */

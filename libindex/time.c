@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -737,4 +738,12 @@ int vidx_name_time_match(vidx *h, const char *pattern, const char *path,
 	if ((rc = vidx_name_pattern_check(h, pattern)) < 0)
 		return rc;
 	return match_one(pattern, path, c, is_utc);
+}
+
+/* one clock reading for "now" (event times, ingest and creation dates) */
+int64_t vidx__now(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }

@@ -16,7 +16,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
-#include "internal.h"
+#include "media.h"
 
 typedef struct checker {
 	vidx *h;

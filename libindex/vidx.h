@@ -220,10 +220,14 @@ int vidx_open(vidx *h, const char *path, int flags);
  * finding in BUF. */
 int vidx_integrity_check(vidx *h, char *buf, size_t n);
 
+/* An id a person gives a camera or a case: [A-Za-z0-9._-]{1,64}, not
+ * starting with '.' or '-' (it names folders and files).  1 yes, 0 no. */
+int vidx_id_valid(const char *id);
+
 /* ---- cameras ------------------------------------------------------------- */
 
 typedef struct vidx_camera {
-	char *id;       /* [A-Za-z0-9._-]{1,64}, not starting with '.' or '-' */
+	char *id;       /* see vidx_id_valid() */
 	char *name;
 	double lat, lon;
 	char *address;
@@ -237,7 +241,6 @@ typedef struct vidx_camera {
 enum { VIDX_CAM_NAME = 1, VIDX_CAM_LAT = 2, VIDX_CAM_LON = 4,
        VIDX_CAM_ADDRESS = 8, VIDX_CAM_TZ = 16, VIDX_CAM_TAGS = 32 };
 
-int vidx_camera_id_valid(const char *id);
 /* Add C (caller keeps C).  VIDX_EINVAL for a bad id, position or zone,
  * VIDX_EEXIST when the id is taken. */
 int vidx_camera_add(vidx *h, const vidx_camera *c);

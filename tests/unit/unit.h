@@ -14,6 +14,7 @@
 
 #include "vidx.h"
 #include "internal.h" /* white-box tests reach private helpers */
+#include "media.h"
 
 /* $FIXTURES/NAME (tests/run.sh sets FIXTURES) */
 static inline const char *fixture(const char *name)
