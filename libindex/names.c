@@ -11,6 +11,8 @@ const char *vidx_source_name(int src)
 {
 	switch (src) {
 	case VIDX_SRC_MANUAL: return "manual";
+	case VIDX_SRC_GPS: return "gps";
+	case VIDX_SRC_DEVICE: return "device";
 	case VIDX_SRC_FILENAME: return "filename";
 	case VIDX_SRC_STREAM: return "stream";
 	case VIDX_SRC_CONTAINER: return "container";

@@ -403,26 +403,30 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	return 0;
 }
 
-/* Priority: what a person said, then what the recorder wrote closest to
- * the picture.  File names are written when recording starts; DHAV dates
- * are stamped on every frame; container creation_time is often the time of
- * export or remux, so it comes after both; mtime changes with copying. */
+/* Precedence (enum vidx_time_source, strongest first): what a person
+ * said; satellite time; the recorder's own per-frame clock (it survives
+ * renaming and is what its overlay shows); a device's capture date with its
+ * offset; the file name, written when recording starts; the container
+ * date, often the time of export or remux; mtime, changed by copying. */
 static void choose_time(vidx_probe *p)
 {
-	static const int order[] = {VIDX_SRC_MANUAL, VIDX_SRC_FILENAME,
-	                            VIDX_SRC_STREAM, VIDX_SRC_CONTAINER,
+	static const int order[] = {VIDX_SRC_MANUAL, VIDX_SRC_GPS,
+	                            VIDX_SRC_STREAM, VIDX_SRC_DEVICE,
+	                            VIDX_SRC_FILENAME, VIDX_SRC_CONTAINER,
 	                            VIDX_SRC_MTIME};
 	static const char *why[] = {
 		"given with --start",
-		"the recorder names files when recording starts",
+		"satellite time in the recording's own track",
 		"the recorder's own frame headers",
+		"the device's capture date with its UTC offset",
+		"the recorder names files when recording starts",
 		"container date, often the time of export: check it",
 		"no better source; copying a file changes its mtime",
 	};
 	size_t i, k;
 
 	p->chosen = -1;
-	for (k = 0; k < 5 && p->chosen < 0; k++)
+	for (k = 0; k < sizeof(order) / sizeof(order[0]) && p->chosen < 0; k++)
 		for (i = 0; i < p->ncand; i++)
 			if (p->cand[i].source == order[k] &&
 			    p->cand[i].utc != VIDX_TIME_NONE) {

@@ -107,12 +107,16 @@ int vidx_name_time_match(vidx *h, const char *pattern, const char *path,
 
 /* ---- probe ---------------------------------------------------------- */
 
+/* Where a start time came from; strongest first (the order a probe
+ * chooses in; names stored in the index as vidx_source_name() gives them). */
 enum vidx_time_source {
 	VIDX_SRC_NONE = 0,
 	VIDX_SRC_MANUAL,    /* --start */
+	VIDX_SRC_GPS,       /* satellite time in the recording's own track */
+	VIDX_SRC_STREAM,    /* the recorder's per-frame clock (DHAV, SEI) */
+	VIDX_SRC_DEVICE,    /* a phone's or camcorder's capture date + offset */
 	VIDX_SRC_FILENAME,  /* --name-time pattern */
-	VIDX_SRC_STREAM,    /* dates inside the stream (DHAV) */
-	VIDX_SRC_CONTAINER, /* creation_time, AVI IDIT */
+	VIDX_SRC_CONTAINER, /* creation_time, AVI IDIT: often the export time */
 	VIDX_SRC_MTIME,     /* file modification time: last resort */
 };
 const char *vidx_source_name(int src);

@@ -92,7 +92,7 @@ test_expect_success 'a skipped spring-forward time is flagged nonexistent' '
 	jq -e ".time_candidates[0].flags | index(\"nonexistent\")" out
 '
 
-test_expect_success 'other vendor names: ffmpeg segment, Dahua, YYYYMMDD_HHMMSS' '
+test_expect_success 'other vendor names: ffmpeg segment, Dahua (its frame dates win), YYYYMMDD_HHMMSS' '
 	cp "$FIXTURES/h264.ts" 2022-07-04_21-24-30.ts &&
 	cp "$FIXTURES/dahua.dav" NVR_ch1_main_20220704212430_20220704213000.dav &&
 	cp "$FIXTURES/h264.ts" VID_20220704_212430.ts &&
@@ -100,7 +100,7 @@ test_expect_success 'other vendor names: ffmpeg segment, Dahua, YYYYMMDD_HHMMSS'
 		NVR_ch1_main_20220704212430_20220704213000.dav VID_20220704_212430.ts |
 		jq -r "\"\(.start) \(.time_source)\"" >actual &&
 	printf "%s\n" "2022-07-04T21:24:30.000Z filename" \
-		"2022-07-04T21:24:30.000Z filename" \
+		"2022-07-04T21:24:30.000Z stream" \
 		"2022-07-04T21:24:30.000Z filename" >expect && test_cmp expect actual
 '
 
