@@ -84,6 +84,11 @@ struct json_t;
 struct json_t *vidx__jtime(int64_t us);
 struct json_t *vidx__jstr(const char *s);
 
+/* the registry vidx_camera_export() writes: A[i] with its NOBS[i]
+ * observations OBS[i] (NULL when out of memory) */
+char *vidx__cameras_export_json(const vidx_camera *a, size_t n,
+                                vidx_clock_obs *const *obs, const size_t *nobs);
+
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
                     size_t *len);

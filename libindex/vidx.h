@@ -283,6 +283,14 @@ int vidx_clock_list(vidx *h, const char *camera, vidx_clock_obs **out,
                     size_t *n);
 void vidx_clock_list_free(vidx_clock_obs *a, size_t n);
 
+/* The whole camera registry as a GeoJSON FeatureCollection (*JSON,
+ * malloc'ed): every camera with all its fields, its creation time and its
+ * clock observations (raw values, exact instants in us, who, why, when),
+ * so that vidx_camera_import() of it into another index gives the same
+ * cameras and observations: the registry each shard of a state's index is
+ * made with. */
+int vidx_camera_export(vidx *h, char **json);
+
 /* ---- ingest -------------------------------------------------------------- */
 
 enum { VIDX_INGESTED = 1, VIDX_DUPLICATE = 2, VIDX_FAILED = 3 };
