@@ -625,3 +625,19 @@ char *vidx_case_clip_json(const vidx_case_clip *c)
 	json_object_set_new(o, "sources", a);
 	return dump(o);
 }
+
+char *vidx_merge_stats_json(const char *shard, const vidx_merge_stats *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "shard", shard ? jstr(shard) : json_null());
+	json_object_set_new(o, "cameras", json_integer(s->cameras));
+	json_object_set_new(o, "clock_obs", json_integer(s->clock_obs));
+	json_object_set_new(o, "recordings", json_integer(s->recordings));
+	json_object_set_new(o, "duplicates", json_integer(s->duplicates));
+	json_object_set_new(o, "paths", json_integer(s->paths));
+	json_object_set_new(o, "segments", json_integer(s->segments));
+	json_object_set_new(o, "keyframes", json_integer(s->keyframes));
+	json_object_set_new(o, "cases", json_integer(s->cases));
+	json_object_set_new(o, "events", json_integer(s->events));
+	return dump(o);
+}

@@ -1,0 +1,313 @@
+#!/bin/sh
+# vidx-merge: shards into one index.  Everything comes across (counted
+# against the shards themselves and sha256sum), the same bytes in two shards
+# are one recording with both paths and hosts, a case's chain and its
+# verification are the same before and after, a second run changes nothing
+# (sqlite3 .dump), conflicts (cameras, diverging or edited custody logs) are
+# all named and nothing is merged, an older shard is refused until upgraded,
+# and a merge killed with SIGKILL leaves the index as it was.
+. "$(dirname "$0")/lib.sh"
+
+KILLS=${VIDX_FAULT_RUNS:-6}
+
+# dump DB: the whole index as SQL (what "unchanged" means)
+dump() {
+	sqlite3 "$1" .dump
+}
+
+# own NAME FIXTURE: a recording of our own (a remux: not a fixture's bytes)
+own() {
+	ffmpeg -nostdin -v error -i "$FIXTURES/$2" -map 0 -c copy -metadata title="$1" "$TRASH/ev/$1"
+}
+
+# shard NAME HOST: a new index with the registry
+shard() {
+	vidx-camera -d "$1" import reg.geojson 2>/dev/null
+}
+
+# chain DB CASE: the custody log as it is checked
+chain() {
+	vidx-case -d "$1" log --json "$2" | jq -c "[.seq, .at, .by, .kind, .prev, .hash, .hash_rule, .ok]"
+}
+
+test_expect_success 'set-up: a registry; shards a, b, c on three hosts; a case begun in a and carried on in both a and b' '
+	mkdir ev &&
+	own a1.ts h264.ts && own a2.mp4 h264_bframes.mp4 && own b1.ts hevc.ts &&
+	cp "$FIXTURES/dahua.dav" ev/c1.dav && own shared.ts gap.ts &&
+	vidx-camera -d reg.db import "$FIXTURES/demo-cameras.csv" 2>/dev/null &&
+	vidx-camera -d reg.db clock corner-store --camera-time "2022-07-04 21:25:10" \
+		--true-time "2022-07-04 21:22:00" --by "Det. Ruiz" &&
+	vidx-camera -d reg.db export >reg.geojson &&
+	shard a.db && shard b.db && shard c.db &&
+	vidx-ingest -d a.db --host ha -c transit --start 2022-07-05T01:25:00Z ev/a1.ts >/dev/null &&
+	vidx-ingest -d a.db --host ha -c chapel-ne -s 2022-07-05T01:24:30Z ev/a2.mp4 >/dev/null &&
+	vidx-ingest -d a.db --host ha -c pharmacy --start 2022-07-05T01:24:00Z ev/shared.ts >/dev/null &&
+	vidx-case -d a.db new K --title "Shooting" --by ann &&
+	vidx-case -d a.db note --by ann K "canvass begun" &&
+	# b starts from a copy of a (its case K is the same so far), then its own
+	rm b.db && cp a.db b.db &&
+	sqlite3 b.db "PRAGMA foreign_keys = ON; DELETE FROM recordings" &&
+	test "$(sqlite3 b.db "SELECT count(*) FROM recording_paths")" = 0 &&
+	vidx-ingest -d b.db --host hb -c transit --start 2022-07-05T01:26:00Z ev/b1.ts >/dev/null &&
+	mkdir -p hb && cp ev/shared.ts hb/shared.ts &&
+	vidx-ingest -d b.db --host hb -c pharmacy --start 2022-07-05T01:24:00Z hb/shared.ts >/dev/null &&
+	vidx-ingest -d c.db --host hc -c corner-store ev/c1.dav >/dev/null &&
+	vidx-pull -d a.db --case K --by ann --out case -c transit -c chapel-ne \
+		--from 2022-07-05T01:24:31Z --to 2022-07-05T01:25:03Z >/dev/null &&
+	vidx-verify -d a.db --by ann case >/dev/null
+'
+
+test_expect_success 'set-up check: K in b is a prefix of K in a' '
+	chain b.db K >b.chain && chain a.db K | head -n 2 >a2.chain && test_cmp a2.chain b.chain &&
+	test "$(chain a.db K | wc -l)" -gt 2 &&
+	vidx-verify -d a.db --by ann --case K >verify.a &&
+	chain a.db K >a.chain
+'
+
+test_expect_success 'merge a, b, c into a new index: every row of every shard, once' '
+	vidx-merge -d m.db a.db b.db c.db >out 2>err && test ! -s err &&
+	head -n 1 out | grep "^ *CAMERAS  *CLOCK  *RECORDINGS  *DUPLICATES  *PATHS  *SEGMENTS  *KEYFRAMES  *CASES  *EVENTS  *SHARD$" &&
+	test "$(lines out)" = 5 &&
+	# recordings: the distinct SHA-256 of the files (sha256sum is the oracle)
+	sha256sum ev/a1.ts ev/a2.mp4 ev/shared.ts ev/b1.ts ev/c1.dav | cut -c1-64 | sort -u >want &&
+	sqlite3 m.db "SELECT lower(hex(sha256)) FROM recordings ORDER BY 1" >got &&
+	test_cmp want got &&
+	test "$(sqlite3 m.db "SELECT count(*) FROM cameras")" = 4 &&
+	test "$(sqlite3 m.db "SELECT count(*) FROM clock_obs")" = 1 &&
+	for t in segments keyframes; do
+		n=0 &&
+		for s in a b c; do
+			n=$((n + $(sqlite3 $s.db "SELECT count(*) FROM $t t JOIN recordings r ON r.id = t.recording_id
+				WHERE lower(hex(r.sha256)) <> '"'"'$(sha256sum ev/shared.ts | cut -c1-64)'"'"'")))
+		done &&
+		n=$((n + $(sqlite3 a.db "SELECT count(*) FROM $t t JOIN recordings r ON r.id = t.recording_id
+			WHERE lower(hex(r.sha256)) = '"'"'$(sha256sum ev/shared.ts | cut -c1-64)'"'"'"))) &&
+		test "$(sqlite3 m.db "SELECT count(*) FROM $t")" = $n || exit 1
+	done &&
+	test "$(sqlite3 m.db "PRAGMA integrity_check")" = ok &&
+	test -z "$(sqlite3 m.db "PRAGMA foreign_key_check")" &&
+	test "$(tail -n 1 out | awk "{print \$3, \$4, \$NF}")" = "5 1 (total)" &&
+	! ls -a | grep "merge-.*partial"
+'
+
+test_expect_success 'the same bytes in two shards: one recording with both paths and hosts' '
+	sha=$(sha256sum ev/shared.ts | cut -c1-64) &&
+	sqlite3 m.db "SELECT p.host, p.path FROM recording_paths p JOIN recordings r ON r.id = p.recording_id
+		WHERE lower(hex(r.sha256)) = '"'"'$sha'"'"' ORDER BY 1" >actual &&
+	printf "ha|%s\nhb|%s\n" "$TRASH/ev/shared.ts" "$TRASH/hb/shared.ts" >expect &&
+	test_cmp expect actual &&
+	test "$(vidx-ls -d m.db --json | jq -r "select(.sha256 == \"$sha\") | [.paths, .host] | @tsv")" = "$(printf "2\tha")"
+'
+
+test_expect_success 'each recording is described as in its shard, its segments and keyframes too' '
+	for s in a b c; do
+		sqlite3 $s.db "SELECT lower(hex(sha256)), camera_id, start, end, first_pts, time_source,
+			time_raw, keyframe_count, segment_count, size, path, host, ingested FROM recordings" || exit 1
+	done | sort -u -t"|" -k1,1 >want &&
+	sqlite3 m.db "SELECT lower(hex(sha256)), camera_id, start, end, first_pts, time_source,
+		time_raw, keyframe_count, segment_count, size, path, host, ingested FROM recordings" | sort >got &&
+	test_cmp want got &&
+	q="SELECT lower(hex(r.sha256)), s.seq, s.start, s.end, s.first_pts FROM segments s
+		JOIN recordings r ON r.id = s.recording_id ORDER BY 1, 2" &&
+	{ sqlite3 a.db "$q"; sqlite3 b.db "$q"; sqlite3 c.db "$q"; } | sort -u >want &&
+	sqlite3 m.db "$q" | sort >got && test_cmp want got &&
+	q="SELECT lower(hex(r.sha256)), k.count, hex(k.data) FROM keyframes k
+		JOIN recordings r ON r.id = k.recording_id ORDER BY 1" &&
+	{ sqlite3 a.db "$q"; sqlite3 b.db "$q"; sqlite3 c.db "$q"; } | sort -u >want &&
+	sqlite3 m.db "$q" | sort >got && test_cmp want got
+'
+
+test_expect_success 'the case: its chain as in a (the longer), verified the same, its folder too' '
+	chain m.db K >m.chain && test_cmp a.chain m.chain &&
+	vidx-case -d m.db log K >/dev/null &&
+	vidx-verify -d m.db --by ann --case K >verify.m &&
+	test_cmp verify.a verify.m &&
+	vidx-verify -d m.db --by ann case >out &&
+	grep "^ok  *custody  *K: chain intact; the pull of this manifest is in it" out &&
+	! grep -v "^ok " out
+'
+
+test_expect_success 'merge again, or in another order: nothing changes' '
+	dump m.db >before &&
+	vidx-merge -d m.db a.db b.db c.db >out &&
+	test "$(tail -n 1 out | awk "{print \$1, \$2, \$3, \$5, \$6, \$7, \$8, \$9}")" = "0 0 0 0 0 0 0 0" &&
+	vidx-merge -d m.db c.db b.db a.db >/dev/null &&
+	dump m.db >after && test_cmp before after
+'
+
+test_expect_success 'the logs the other way round: b (the prefix) after a changes nothing either' '
+	vidx-merge -d m2.db b.db c.db a.db >/dev/null &&
+	chain m2.db K >m2.chain && test_cmp a.chain m2.chain
+'
+
+test_expect_success '--json: one object per shard, then the totals' '
+	vidx-merge -d j.db --json a.db c.db >out &&
+	test "$(lines out)" = 3 &&
+	jq -r ".shard" out | paste -sd " " >actual && echo "a.db c.db null" >expect &&
+	test_cmp expect actual &&
+	test "$(tail -n 1 out | jq .recordings)" = 4 &&
+	test "$(tail -n 1 out | jq .cameras)" = 4
+'
+
+test_expect_success 'a camera that differs: every conflict named, nothing merged, exit 1' '
+	cp c.db d.db &&
+	sqlite3 d.db "UPDATE cameras SET lat = 41.4 WHERE id = '"'"'transit'"'"';
+		UPDATE cameras SET tz = '"'"'UTC'"'"' WHERE id = '"'"'pharmacy'"'"'" &&
+	vidx-ingest -d d.db --host hd -c transit --start 2022-07-05T02:00:00Z ev/b1.ts >/dev/null 2>&1 || :
+	dump m.db >before &&
+	test_expect_code 1 vidx-merge -d m.db d.db >out 2>err &&
+	test ! -s out &&
+	grep "^vidx-merge: conflict: camera .pharmacy.: tz is UTC in d.db but America/New_York in m.db$" err &&
+	grep "^vidx-merge: conflict: camera .transit.: lat is 41.4 in d.db but 41.3064 in m.db$" err &&
+	grep "^vidx-merge: 2 conflicts: nothing merged$" err &&
+	test "$(lines err)" = 3 &&
+	dump m.db >after && test_cmp before after &&
+	# into a new index: none is made
+	test_expect_code 1 vidx-merge -d new.db a.db d.db 2>err &&
+	grep "^vidx-merge: conflict: camera .transit.: lat is 41.4 in d.db but 41.3064 in a.db$" err &&
+	test ! -e new.db && ! ls -a | grep "merge-.*partial"
+'
+
+test_expect_success 'custody logs that diverge: refused, naming the case and the event' '
+	cp a.db e.db &&
+	sqlite3 e.db "DROP TRIGGER custody_no_delete; DELETE FROM custody WHERE seq > 2" &&
+	vidx-case -d e.db note --by eve K "another third event" &&
+	test_expect_code 1 vidx-merge -d m.db e.db 2>err &&
+	grep "^vidx-merge: conflict: case .K.: the custody logs differ at event 3: " err &&
+	dump m.db >after && test_cmp before after
+'
+
+test_expect_success 'an edited event with its old hash is a difference, not the same event' '
+	cp a.db f.db &&
+	sqlite3 f.db "DROP TRIGGER custody_no_update;
+		UPDATE custody SET detail = '"'"'{\"text\":\"forged\"}'"'"' WHERE seq = 2" &&
+	test_expect_code 1 vidx-merge -d m.db f.db 2>err &&
+	grep "^vidx-merge: conflict: case .K.: the custody logs differ at event 2: detail is {\"text\":\"forged\"} in f.db but {\"text\":\"canvass begun\"} in m.db$" err &&
+	dump m.db >after && test_cmp before after
+'
+
+test_expect_success 'a broken log of a case no other shard has comes across as it is: still broken' '
+	vidx-camera -d g.db import reg.geojson 2>/dev/null &&
+	vidx-case -d g.db new G --title g --by gil && vidx-case -d g.db note --by gil G one &&
+	sqlite3 g.db "DROP TRIGGER custody_no_update;
+		UPDATE custody SET by = '"'"'mallory'"'"' WHERE case_id = '"'"'G'"'"' AND seq = 1" &&
+	test_expect_code 1 vidx-case -d g.db log G >g.log 2>/dev/null &&
+	vidx-merge -d m.db g.db >/dev/null &&
+	test_expect_code 1 vidx-case -d m.db log G >m.log 2>/dev/null &&
+	test_cmp g.log m.log
+'
+
+test_expect_success 'an index of an older schema is refused until it is upgraded; then its case verifies as before' '
+	mkdir -p old/ev/door old/ev/lobby old/copy &&
+	cp "$FIXTURES/dahua.dav" old/ev/door/ch01.dav &&
+	cp "$FIXTURES/h264.ts" old/ev/lobby/2022-07-04_21-24-30.ts &&
+	cp "$FIXTURES/gap.ts" old/ev/lobby/2022-07-04_21-25-00.ts &&
+	cp "$FIXTURES/h264.ts" old/copy/lobby.ts &&
+	sqlite3 v4.db <"$FIXTURES/v4/index.sql" &&
+	sqlite3 v4.db "UPDATE recordings SET path = replace(path, '"'"'/tmp/vidx-v4-fixture'"'"', '"'"'$TRASH/old'"'"');
+		UPDATE recording_paths SET path = replace(path, '"'"'/tmp/vidx-v4-fixture'"'"', '"'"'$TRASH/old'"'"')" &&
+	dump m.db >before &&
+	test_expect_code 1 vidx-merge -d m.db v4.db 2>err &&
+	grep "^vidx-merge: shard: index .v4.db. has schema version 4, this vidx needs [0-9]* (.vidx-camera -d INDEX list. upgrades it)" err &&
+	dump m.db >after && test_cmp before after &&
+	vidx-camera -d v4.db list >/dev/null &&
+	vidx-verify -d v4.db --by "Det. Ruiz" --case A >v4.verify &&
+	chain v4.db A >v4.chain &&
+	vidx-merge -d m.db v4.db >/dev/null &&
+	chain m.db A >m.chain && test_cmp v4.chain m.chain &&
+	vidx-verify -d m.db --by "Det. Ruiz" --case A >m.verify &&
+	test_cmp v4.verify m.verify &&
+	sed "s|/tmp/vidx-v4-fixture|$TRASH/old|" "$FIXTURES/v4/expect-verify-case.txt" >expect &&
+	test_cmp expect m.verify
+'
+
+test_expect_success 'bad shards: missing, not an index, the output itself; each named, nothing made' '
+	test_expect_code 1 vidx-merge -d n1.db a.db nosuch.db 2>err &&
+	grep "^vidx-merge: shard: no index at .nosuch.db." err && test ! -e n1.db &&
+	echo "not sqlite" >junk.db &&
+	test_expect_code 1 vidx-merge -d n1.db junk.db 2>err &&
+	grep "^vidx-merge: shard: .*junk.db" err && test ! -e n1.db &&
+	test_expect_code 1 vidx-merge -d m.db m.db 2>err &&
+	grep "^vidx-merge: .m.db. is the index merged into" err &&
+	test_expect_code 2 vidx-merge -d n1.db 2>err && grep "no shards to merge" err &&
+	test_expect_code 2 vidx-merge --bogus a.db 2>err && test ! -e n1.db
+'
+
+test_expect_success 'set-up: a shard of 50,000 synthetic recordings (sqlite3), for the kills' '
+	shard big.db &&
+	sqlite3 big.db "
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+		INSERT INTO recordings (camera_id, sha256, size, path, format, vcodec, width, height,
+			fps, acodec, start, end, first_pts, time_source, time_raw, time_detail,
+			time_flags, keyframe_count, segment_count, damaged, ingested, host)
+		SELECT '"'"'transit'"'"', randomblob(32), 1000, '"'"'/ev/big/'"'"' || i || '"'"'.ts'"'"',
+			'"'"'mpegts'"'"', '"'"'h264'"'"', 320, 240, 25, NULL, 1600000000000000 + i * 900000000,
+			1600000000000000 + i * 900000000 + 899000000, 0, '"'"'manual'"'"', '"'"'x'"'"', '"'"''"'"', 0, 1, 1,
+			0, 1, '"'"'hbig'"'"' FROM n;
+		INSERT INTO segments (recording_id, seq, start, end, first_pts)
+			SELECT id, 0, start, end, 0 FROM recordings;
+		INSERT INTO keyframes SELECT id, 1, x'"'"'000000'"'"' FROM recordings;
+		INSERT INTO recording_paths SELECT id, host, path, ingested FROM recordings" &&
+	test "$(sqlite3 big.db "SELECT count(*) FROM segments")" = 50000
+'
+
+test_expect_success "SIGKILL at $KILLS points of a merge into an index: it is as it was, or merged whole" '
+	dump m.db >before &&
+	cp m.db full.db && vidx-merge -d full.db big.db >/dev/null && dump full.db >merged &&
+	i=1 && killed=0 && : >kept &&
+	while [ $i -le $KILLS ]; do
+		cp m.db k.db
+		vidx-merge -d k.db big.db >/dev/null 2>&1 &
+		pid=$!
+		sleep $(awk -v i=$i "BEGIN { printf \"%.2f\", 0.05 + 0.25 * i }")
+		kill -9 $pid 2>/dev/null && killed=$((killed + 1)) || :
+		wait $pid 2>/dev/null || :
+		test "$(sqlite3 k.db "PRAGMA integrity_check")" = ok || exit 1
+		dump k.db >now
+		if cmp -s now before; then echo as-it-was >>kept
+		elif cmp -s now merged; then echo merged >>kept
+		else echo "after kill $i: neither as it was nor merged"; exit 1
+		fi
+		i=$((i + 1))
+	done &&
+	test "$killed" -gt 0 && grep -q as-it-was kept &&
+	vidx-merge -d k.db big.db >/dev/null && dump k.db >now && test_cmp merged now
+'
+
+test_expect_success "SIGKILL at $KILLS points of a merge into a new index: none is left, nor its partial file once merged again" '
+	vidx-merge -d new-full.db m.db big.db >/dev/null && dump new-full.db >merged &&
+	i=1 && : >kept &&
+	while [ $i -le $KILLS ]; do
+		rm -f n.db
+		vidx-merge -d n.db m.db big.db >/dev/null 2>&1 &
+		pid=$!
+		sleep $(awk -v i=$i "BEGIN { printf \"%.2f\", 0.05 + 0.25 * i }")
+		kill -9 $pid 2>/dev/null || :
+		wait $pid 2>/dev/null || :
+		if [ -e n.db ]; then
+			dump n.db >now && test_cmp merged now || exit 1
+			echo merged >>kept
+		else
+			echo none >>kept
+		fi
+		i=$((i + 1))
+	done &&
+	grep -q none kept &&
+	rm -f n.db && vidx-merge -d n.db m.db big.db >/dev/null &&
+	dump n.db >now && test_cmp merged now &&
+	! ls -a | grep "merge-.*partial"
+'
+
+test_expect_success 'the man page SYNOPSIS is the usage; --help' '
+	man=$VIDX_SRC/man/vidx-merge.1 &&
+	bs=$(printf "\b") &&
+	mandoc -Tascii "$man" | sed "s/.$bs//g" | sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" |
+		sed "1d;\$d" | tr -s " \n" "  " | sed "s/ *\$//; s/^ *//" >syn.txt &&
+	vidx-merge --help | sed -n "1,/^\$/p" | sed "s/^usage://" | tr -s " \n" "  " |
+		sed "s/ *\$//; s/^ *//" >use.txt &&
+	test_cmp use.txt syn.txt &&
+	vidx merge --help >out && grep "^usage: vidx-merge" out &&
+	vidx help | grep "^  merge "
+'
+
+test_done
