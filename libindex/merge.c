@@ -172,6 +172,18 @@ static void show_value(sqlite3_value *v, char *b, size_t n)
 		snprintf(b, n, "null");
 		return;
 	}
+	if (sqlite3_value_type(v) == SQLITE_FLOAT) {
+		/* as many digits as it takes: two that differ never look alike */
+		double d = sqlite3_value_double(v);
+		int p;
+		for (p = 15; p < 17; p++) {
+			snprintf(b, n, "%.*g", p, d);
+			if (strtod(b, NULL) == d)
+				return;
+		}
+		snprintf(b, n, "%.17g", d);
+		return;
+	}
 	if (sqlite3_value_type(v) == SQLITE_BLOB) {
 		snprintf(b, n, "(%d bytes)", sqlite3_value_bytes(v));
 		return;

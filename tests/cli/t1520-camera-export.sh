@@ -76,6 +76,20 @@ test_expect_success 'export of the imported registry is the same bytes' '
 	vidx-camera -d c.db export | cmp - reg.geojson
 '
 
+test_expect_success 'positions come back to the last bit (as many digits as that takes)' '
+	vidx-camera -d x.db add fine --lat 0.30000000000000004 --lon -72.92561000000001 &&
+	vidx-camera -d x.db add round --lat 41.3 --lon -72.9 &&
+	vidx-camera -d x.db export >x.geojson &&
+	vidx-camera -d y.db import x.geojson 2>/dev/null &&
+	for d in x y; do
+		sqlite3 $d.db "SELECT id, printf('"'"'%!.20g %!.20g'"'"', lat, lon) FROM cameras ORDER BY id" >pos.$d || exit 1
+	done &&
+	test_cmp pos.x pos.y &&
+	test "$(sqlite3 x.db "SELECT count(*) FROM cameras c JOIN (SELECT 1) WHERE lat = 0.30000000000000004")" = 1 &&
+	# the registry itself and a shard made from its export agree
+	vidx-merge -d xy.db x.db y.db >/dev/null
+'
+
 test_expect_success 'both indexes answer a question the same: the clock correction came along' '
 	for d in a b; do
 		vidx-ingest -d $d.db -c corner-store "$FIXTURES/dahua.dav" >/dev/null &&
