@@ -42,17 +42,19 @@
 
 #include "internal.h"
 
-/* the tables that hang off a recording by recording_id; ALWAYS: copied for
- * a recording already in the index too (its paths) */
-static const struct {
-	const char *table;
-	int always;
-} children[] = {
-	{"segments", 0},
-	{"keyframes", 0},
-	{"recording_paths", 1},
+/* The tables that hang off a recording are found by their foreign key
+ * (recording_id -> recordings), so one added by a later migration is
+ * merged too; recording_paths is copied for a recording already in the
+ * index as well.  Every other table must be one of these, which the merge
+ * handles each in its own way; a shard with rows in a table it does not
+ * know is refused rather than merged without them. */
+static const char *const known[] = {
+	"cameras", "clock_obs", "recordings", "cases", "custody",
 };
-#define NCHILD (sizeof(children) / sizeof(children[0]))
+/* R*Trees, kept by triggers; their shadow tables are NAME_node, _parent
+ * and _rowid */
+static const char *const rtrees[] = {"camera_geo", "segment_span"};
+#define MAX_CHILD 16
 
 /* ---- columns ------------------------------------------------------------ */
 
@@ -696,11 +698,84 @@ static int child_copy(merge *m, child *ch, int64_t old, int64_t new_id, int fres
 	return 0;
 }
 
+/* the child tables of recordings in DB, by name (malloc'ed, *N of them) */
+static int child_tables(vidx *h, sqlite3 *db, char **out, int *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = prep(h, db, sqlite3_mprintf("SELECT m.name FROM main.sqlite_schema m,"
+	         " pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND"
+	         " f.\"table\" = 'recordings' AND f.\"from\" = 'recording_id'"
+	         " ORDER BY m.name = 'recording_paths', m.name"), &st)) < 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < MAX_CHILD)
+		if (!(out[(*n)++] = strdup((const char *)sqlite3_column_text(st, 0)))) {
+			sqlite3_finalize(st);
+			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : vidx__sql_fail(h, "reading the schema");
+}
+
+/* every table of shard SH with rows is one the merge knows (the children
+ * are those of the index merged into: a table it lacks is not merged) */
+static int known_tables(merge *m, sqlite3 *sh, const char *name)
+{
+	vidx *h = m->h;
+	sqlite3_stmt *st = NULL;
+	char *child[MAX_CHILD];
+	int nchild = 0, rc, i;
+
+	if ((rc = child_tables(h, h->db, child, &nchild)) < 0)
+		goto out;
+	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT name FROM main.sqlite_schema WHERE"
+	         " type = 'table' AND name NOT LIKE 'sqlite_%%' ORDER BY name"), &st)) < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		size_t k, len;
+		int ok = 0;
+		for (k = 0; k < sizeof(known) / sizeof(known[0]) && !ok; k++)
+			ok = !strcmp(t, known[k]);
+		for (k = 0; k < sizeof(rtrees) / sizeof(rtrees[0]) && !ok; k++) {
+			len = strlen(rtrees[k]);
+			ok = !strncmp(t, rtrees[k], len) && (!t[len] || !strcmp(t + len, "_node") ||
+			     !strcmp(t + len, "_parent") || !strcmp(t + len, "_rowid"));
+		}
+		for (i = 0; i < nchild && !ok; i++)
+			ok = !strcmp(t, child[i]);
+		if (!ok) {
+			sqlite3_stmt *c = NULL;
+			int rows = 0;
+			if (prep(h, sh, sqlite3_mprintf("SELECT 1 FROM main.\"%w\" LIMIT 1", t),
+			         &c) == 0)
+				rows = sqlite3_step(c) == SQLITE_ROW;
+			sqlite3_finalize(c);
+			if (rows) {
+				rc = vidx__fail(h, VIDX_EFORMAT, "%s: table '%s' holds rows this "
+				                "merge does not know how to merge: nothing merged",
+				                name, t);
+				goto out;
+			}
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, "reading the schema");
+out:
+	sqlite3_finalize(st);
+	for (i = 0; i < nchild; i++)
+		free(child[i]);
+	return rc;
+}
+
 static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 {
 	vidx *h = m->h;
 	sqlite3_stmt *src = NULL, *ins = NULL, *find = NULL;
-	child ch[NCHILD];
+	child ch[MAX_CHILD];
+	char *names[MAX_CHILD];
+	int nnames = 0;
 	cols c;
 	char *list = NULL, *il = NULL, *ph = NULL;
 	int rc, i, k, id_col, sha_col, nch = 0;
@@ -733,9 +808,11 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 	    (rc = prep(h, h->db, sqlite3_mprintf("SELECT %s FROM main.recordings WHERE"
 	                                         " sha256 = ?1", list), &find)) < 0)
 		goto out;
-	for (nch = 0; nch < (int)NCHILD; nch++)
-		if ((rc = child_open(m, sh, &ch[nch], children[nch].table,
-		                     children[nch].always)) < 0) {
+	if ((rc = child_tables(h, h->db, names, &nnames)) < 0)
+		goto out;
+	for (nch = 0; nch < nnames; nch++)
+		if ((rc = child_open(m, sh, &ch[nch], names[nch],
+		                     !strcmp(names[nch], "recording_paths"))) < 0) {
 			nch++;
 			goto out;
 		}
@@ -780,13 +857,14 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 				break;
 			}
 		}
-		if ((rc = child_copy(m, &ch[0], old, new_id, fresh, &segs)) < 0 ||
-		    (rc = child_copy(m, &ch[1], old, new_id, fresh, &kfs)) < 0 ||
-		    (rc = child_copy(m, &ch[2], old, new_id, fresh, &paths)) < 0)
-			goto out;
-		for (k = 3; k < nch; k++)
-			if ((rc = child_copy(m, &ch[k], old, new_id, fresh, &extra)) < 0)
+		for (k = 0; k < nch; k++) {
+			const char *t = names[k];
+			if ((rc = child_copy(m, &ch[k], old, new_id, fresh,
+			                     !strcmp(t, "segments") ? &segs :
+			                     !strcmp(t, "keyframes") ? &kfs :
+			                     !strcmp(t, "recording_paths") ? &paths : &extra)) < 0)
 				goto out;
+		}
 	}
 	rc = rc == SQLITE_DONE ? 0 : vidx__fail(h, VIDX_ERR, "%s: reading recordings: %s",
 	                                         name, sqlite3_errmsg(sh));
@@ -799,6 +877,8 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 out:
 	for (k = 0; k < nch; k++)
 		child_close(&ch[k]);
+	for (k = 0; k < nnames; k++)
+		free(names[k]);
 	sqlite3_finalize(src);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(find);
@@ -942,6 +1022,8 @@ int vidx_merge(vidx *h, const char *out, const char *const *paths, size_t n,
 	for (pass = 0; pass < 2 && rc == 0; pass++)
 		for (i = 0; i < n && rc == 0; i++) {
 			m.cur = &ps[i];
+			if (pass == 0 && (rc = known_tables(&m, sh[i].h->db, sh[i].name)) < 0)
+				break;
 			rc = pass == 0 ? merge_cameras(&m, sh[i].h->db, sh[i].name)
 			               : merge_cases(&m, sh[i].h->db, sh[i].name);
 		}

@@ -233,6 +233,29 @@ test_expect_success 'bad shards: missing, not an index, the output itself; each 
 	test_expect_code 2 vidx-merge --bogus a.db 2>err && test ! -e n1.db
 '
 
+test_expect_success 'a table the merge does not know, with rows: refused; a new child of recordings in both: merged' '
+	cp c.db u.db &&
+	sqlite3 u.db "CREATE TABLE notes (x); INSERT INTO notes VALUES (1)" &&
+	dump m.db >before &&
+	test_expect_code 1 vidx-merge -d m.db u.db 2>err &&
+	grep "^vidx-merge: u.db: table .notes. holds rows this merge does not know how to merge: nothing merged" err &&
+	dump m.db >after && test_cmp before after &&
+	sqlite3 u.db "DELETE FROM notes" &&
+	vidx-merge -d m.db u.db >/dev/null &&
+	# a table that hangs off recordings (as a later migration may add) travels
+	cp c.db w.db && cp c.db wout.db &&
+	for d in w wout; do
+		sqlite3 $d.db "CREATE TABLE tags_x (id INTEGER PRIMARY KEY, recording_id INTEGER NOT NULL
+			REFERENCES recordings(id) ON DELETE CASCADE, tag TEXT)" || exit 1
+	done &&
+	sqlite3 wout.db "PRAGMA foreign_keys = ON; DELETE FROM recordings" &&
+	sqlite3 w.db "INSERT INTO tags_x (recording_id, tag) SELECT id, '"'"'t'"'"' || id FROM recordings" &&
+	vidx-merge -d wout.db w.db >/dev/null &&
+	sqlite3 w.db "SELECT lower(hex(r.sha256)), t.tag FROM tags_x t JOIN recordings r ON r.id = t.recording_id" >want &&
+	sqlite3 wout.db "SELECT lower(hex(r.sha256)), t.tag FROM tags_x t JOIN recordings r ON r.id = t.recording_id" >got &&
+	test_cmp want got && test "$(lines got)" = 1
+'
+
 test_expect_success 'set-up: a shard of 50,000 synthetic recordings (sqlite3), for the kills' '
 	shard big.db &&
 	sqlite3 big.db "
