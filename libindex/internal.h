@@ -55,6 +55,22 @@ void vidx__hash_stop(vidx__hasher *hs);
  * SYNC.  VIDX_ENOENT when it is not there. */
 int vidx__sha256_path(vidx *h, const char *path, int sync, char hex[65],
                       int64_t *size);
+/* ---- outfile.c: new files that never replace one (working copies) ---- */
+/* mkdir -p; -1 with errno */
+int vidx__mkdirs(const char *path);
+/* a new, empty file beside FINAL, .BASE.partial-PID-N, created with
+ * O_EXCL (malloc'ed name), or NULL with errno */
+char *vidx__tmp_beside(const char *final);
+/* TMP, complete, is synced, hashed from disk (HEX, SIZE) and linked as
+ * FINAL (N bytes of room).  When FINAL is taken: with NEXT_FREE the first
+ * free FINAL-2.ext, -3 ... (written back into FINAL), else VIDX_EEXIST.
+ * TMP is removed whatever happens. */
+int vidx__publish_new(vidx *h, const char *tmp, char *final, size_t n,
+                      int next_free, char hex[65], int64_t *size);
+/* LEN bytes of BUF as the new file FINAL, as vidx__publish_new */
+int vidx__write_new(vidx *h, char *final, size_t n, const void *buf,
+                    size_t len, int next_free, char hex[65], int64_t *size);
+
 /* ---- custody.c ---- */
 /* 0, or VIDX_ENOENT "unknown case 'ID'" */
 int vidx__case_exists(vidx *h, const char *id);
@@ -65,6 +81,9 @@ struct json_t;
  * that are not UTF-8 escaped as \xNN */
 struct json_t *vidx__jtime(int64_t us);
 struct json_t *vidx__jstr(const char *s);
+/* a still, a sheet as objects (to be completed by a manifest) */
+struct json_t *vidx__jstill(const vidx_still *s);
+struct json_t *vidx__jsheet(const vidx_sheet *s);
 
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
