@@ -205,4 +205,11 @@ test_expect_success 'Slurm: a task run again starts from its shard; bad argument
 	test_expect_code 2 sh "$SBATCH" merge empty-dir x.db 2>err && grep "no shards" err
 '
 
+test_expect_success 'contrib/vidx-shards.sbatch is clean under shellcheck (when it is installed)' '
+	if ! command -v shellcheck >/dev/null; then
+		echo "# skipped: no shellcheck" >&2; exit 0
+	fi &&
+	shellcheck "$SBATCH"
+'
+
 test_done
