@@ -207,10 +207,12 @@ static int same_value(sqlite3_value *a, sqlite3_value *b)
 	case SQLITE_NULL: return 1;
 	case SQLITE_INTEGER: return sqlite3_value_int64(a) == sqlite3_value_int64(b);
 	case SQLITE_FLOAT: return sqlite3_value_double(a) == sqlite3_value_double(b);
-	default:
-		return sqlite3_value_bytes(a) == sqlite3_value_bytes(b) &&
-		       !memcmp(sqlite3_value_blob(a), sqlite3_value_blob(b),
-		               (size_t)sqlite3_value_bytes(a));
+	default: {
+		/* the pointer first, then its length (sqlite3_value_blob(3)) */
+		const void *pa = sqlite3_value_blob(a), *pb = sqlite3_value_blob(b);
+		int na = sqlite3_value_bytes(a), nb = sqlite3_value_bytes(b);
+		return na == nb && (!na || !memcmp(pa, pb, (size_t)na));
+	}
 	}
 }
 
