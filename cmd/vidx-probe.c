@@ -100,6 +100,9 @@ static void print_table(const cfg *c, const vidx_probe *p)
 	}
 	printf("  keyframes  %zu of %lld packets (%s)\n", p->nkeyframes,
 	       (long long)p->nb_packets, p->index_method);
+	if (p->nb_leading)
+		printf("  leading    %lld packets before the first keyframe or shown before "
+		       "it (open GOP): not footage of this file\n", (long long)p->nb_leading);
 	if (!p->ngaps)
 		printf("  gaps       none\n");
 	for (i = 0; i < p->ngaps; i++) {

@@ -254,6 +254,60 @@ int vidx__seeks_by_time(const struct AVInputFormat *f)
 	return 0;
 }
 
+/* The leading frames of an open GOP (HEVC RASL, x264 open-gop B-frames)
+ * follow their keyframe in decode order but are shown before it; they
+ * decode only with the frames of the file before.  When a part is joined
+ * to the part before it, they are its first pictures: they must sit just
+ * after the previous part's last frame, not under it.  So the packets
+ * after the keyframe are read ahead until the first one shown at or after
+ * it, and the earliest time among them (at most GAP before the keyframe)
+ * gives how far before the keyframe the part begins. */
+#define LEAD_MAX 256
+typedef struct lookahead {
+	AVPacket *p[LEAD_MAX];
+	int n, i, err; /* err: what the read after the queue returned */
+} lookahead;
+
+static int look_ahead(vidx__src *s, lookahead *q, int64_t kpts, int64_t gap,
+                      int64_t *lead)
+{
+	AVRational tb = s->fc->streams[s->vi]->time_base;
+	int64_t min = kpts;
+
+	while (q->n < LEAD_MAX) {
+		AVPacket *p = av_packet_alloc();
+		int64_t t;
+		int r;
+		if (!p)
+			return -1;
+		if ((r = av_read_frame(s->fc, p)) < 0) {
+			av_packet_free(&p);
+			q->err = r;
+			break;
+		}
+		q->p[q->n++] = p;
+		if (p->stream_index != s->vi)
+			continue;
+		t = us_of(p->pts, tb);
+		if (t == VIDX_TIME_NONE || t >= kpts || kpts - t > gap)
+			break;
+		if (t < min)
+			min = t;
+	}
+	*lead = kpts - min;
+	return 0;
+}
+
+static int next_packet(AVFormatContext *fc, lookahead *q, AVPacket *pkt)
+{
+	if (q->i < q->n) {
+		av_packet_move_ref(pkt, q->p[q->i]);
+		av_packet_free(&q->p[q->i++]);
+		return 0;
+	}
+	return q->err ? q->err : av_read_frame(fc, pkt);
+}
+
 int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
                    int (*sink)(void *ctx, int video, AVPacket *pkt,
                                int64_t pts, int64_t dts),
@@ -267,18 +321,19 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 	int64_t nv = 0, max_pts = VIDX_TIME_NONE, last_t = VIDX_TIME_NONE;
 	int64_t shift = 0, last_vdts = VIDX_TIME_NONE, last_adts = VIDX_TIME_NONE;
 	int started = 0, rc = 0, r;
+	lookahead q;
 
 	if (!pkt)
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 	c->nvideo = c->naudio = 0;
 	c->first_pts = c->last_pts = VIDX_TIME_NONE;
 	c->byte_start = c->byte_end = -1;
+	memset(&q, 0, sizeof(q));
 	c->by_bytes = c->seek_pos >= 0 && !vidx__seeks_by_time(fc->iformat);
 	if (c->by_bytes) {
 		/* straight to the byte: some demuxers (DHAV) refuse byte seeks */
-		r = (int)avio_seek(fc->pb, c->seek_pos, SEEK_SET);
-		if (r >= 0)
-			r = avformat_flush(fc);
+		int64_t at = avio_seek(fc->pb, c->seek_pos, SEEK_SET);
+		r = at < 0 ? (int)at : avformat_flush(fc);
 	}
 	else if (c->seek_pts != VIDX_TIME_NONE)
 		r = av_seek_frame(fc, s->vi, av_rescale_q(c->seek_pts,
@@ -291,7 +346,7 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 		                av_err2str(r));
 		goto out;
 	}
-	while ((r = av_read_frame(fc, pkt)) >= 0) {
+	while ((r = next_packet(fc, &q, pkt)) >= 0) {
 		int video = pkt->stream_index == s->vi;
 		int64_t t, dts, pts;
 
@@ -341,9 +396,16 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 					break;
 				}
 			} else {
-				/* clip time of this part: its keyframe at out_off, decode
-				 * times after the previous part's */
-				shift = c->out_off - pts;
+				/* clip time of this part: it begins at out_off (its
+				 * keyframe there, or after its leading frames when it
+				 * follows a part), decode times after the previous part's */
+				int64_t lead = 0;
+				if (ch->vdts != VIDX_TIME_NONE &&
+				    look_ahead(s, &q, pts, gap, &lead) < 0) {
+					rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+					goto out;
+				}
+				shift = c->out_off + lead - pts;
 				if (ch->vdts != VIDX_TIME_NONE && dts + shift <= ch->vdts)
 					shift = ch->vdts + 1 - dts;
 				c->out_off = pts + shift;
@@ -401,6 +463,8 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 	}
 	c->out_end = max_pts + shift + c->frame_dur;
 out:
+	while (q.i < q.n)
+		av_packet_free(&q.p[q.i++]);
 	av_packet_free(&pkt);
 	return rc;
 }

@@ -125,6 +125,7 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(o, "first_pts_s", jsec(p->first_pts));
 	json_object_set_new(o, "last_pts_s", jsec(p->last_pts));
 	json_object_set_new(o, "packets", json_integer(p->nb_packets));
+	json_object_set_new(o, "leading_packets", json_integer(p->nb_leading));
 	json_object_set_new(o, "keyframe_count", json_integer((json_int_t)p->nkeyframes));
 	json_object_set_new(o, "index_method", json_string(p->index_method ? p->index_method : ""));
 	json_object_set_new(o, "damaged", json_boolean(p->damaged));

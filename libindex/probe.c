@@ -51,8 +51,10 @@ typedef struct scan {
 	vidx_probe *p;
 	size_t kcap, gcap;
 	int64_t max_ts;  /* latest time seen on the current timeline, us */
-	vidx_segment *tl; /* per timeline: first (min) and last (max) time */
+	vidx_segment *tl; /* per timeline: first instant and last (max) time */
 	size_t ntl, tlcap;
+	int keyed;       /* the current timeline has had its first keyframe */
+	int64_t prekey;  /* its packets before that keyframe */
 	int64_t gap_min;
 	int keep;
 } scan;
@@ -78,8 +80,17 @@ static int add_keyframe(scan *s, int64_t pts, int64_t pos, int size)
  * (B-frames) moves pts back by a few frames, far less than gap_min, so a
  * gap is a packet beyond the running maximum by more than gap_min, or one
  * that falls back behind it by more than gap_min (a clock reset).  Each
- * gap starts a new timeline; its first and last times make a segment. */
-static int add_packet(scan *s, int64_t ts)
+ * gap starts a new timeline; its first instant and last time make a
+ * segment.
+ *
+ * A timeline's first instant is the first frame a decoder can show: its
+ * first keyframe (in decode order).  Frames before that keyframe, and the
+ * leading frames of an open GOP after it (HEVC RASL, x264 open-gop
+ * B-frames: shown before the keyframe, decoded only with the frames of
+ * the previous file), cannot be shown from this file alone, so they are
+ * not footage of it; they are counted in nb_leading.  A timeline without
+ * any keyframe keeps its earliest time. */
+static int add_packet(scan *s, int64_t ts, int key)
 {
 	vidx_probe *p = s->p;
 	vidx_segment *t;
@@ -89,8 +100,17 @@ static int add_packet(scan *s, int64_t ts)
 		return 0;
 	if (s->ntl && ts <= s->max_ts + s->gap_min && ts >= s->max_ts - s->gap_min) {
 		t = &s->tl[s->ntl - 1];
-		if (ts < t->first_pts)
+		if (key && !s->keyed) {
+			s->keyed = 1;
 			t->first_pts = ts;
+			p->nb_leading += s->prekey;
+		} else if (!s->keyed) {
+			s->prekey++;
+			if (ts < t->first_pts)
+				t->first_pts = ts;
+		} else if (ts < t->first_pts) {
+			p->nb_leading++;
+		}
 		if (ts > s->max_ts)
 			s->max_ts = t->end = ts;
 		return 0;
@@ -109,6 +129,8 @@ static int add_packet(scan *s, int64_t ts)
 		return -1;
 	t = &s->tl[s->ntl++];
 	t->first_pts = t->end = s->max_ts = ts;
+	s->keyed = key;
+	s->prekey = !key;
 	return 0;
 }
 
@@ -175,7 +197,7 @@ static int index_mp4(scan *s, AVFormatContext *fc, AVStream *st, int fd)
 			s->p->damaged = 1;
 			continue;
 		}
-		if (add_packet(s, pts) < 0 ||
+		if (add_packet(s, pts, !!(e->flags & AVINDEX_KEYFRAME)) < 0 ||
 		    ((e->flags & AVINDEX_KEYFRAME) &&
 		     add_keyframe(s, pts, e->pos, e->size) < 0)) {
 			free(offs);
@@ -216,7 +238,8 @@ static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 			if (pkt->flags & AV_PKT_FLAG_CORRUPT)
 				s->p->damaged = 1;
 			if (add_packet(s, pts != VIDX_TIME_NONE ? pts
-			                   : to_us(pkt->dts, st->time_base)) < 0 ||
+			                   : to_us(pkt->dts, st->time_base),
+			               !!(pkt->flags & AV_PKT_FLAG_KEY)) < 0 ||
 			    ((pkt->flags & AV_PKT_FLAG_KEY) &&
 			     add_keyframe(s, pts, pkt->pos, pkt->size) < 0)) {
 				rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");

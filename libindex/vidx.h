@@ -178,9 +178,14 @@ typedef struct vidx_probe {
 	int sample_rate, channels;
 	int nb_streams;
 
-	int64_t first_pts, last_pts; /* video stream time span, us */
+	int64_t first_pts, last_pts; /* video stream time span, us: from the
+	                                first instant (the first keyframe) to
+	                                the latest frame */
 	int64_t frame_dur;           /* us, nominal */
 	int64_t nb_packets;          /* video packets seen/indexed */
+	int64_t nb_leading;          /* of them, before the first keyframe of
+	                                their segment or shown before it (open
+	                                GOP): not footage of this file */
 
 	int64_t start, end;          /* wall clock UTC; VIDX_TIME_NONE unknown */
 	int time_source;             /* chosen candidate's source */
