@@ -315,8 +315,13 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 			}
 			/* a stream without timestamps runs at its nominal rate from the
 			 * keyframe the index placed there */
-			if (pts == VIDX_TIME_NONE && dts == VIDX_TIME_NONE)
+			if (pts == VIDX_TIME_NONE && dts == VIDX_TIME_NONE) {
 				pts = dts = c->seek_pts + nv * c->frame_dur;
+				/* each frame lasts the index's frame time, not what
+				 * the demuxer guessed from its default rate */
+				pkt->duration = av_rescale_q(c->frame_dur, (AVRational){1, 1000000},
+				                             vs->time_base);
+			}
 			else if (pts == VIDX_TIME_NONE)
 				pts = dts;
 			else if (dts == VIDX_TIME_NONE)

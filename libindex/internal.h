@@ -83,6 +83,9 @@ struct json_t;
  * that are not UTF-8 escaped as \xNN */
 struct json_t *vidx__jtime(int64_t us);
 struct json_t *vidx__jstr(const char *s);
+/* a probe's time candidates as a JSON array (malloc'ed), as vidx-probe
+ * --json prints them; kept in the index with the recording */
+char *vidx__candidates_json(const vidx_probe *p);
 
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
