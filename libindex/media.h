@@ -60,15 +60,22 @@ struct AVStream *vidx__first_video(struct AVFormatContext *fc);
  * only the latter can give a clip that is a run of the source's bytes */
 int vidx__seeks_by_time(const struct AVInputFormat *f);
 
-/* hash of packets that does not depend on the container (see clip.c) */
+/* ---- phash.c: hash of packets that does not depend on the container ---- */
+#define VIDX_PHASH_VERSION 2 /* what vidx-pull writes; 1 for old manifests */
 typedef struct vidx__phash {
 	void *md;    /* EVP_MD_CTX, NULL when not hashing */
 	int codec;   /* enum AVCodecID */
 	int nal_len; /* 1-4: length-prefixed NAL units; 0: Annex B or none */
+	int version; /* of the definition (see phash.c) */
+	void *ps;    /* version 2, H.264/HEVC: the distinct parameter sets */
 	int64_t packets;
 } vidx__phash;
-int vidx__phash_init(vidx__phash *ph, const struct AVCodecParameters *par);
+/* Start hashing a stream with parameters PAR (its header's parameter sets
+ * count for version 2).  -1 when out of memory; vidx__phash_free then. */
+int vidx__phash_init(vidx__phash *ph, const struct AVCodecParameters *par,
+                     int version);
 void vidx__phash_add(vidx__phash *ph, const uint8_t *p, size_t n);
+/* the digest as 64 hex digits; frees what init took.  -1 on failure */
 int vidx__phash_final(vidx__phash *ph, char hex[65]);
 void vidx__phash_free(vidx__phash *ph);
 
@@ -89,6 +96,8 @@ void vidx__src_close(vidx__src *s);
  * packets taken: BYTE_END is the first byte not taken). */
 typedef struct vidx__cut {
 	int64_t seek_pts, seek_pos, end_pts, frame_dur, out_off;
+	int ts_tables; /* in: MPEG-TS byte runs start at the program tables
+	                  before the keyframe (see clip.c) */
 	int by_bytes, damaged;
 	int64_t first_pts, last_pts, byte_start, byte_end, nvideo, naudio;
 	int64_t out_end; /* clip time just after its last frame */
