@@ -181,7 +181,7 @@ struct AVFilterContext;
 typedef struct vidx__tin {
 	struct AVFrame *f;       /* pending frame, or NULL: a blank */
 	int w, h, fmt, sar_num, sar_den; /* what the graph was built for */
-	int fresh;               /* a frame was queued for the next output */
+	struct AVFrame *blank;   /* the last black picture made, for reuse */
 } vidx__tin;
 typedef struct vidx__tiles {
 	int n, cols, rows, tw, th, band, fs, W, H, out_fmt;
@@ -191,7 +191,8 @@ typedef struct vidx__tiles {
 	struct AVFilterGraph *g;
 	struct AVFilterContext **src, *sink;
 	vidx__tin *in;
-	int64_t pts;
+	struct AVFrame **out;    /* combined frames not yet taken */
+	size_t nout;
 } vidx__tiles;
 /* OUT_FMT: AV_PIX_FMT_RGB24 (sheets) or YUV420P (mosaics); TB the time
  * base of the frames pushed.  FONT NULL: DejaVu Sans Mono. */
@@ -204,7 +205,9 @@ int vidx__tiles_set(vidx *h, vidx__tiles *t, int i, const struct AVFrame *f,
                     const char *l1, const char *l2, const char *l3,
                     const char *big);
 /* Push every input's picture at PTS; OUT gets a combined frame when one is
- * ready (returns 1), 0 when none yet.  EOF (pts ignored) drains. */
+ * ready (returns 1; vidx__tiles_next may have more), 0 when none yet.  EOF
+ * (pts ignored) ends the inputs.  A change in an input's size or format
+ * builds the graph again; the frames the old one held come out first. */
 int vidx__tiles_run(vidx *h, vidx__tiles *t, int64_t pts, int eof,
                     struct AVFrame *out);
 /* the next combined frame after EOF: 1, 0 when none is left */
