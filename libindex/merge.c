@@ -781,7 +781,9 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 	cols c;
 	char *list = NULL, *il = NULL, *ph = NULL;
 	int rc, i, k, id_col, sha_col, nch = 0;
-	int skip_cmp[4] = {-1, -1, -1, -1}; /* id, path, host, ingested */
+	/* not compared for the same bytes: where and when this copy was seen
+	 * (its candidates hold its own mtime and name) */
+	int skip_cmp[5] = {-1, -1, -1, -1, -1};
 	int64_t paths = 0, segs = 0, kfs = 0, other = 0, extra = 0;
 
 	memset(ch, 0, sizeof(ch));
@@ -793,6 +795,7 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 	skip_cmp[1] = col_index(&c, "path");
 	skip_cmp[2] = col_index(&c, "host");
 	skip_cmp[3] = col_index(&c, "ingested");
+	skip_cmp[4] = col_index(&c, "time_candidates");
 	if (id_col < 0 || sha_col < 0) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "recordings: no id or sha256 column");
 		goto out;
@@ -846,14 +849,14 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 			for (i = 0; i < c.n; i++) {
 				char a[128], b[128];
 				if (i == skip_cmp[0] || i == skip_cmp[1] || i == skip_cmp[2] ||
-				    i == skip_cmp[3] ||
+				    i == skip_cmp[3] || i == skip_cmp[4] ||
 				    same_value(sqlite3_column_value(src, i), sqlite3_column_value(find, i)))
 					continue;
 				show_value(sqlite3_column_value(src, i), a, sizeof(a));
 				show_value(sqlite3_column_value(find, i), b, sizeof(b));
 				if (++other <= 10)
-					note(m, "%s: the same bytes as recording %lld (%s) with %s %s "
-					     "there, %s here: the index's description is kept", name,
+					note(m, "%s has the bytes of recording %lld (%s) with %s %s; "
+					     "the index has %s and keeps its description", name,
 					     (long long)new_id, (const char *)sqlite3_column_text(find,
 					     col_index(&c, "path")), c.name[i], a, b);
 				break;

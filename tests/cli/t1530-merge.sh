@@ -186,6 +186,19 @@ test_expect_success 'an edited event with its old hash is a difference, not the 
 	dump m.db >after && test_cmp before after
 '
 
+test_expect_success 'the same bytes described differently: a note, the index s description kept, the path added' '
+	shard o.db && mkdir -p ho && cp -p ev/shared.ts ho/shared.ts &&
+	vidx-ingest -d o.db --host ho -c transit --start 2022-07-05T03:00:00Z ho/shared.ts >/dev/null &&
+	sha=$(sha256sum ev/shared.ts | cut -c1-64) &&
+	q="SELECT camera_id, start FROM recordings WHERE lower(hex(sha256)) = '"'"'$sha'"'"'" &&
+	sqlite3 m.db "$q" >before &&
+	vidx-merge -d m.db o.db >out 2>err &&
+	grep "^vidx-merge: note: o.db has the bytes of recording [0-9]* (.*/ev/shared.ts) with camera_id transit; the index has pharmacy and keeps its description$" err &&
+	test "$(lines err)" = 1 &&
+	sqlite3 m.db "$q" >after && test_cmp before after &&
+	test "$(sqlite3 m.db "SELECT count(*) FROM recording_paths WHERE host = '"'"'ho'"'"'")" = 1
+'
+
 test_expect_success 'a broken log of a case no other shard has comes across as it is: still broken' '
 	vidx-camera -d g.db import reg.geojson 2>/dev/null &&
 	vidx-case -d g.db new G --title g --by gil && vidx-case -d g.db note --by gil G one &&

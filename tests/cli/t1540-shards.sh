@@ -130,7 +130,8 @@ test_expect_success 'GNU parallel, the README recipe, on three (fake ssh) hosts'
 	EOF
 	chmod +x fakessh &&
 	# the evidence is on the hosts, at the same path on each
-	for h in ha hb hc; do mkdir -p hosts/$h && cp -r ev/$h/evidence hosts/$h/ || exit 1; done &&
+	# (copies keep their mtime, one of a recording'"'"'s time candidates)
+	for h in ha hb hc; do mkdir -p hosts/$h && cp -rp ev/$h/evidence hosts/$h/ || exit 1; done &&
 	parallel --hgrp -S "@a/1/$TRASH/fakessh ha" -S "@b/1/$TRASH/fakessh hb" \
 		-S "@c/1/$TRASH/fakessh hc" --tf registry.geojson \
 		--return "shard-{#}.db" --cleanup \
