@@ -1,5 +1,7 @@
 /* json.c - JSON renderings of libindex objects (jansson). */
+#define _DEFAULT_SOURCE
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,11 +66,41 @@ static json_t *jflags(int f)
 	return a;
 }
 
+void vidx__jplace_set(json_t *o, const vidx_place *pl, int64_t start);
+
 static char *dump(json_t *o)
 {
 	char *s = o ? json_dumps(o, DUMP_FLAGS) : NULL;
 	json_decref(o);
 	return s;
+}
+
+/* every candidate, with how far it is from the chosen start */
+static json_t *jcandidates(const vidx_probe *p)
+{
+	json_t *a = json_array(), *v;
+	size_t i;
+
+	for (i = 0; i < p->ncand; i++) {
+		const vidx_time_candidate *c = &p->cand[i];
+		v = json_object();
+		json_object_set_new(v, "source", json_string(vidx_source_name(c->source)));
+		json_object_set_new(v, "time", jtime(c->utc));
+		json_object_set_new(v, "raw", jstr(c->raw));
+		json_object_set_new(v, "detail", jstr(c->detail));
+		json_object_set_new(v, "flags", jflags(c->flags));
+		json_object_set_new(v, "chosen", json_boolean((int)i == p->chosen));
+		json_object_set_new(v, "offset_s", c->utc != VIDX_TIME_NONE &&
+		                    p->start != VIDX_TIME_NONE ? jsec(c->utc - p->start)
+		                                               : json_null());
+		json_array_append_new(a, v);
+	}
+	return a;
+}
+
+char *vidx__candidates_json(const vidx_probe *p)
+{
+	return dump(jcandidates(p));
 }
 
 char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
@@ -95,6 +127,10 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(v, "fps", p->fps_den ? json_real((double)p->fps_num /
 	                                                     p->fps_den)
 	                                         : json_null());
+	json_object_set_new(v, "fps_source", p->fps_source ? json_string(p->fps_source)
+	                                                   : json_null());
+	json_object_set_new(v, "fps_assumed", json_boolean(p->fps_assumed));
+	json_object_set_new(v, "fps_note", jstr(p->fps_note));
 	json_object_set_new(o, "video", v);
 	if (p->has_audio) {
 		v = json_object();
@@ -109,22 +145,16 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(o, "end", jtime(p->end));
 	json_object_set_new(o, "time_source", json_string(vidx_source_name(p->time_source)));
 	json_object_set_new(o, "time_reason", json_string(p->time_reason));
-	a = json_array();
-	for (i = 0; i < p->ncand; i++) {
-		const vidx_time_candidate *c = &p->cand[i];
-		v = json_object();
-		json_object_set_new(v, "source", json_string(vidx_source_name(c->source)));
-		json_object_set_new(v, "time", jtime(c->utc));
-		json_object_set_new(v, "raw", jstr(c->raw));
-		json_object_set_new(v, "detail", jstr(c->detail));
-		json_object_set_new(v, "flags", jflags(c->flags));
-		json_object_set_new(v, "chosen", json_boolean((int)i == p->chosen));
-		json_array_append_new(a, v);
-	}
-	json_object_set_new(o, "time_candidates", a);
+	json_object_set_new(o, "time_candidates", jcandidates(p));
+	json_object_set_new(o, "time_disagree", json_boolean(p->time_disagree));
+	json_object_set_new(o, "time_disagreement", p->time_disagree
+	                    ? json_string(p->time_disagreement) : json_null());
+	json_object_set_new(o, "named_length_s", p->named_length > 0
+	                    ? jsec(p->named_length) : json_null());
 	json_object_set_new(o, "first_pts_s", jsec(p->first_pts));
 	json_object_set_new(o, "last_pts_s", jsec(p->last_pts));
 	json_object_set_new(o, "packets", json_integer(p->nb_packets));
+	json_object_set_new(o, "leading_packets", json_integer(p->nb_leading));
 	json_object_set_new(o, "keyframe_count", json_integer((json_int_t)p->nkeyframes));
 	json_object_set_new(o, "index_method", json_string(p->index_method ? p->index_method : ""));
 	json_object_set_new(o, "damaged", json_boolean(p->damaged));
@@ -145,6 +175,7 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 		json_array_append_new(a, v);
 	}
 	json_object_set_new(o, "gaps", a);
+	vidx__jplace_set(o, &p->place, p->start);
 	if (with_keyframes && p->kf) {
 		a = json_array();
 		for (i = 0; i < p->nkeyframes; i++) {
@@ -276,6 +307,7 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 	json_object_set_new(o, "size", json_integer(r->size));
 	json_object_set_new(o, "sha256", json_string(r->sha256));
 	json_object_set_new(o, "path", jstr(r->path));
+	json_object_set_new(o, "host", jstr(r->host ? r->host : ""));
 	json_object_set_new(o, "paths", json_integer(r->npaths));
 	json_object_set_new(o, "format", json_string(r->format));
 	json_object_set_new(o, "video", json_pack("{s:s, s:i, s:i, s:f}", "codec",
@@ -286,6 +318,17 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 	json_object_set_new(o, "time_raw", jstr(r->time_raw));
 	json_object_set_new(o, "time_detail", jstr(r->time_detail));
 	json_object_set_new(o, "time_flags", jflags(r->time_flags));
+	json_object_set_new(o, "time_disagree", r->time_disagree < 0 ? json_null()
+	                    : json_boolean(r->time_disagree));
+	json_object_set_new(o, "time_disagreement", r->time_disagree > 0
+	                    ? jstr(r->time_disagreement) : json_null());
+	{
+		/* kept as vidx-probe printed it; older recordings have none */
+		json_t *c = r->time_candidates ? json_loads(r->time_candidates, 0, NULL) : NULL;
+		json_object_set_new(o, "time_candidates", c ? c : json_null());
+	}
+	json_object_set_new(o, "fps_source", r->fps_source ? jstr(r->fps_source)
+	                                                   : json_null());
 	json_object_set_new(o, "first_pts_s", jsec(r->first_pts));
 	json_object_set_new(o, "keyframe_count", json_integer(r->keyframes));
 	json_object_set_new(o, "segments", json_integer(r->segments));
@@ -389,6 +432,9 @@ char *vidx_event_json(const vidx_event *e)
 	json_object_set_new(o, "detail", d ? d : e->detail ? jstr(e->detail) : json_null());
 	json_object_set_new(o, "prev", e->prev ? jstr(e->prev) : json_null());
 	json_object_set_new(o, "hash", e->hash ? jstr(e->hash) : json_null());
+	json_object_set_new(o, "hash_rule", json_integer(e->rule));
+	if (e->rule == 1)
+		json_object_set_new(o, "old_seq", json_integer(e->old_seq));
 	json_object_set_new(o, "ok", json_boolean(!e->problem));
 	json_object_set_new(o, "problem", e->problem ? json_string(e->problem) : json_null());
 	return dump(o);
@@ -569,10 +615,299 @@ char *vidx_case_clip_json(const vidx_case_clip *c)
 	json_object_set_new(o, "end", jtime(c->end));
 	for (i = 0; i < c->nsources; i++) {
 		json_t *s = json_object();
-		json_object_set_new(s, "recording_id", json_integer(c->recording_ids[i]));
 		json_object_set_new(s, "sha256", jstr(c->source_sha256[i]));
+		json_object_set_new(s, "recording_id", c->recording_ids[i] < 0 ? json_null()
+		                    : json_integer(c->recording_ids[i]));
 		json_array_append_new(a, s);
 	}
 	json_object_set_new(o, "sources", a);
+	return dump(o);
+}
+
+/* ---- a recording's own place ------------------------------------------------ */
+
+static json_t *jnum_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *jpoint(const vidx_geopoint *q, int64_t start)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "t", start == VIDX_TIME_NONE ? json_null()
+	                                                    : jtime(start + q->off));
+	json_object_set_new(o, "lat", json_real(q->lat));
+	json_object_set_new(o, "lon", json_real(q->lon));
+	json_object_set_new(o, "alt_m", jnum_or_null(q->alt_m));
+	return o;
+}
+
+/* {lat, lon, alt_m, source, raw} for one position, else null (a track) */
+json_t *vidx__jlocation(const vidx_place *pl)
+{
+	json_t *o;
+	if (!pl->loc_source || pl->track_source)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "lat", json_real(pl->loc.lat));
+	json_object_set_new(o, "lon", json_real(pl->loc.lon));
+	json_object_set_new(o, "alt_m", jnum_or_null(pl->loc.alt_m));
+	json_object_set_new(o, "source", json_string(vidx_geo_source_name(pl->loc_source)));
+	json_object_set_new(o, "raw", jstr(pl->loc_raw));
+	return o;
+}
+
+/* {points, source, raw, start, end, first, last, bbox [S,W,N,E], dropped} */
+json_t *vidx__jtrack(const vidx_place *pl, int64_t start)
+{
+	json_t *o;
+	double s = 90, w = 180, n = -90, e = -180;
+	size_t i;
+
+	if (!pl->track_source || !pl->ntrack)
+		return json_null();
+	for (i = 0; i < pl->ntrack; i++) {
+		s = fmin(s, pl->track[i].lat);
+		n = fmax(n, pl->track[i].lat);
+		w = fmin(w, pl->track[i].lon);
+		e = fmax(e, pl->track[i].lon);
+	}
+	o = json_object();
+	json_object_set_new(o, "points", json_integer((json_int_t)pl->ntrack));
+	json_object_set_new(o, "source", json_string(vidx_geo_source_name(pl->track_source)));
+	json_object_set_new(o, "raw", jstr(pl->track_raw));
+	json_object_set_new(o, "start", start == VIDX_TIME_NONE ? json_null()
+	                    : jtime(start + pl->track[0].off));
+	json_object_set_new(o, "end", start == VIDX_TIME_NONE ? json_null()
+	                    : jtime(start + pl->track[pl->ntrack - 1].off));
+	json_object_set_new(o, "first", jpoint(&pl->track[0], start));
+	json_object_set_new(o, "last", jpoint(&pl->track[pl->ntrack - 1], start));
+	json_object_set_new(o, "bbox", json_pack("[f,f,f,f]", s, w, n, e));
+	json_object_set_new(o, "dropped", json_integer((json_int_t)pl->dropped));
+	return o;
+}
+
+json_t *vidx__jplace_problems(const vidx_place *pl)
+{
+	json_t *a = json_array();
+	size_t i, n = pl->nproblems < 8 ? pl->nproblems : 8;
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, jstr(pl->problems[i]));
+	if (pl->nproblems > 8)
+		json_array_append_new(a, json_string("(more problems not shown)"));
+	return a;
+}
+
+static json_t *jdevice(const vidx_place *pl)
+{
+	if (!pl->make[0] && !pl->model[0] && !pl->software[0])
+		return json_null();
+	return json_pack("{s:o, s:o, s:o}", "make", jstr(pl->make), "model",
+	                 jstr(pl->model), "software", jstr(pl->software));
+}
+
+/* the place members of a probe's or a recording's JSON */
+void vidx__jplace_set(json_t *o, const vidx_place *pl, int64_t start)
+{
+	json_object_set_new(o, "location", vidx__jlocation(pl));
+	json_object_set_new(o, "track", vidx__jtrack(pl, start));
+	json_object_set_new(o, "device", jdevice(pl));
+	json_object_set_new(o, "place_problems", vidx__jplace_problems(pl));
+}
+
+char *vidx_place_feature(const vidx_place *pl, int64_t start, const char *props)
+{
+	json_t *f = json_object(), *g = json_null(), *pr = NULL;
+	size_t i;
+
+	if (props)
+		pr = json_loads(props, 0, NULL);
+	if (!json_is_object(pr)) {
+		json_decref(pr);
+		pr = json_object();
+	}
+	if (pl->track_source && pl->ntrack) {
+		json_t *co = json_array();
+		for (i = 0; i < pl->ntrack; i++) {
+			json_t *pt = json_pack("[f,f]", pl->track[i].lon, pl->track[i].lat);
+			if (isfinite(pl->track[i].alt_m))
+				json_array_append_new(pt, json_real(pl->track[i].alt_m));
+			json_array_append_new(co, pt);
+		}
+		/* a LineString needs two positions: one point is a Point */
+		g = json_pack("{s:s, s:o}", "type", pl->ntrack > 1 ? "LineString" : "Point",
+		              "coordinates", pl->ntrack > 1 ? co : json_incref(json_array_get(co, 0)));
+		if (pl->ntrack == 1)
+			json_decref(co);
+	} else if (pl->loc_source) {
+		json_t *co = json_pack("[f,f]", pl->loc.lon, pl->loc.lat);
+		if (isfinite(pl->loc.alt_m))
+			json_array_append_new(co, json_real(pl->loc.alt_m));
+		g = json_pack("{s:s, s:o}", "type", "Point", "coordinates", co);
+	}
+	json_object_set_new(pr, "location", vidx__jlocation(pl));
+	json_object_set_new(pr, "track", vidx__jtrack(pl, start));
+	json_object_set_new(f, "type", json_string("Feature"));
+	json_object_set_new(f, "geometry", g);
+	json_object_set_new(f, "properties", pr);
+	return dump(f);
+}
+
+char *vidx_probe_feature(const vidx_probe *p)
+{
+	int64_t st = p->chosen >= 0 ? p->start : VIDX_TIME_NONE;
+	json_t *o = json_object();
+	char *props, *s;
+
+	json_object_set_new(o, "path", jstr(p->path));
+	json_object_set_new(o, "sha256", p->hashed ? json_string(p->sha256_hex) : json_null());
+	json_object_set_new(o, "start", jtime(st));
+	json_object_set_new(o, "end", st == VIDX_TIME_NONE ? json_null() : jtime(p->end));
+	json_object_set_new(o, "time_source", json_string(vidx_source_name(p->time_source)));
+	if (!(props = dump(o)))
+		return NULL;
+	s = vidx_place_feature(&p->place, st, props);
+	free(props);
+	return s;
+}
+
+char *vidx_track_json(const vidx_place *pl, int64_t start)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (i = 0; pl->track_source && i < pl->ntrack; i++) {
+		char *s = dump(jpoint(&pl->track[i], start));
+		if (!s)
+			break;
+		fputs(s, f);
+		fputc('\n', f);
+		free(s);
+	}
+	if (fclose(f) || i < (pl->track_source ? pl->ntrack : 0)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---- stills, sheets, mosaics ------------------------------------------------ */
+
+static json_t *jrect(const vidx_tile *t, int video)
+{
+	return video ? json_pack("{s:i, s:i, s:i, s:i}", "x", t->vx, "y", t->vy, "w", t->vw,
+	                         "h", t->vh)
+	             : json_pack("{s:i, s:i, s:i, s:i}", "x", t->x, "y", t->y, "w", t->w,
+	                         "h", t->h);
+}
+
+static json_t *jtiles(const vidx_tile *t, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+	for (i = 0; i < n; i++) {
+		json_t *o = jrect(&t[i], 0);
+		json_object_set_new(o, "camera", jstr(t[i].camera));
+		json_object_set_new(o, "found", json_boolean(t[i].found));
+		json_object_set_new(o, "video", jrect(&t[i], 1));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *vidx__jstill(const vidx_still *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "camera", jstr(s->camera));
+	json_object_set_new(o, "name", jstr(s->name ? s->name : ""));
+	json_object_set_new(o, "distance_m", jdist(s->distance_m));
+	json_object_set_new(o, "at", jtime(s->at));
+	if (!s->found) {
+		json_object_set_new(o, "png", json_null());
+		json_object_set_new(o, "error", jstr(s->error ? s->error : ""));
+		json_object_set_new(o, "no_footage", json_boolean(!s->failed));
+		return o;
+	}
+	json_object_set_new(o, "frame_time", jtime(s->frame_time));
+	json_object_set_new(o, "camera_time", jtime(s->camera_time));
+	json_object_set_new(o, "correction_ms", json_real((double)s->correction_us / 1000));
+	json_object_set_new(o, "recording_id", json_integer(s->recording_id));
+	json_object_set_new(o, "path", jstr(s->path));
+	json_object_set_new(o, "sha256", json_string(s->sha256));
+	json_object_set_new(o, "pts_s", jsec(s->pts));
+	json_object_set_new(o, "frame", s->frame >= 0 ? json_integer(s->frame) : json_null());
+	json_object_set_new(o, "keyframe_pts_s", jsec(s->keyframe_pts));
+	json_object_set_new(o, "keyframe_pos", s->keyframe_pos >= 0
+	                    ? json_integer(s->keyframe_pos) : json_null());
+	json_object_set_new(o, "byte_start", s->byte_start >= 0
+	                    ? json_integer(s->byte_start) : json_null());
+	json_object_set_new(o, "byte_end", s->byte_end >= 0
+	                    ? json_integer(s->byte_end) : json_null());
+	json_object_set_new(o, "packets_decoded", json_integer(s->packets));
+	json_object_set_new(o, "width", json_integer(s->width));
+	json_object_set_new(o, "height", json_integer(s->height));
+	json_object_set_new(o, "pix_fmt", json_string(s->pix_fmt ? s->pix_fmt : ""));
+	json_object_set_new(o, "frame_hash", json_string(s->frame_hash));
+	json_object_set_new(o, "png", s->png ? jstr(s->png) : json_null());
+	json_object_set_new(o, "png_sha256", s->png ? json_string(s->png_sha256) : json_null());
+	json_object_set_new(o, "png_size", s->png ? json_integer(s->png_size) : json_null());
+	json_object_set_new(o, "conversion", s->png && s->conversion ? json_string(s->conversion)
+	                                                            : json_null());
+	return o;
+}
+
+char *vidx_still_json(const vidx_still *s)
+{
+	return dump(vidx__jstill(s));
+}
+
+json_t *vidx__jsheet(const vidx_sheet *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "sheet", s->path ? jstr(s->path) : json_null());
+	json_object_set_new(o, "at", jtime(s->at));
+	if (s->error) {
+		json_object_set_new(o, "error", jstr(s->error));
+		json_object_set_new(o, "skipped", json_boolean(s->skipped));
+		return o;
+	}
+	json_object_set_new(o, "sha256", json_string(s->sha256));
+	json_object_set_new(o, "size", json_integer(s->size));
+	json_object_set_new(o, "width", json_integer(s->width));
+	json_object_set_new(o, "height", json_integer(s->height));
+	json_object_set_new(o, "tiles", jtiles(s->tiles, s->ntiles));
+	json_object_set_new(o, "filter_graph", s->filter_graph ? jstr(s->filter_graph)
+	                                                       : json_null());
+	return o;
+}
+
+char *vidx_sheet_json(const vidx_sheet *s)
+{
+	return dump(vidx__jsheet(s));
+}
+
+char *vidx_mosaic_json(const vidx_mosaic_info *m)
+{
+	json_t *o = json_object(), *f = json_array();
+	size_t i;
+	json_object_set_new(o, "path", jstr(m->path));
+	json_object_set_new(o, "sha256", json_string(m->sha256));
+	json_object_set_new(o, "size", json_integer(m->size));
+	json_object_set_new(o, "manifest", jstr(m->manifest));
+	json_object_set_new(o, "manifest_sha256", json_string(m->manifest_sha256));
+	json_object_set_new(o, "from", jtime(m->from));
+	json_object_set_new(o, "to", jtime(m->to));
+	json_object_set_new(o, "fps", json_real((double)m->fps_num / m->fps_den));
+	json_object_set_new(o, "fps_rational", json_pack("[i, i]", m->fps_num, m->fps_den));
+	json_object_set_new(o, "frames", json_integer(m->frames));
+	json_object_set_new(o, "width", json_integer(m->width));
+	json_object_set_new(o, "height", json_integer(m->height));
+	json_object_set_new(o, "tiles", jtiles(m->tiles, m->ntiles));
+	for (i = 0; i < m->nfailed; i++)
+		json_array_append_new(f, jstr(m->failed[i]));
+	json_object_set_new(o, "failed", f);
 	return dump(o);
 }

@@ -51,8 +51,10 @@ typedef struct scan {
 	vidx_probe *p;
 	size_t kcap, gcap;
 	int64_t max_ts;  /* latest time seen on the current timeline, us */
-	vidx_segment *tl; /* per timeline: first (min) and last (max) time */
+	vidx_segment *tl; /* per timeline: first instant and last (max) time */
 	size_t ntl, tlcap;
+	int keyed;       /* the current timeline has had its first keyframe */
+	int64_t prekey;  /* its packets before that keyframe */
 	int64_t gap_min;
 	int keep;
 } scan;
@@ -78,8 +80,17 @@ static int add_keyframe(scan *s, int64_t pts, int64_t pos, int size)
  * (B-frames) moves pts back by a few frames, far less than gap_min, so a
  * gap is a packet beyond the running maximum by more than gap_min, or one
  * that falls back behind it by more than gap_min (a clock reset).  Each
- * gap starts a new timeline; its first and last times make a segment. */
-static int add_packet(scan *s, int64_t ts)
+ * gap starts a new timeline; its first instant and last time make a
+ * segment.
+ *
+ * A timeline's first instant is the first frame a decoder can show: its
+ * first keyframe (in decode order).  Frames before that keyframe, and the
+ * leading frames of an open GOP after it (HEVC RASL, x264 open-gop
+ * B-frames: shown before the keyframe, decoded only with the frames of
+ * the previous file), cannot be shown from this file alone, so they are
+ * not footage of it; they are counted in nb_leading.  A timeline without
+ * any keyframe keeps its earliest time. */
+static int add_packet(scan *s, int64_t ts, int key)
 {
 	vidx_probe *p = s->p;
 	vidx_segment *t;
@@ -89,8 +100,17 @@ static int add_packet(scan *s, int64_t ts)
 		return 0;
 	if (s->ntl && ts <= s->max_ts + s->gap_min && ts >= s->max_ts - s->gap_min) {
 		t = &s->tl[s->ntl - 1];
-		if (ts < t->first_pts)
+		if (key && !s->keyed) {
+			s->keyed = 1;
 			t->first_pts = ts;
+			p->nb_leading += s->prekey;
+		} else if (!s->keyed) {
+			s->prekey++;
+			if (ts < t->first_pts)
+				t->first_pts = ts;
+		} else if (ts < t->first_pts) {
+			p->nb_leading++;
+		}
 		if (ts > s->max_ts)
 			s->max_ts = t->end = ts;
 		return 0;
@@ -109,6 +129,8 @@ static int add_packet(scan *s, int64_t ts)
 		return -1;
 	t = &s->tl[s->ntl++];
 	t->first_pts = t->end = s->max_ts = ts;
+	s->keyed = key;
+	s->prekey = !key;
 	return 0;
 }
 
@@ -175,7 +197,7 @@ static int index_mp4(scan *s, AVFormatContext *fc, AVStream *st, int fd)
 			s->p->damaged = 1;
 			continue;
 		}
-		if (add_packet(s, pts) < 0 ||
+		if (add_packet(s, pts, !!(e->flags & AVINDEX_KEYFRAME)) < 0 ||
 		    ((e->flags & AVINDEX_KEYFRAME) &&
 		     add_keyframe(s, pts, e->pos, e->size) < 0)) {
 			free(offs);
@@ -215,7 +237,7 @@ static int index_own(vidx *h, scan *s, AVFormatContext *fc, AVStream *st, int fd
 	}
 	for (i = 0; i < pk.n; i++) {
 		int64_t ts = to_us(pk.a[i].ts, st->time_base);
-		if (add_packet(s, ts) < 0 || (pk.a[i].key &&
+		if (add_packet(s, ts, pk.a[i].key) < 0 || (pk.a[i].key &&
 		    add_keyframe(s, ts, pk.a[i].pos, pk.a[i].size) < 0)) {
 			vidx__pkts_free(&pk);
 			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
@@ -248,7 +270,8 @@ static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 			if (pkt->flags & AV_PKT_FLAG_CORRUPT)
 				s->p->damaged = 1;
 			if (add_packet(s, pts != VIDX_TIME_NONE ? pts
-			                   : to_us(pkt->dts, st->time_base)) < 0 ||
+			                   : to_us(pkt->dts, st->time_base),
+			               !!(pkt->flags & AV_PKT_FLAG_KEY)) < 0 ||
 			    ((pkt->flags & AV_PKT_FLAG_KEY) &&
 			     add_keyframe(s, pts, pkt->pos, pkt->size) < 0)) {
 				rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
@@ -278,7 +301,7 @@ static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 
 /* ---- wall-clock candidates ----------------------------------------------- */
 
-static vidx_time_candidate *add_cand(vidx_probe *p, int src)
+vidx_time_candidate *vidx__add_cand(vidx_probe *p, int src)
 {
 	vidx_time_candidate *c;
 	void *n = realloc(p->cand, (p->ncand + 1) * sizeof(*p->cand));
@@ -299,7 +322,7 @@ static const char *zone_label(const char *tz)
 }
 
 /* Local civil time -> candidate, with flags and the zone named. */
-static void local_cand(vidx *h, vidx_time_candidate *c, const vidx_civil *cv,
+void vidx__local_cand(vidx *h, vidx_time_candidate *c, const vidx_civil *cv,
                        const char *tz)
 {
 	int flags = 0;
@@ -344,7 +367,7 @@ static int container_time(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	}
 	if (!e)
 		return 0;
-	if (!(c = add_cand(p, VIDX_SRC_CONTAINER)))
+	if (!(c = vidx__add_cand(p, VIDX_SRC_CONTAINER)))
 		return -1;
 	v = e->value;
 	snprintf(c->raw, sizeof(c->raw), "%s", v);
@@ -354,7 +377,7 @@ static int container_time(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	} else if (sscanf(v, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d", &cv.year, &cv.mon,
 	                  &cv.day, &cv.hour, &cv.min, &cv.sec) == 6) {
 		/* no zone written (AVI IDIT): the recorder's local time */
-		local_cand(h, c, &cv, tz);
+		vidx__local_cand(h, c, &cv, tz);
 	} else {
 		c->flags |= VIDX_TF_INVALID;
 		return 0;
@@ -374,29 +397,33 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 {
 	vidx_time_candidate *c;
 	vidx_civil cv, last;
-	const char *label = NULL, *pat = o->name_time ? o->name_time : "auto";
+	vidx_name_span ns;
+	const char *label, *pat = o->name_time ? o->name_time : "auto";
 	unsigned raw;
-	int is_utc = 0, r;
+	int is_utc, r;
 	int64_t us;
 
 	if (o->start) {
 		if ((r = vidx_time_parse(h, o->start, o->tz, &us)) < 0)
 			return r;
-		if (!(c = add_cand(p, VIDX_SRC_MANUAL)))
+		if (!(c = vidx__add_cand(p, VIDX_SRC_MANUAL)))
 			return -1;
 		c->utc = us;
 		snprintf(c->raw, sizeof(c->raw), "%s", o->start);
 		snprintf(c->detail, sizeof(c->detail), "--start");
 	}
-	r = vidx_name_time_match(h, pat, p->path, &cv, &is_utc, &label);
+	r = vidx_name_span_match(h, pat, p->path, &ns);
 	if (r < 0)
 		return r;
+	cv = ns.start;
+	is_utc = ns.is_utc;
+	label = ns.label;
 	if (r == 0 && strcmp(pat, "auto") && strcmp(pat, "none"))
 		return vidx__fail(h, VIDX_EINVAL, "file name does not match "
 		                  "--name-time '%s'", pat);
 	if (r == 1) {
 		const char *base = strrchr(p->path, '/');
-		if (!(c = add_cand(p, VIDX_SRC_FILENAME)))
+		if (!(c = vidx__add_cand(p, VIDX_SRC_FILENAME)))
 			return -1;
 		snprintf(c->raw, sizeof(c->raw), "%s",
 		         strchr(pat, '/') || (label && !strcmp(label, "frigate")) || !base
@@ -408,23 +435,42 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 		if (is_utc)
 			c->utc = vidx__civil_utc(&cv);
 		else
-			local_cand(h, c, &cv, o->tz);
+			vidx__local_cand(h, c, &cv, o->tz);
+		/* a name with both ends of the recording gives its length, in
+		 * real time (across a DST change too) */
+		if (ns.has_end && c->utc != VIDX_TIME_NONE) {
+			int64_t end = VIDX_TIME_NONE;
+			int fl;
+			size_t n = strlen(c->detail);
+			if (is_utc)
+				end = vidx__civil_utc(&ns.end);
+			else if (vidx_civil_to_utc(h, &ns.end, o->tz, &end, &fl) < 0)
+				end = VIDX_TIME_NONE;
+			if (end != VIDX_TIME_NONE && end > c->utc) {
+				p->named_length = end - c->utc;
+				snprintf(c->detail + n, sizeof(c->detail) - n, "; ends %02d:%02d:%02d, "
+				         "%.3f s", ns.end.hour, ns.end.min, ns.end.sec,
+				         p->named_length / 1e6);
+			}
+		}
 	}
 	r = vidx__dhav_dates(fd, p->size, &cv, &last, &raw);
 	if (r < 0)
 		return vidx__fail(h, VIDX_EIO, "read error: %s", strerror(errno));
 	if (r == 1) {
-		if (!(c = add_cand(p, VIDX_SRC_STREAM)))
+		if (!(c = vidx__add_cand(p, VIDX_SRC_STREAM)))
 			return -1;
 		snprintf(c->raw, sizeof(c->raw),
 		         "%04d-%02d-%02d %02d:%02d:%02d (DHAV date 0x%08x)", cv.year,
 		         cv.mon, cv.day, cv.hour, cv.min, cv.sec, raw);
 		snprintf(c->detail, sizeof(c->detail), "first DHAV frame header");
-		local_cand(h, c, &cv, o->tz);
+		vidx__local_cand(h, c, &cv, o->tz);
 	}
 	if (container_time(h, p, fc, st, o->tz) < 0)
 		return -1;
-	if (!(c = add_cand(p, VIDX_SRC_MTIME)))
+	if ((r = vidx__place_gather(h, p, fc, st, fd, o)) < 0)
+		return r;
+	if (!(c = vidx__add_cand(p, VIDX_SRC_MTIME)))
 		return -1;
 	c->utc = (int64_t)sb->st_mtim.tv_sec * US + sb->st_mtim.tv_nsec / 1000;
 	c->flags = VIDX_TF_LAST_RESORT;
@@ -433,6 +479,109 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	snprintf(c->detail, sizeof(c->detail), "file modification time");
 	p->mtime = c->utc;
 	return 0;
+}
+
+/* Candidates more than a second apart are what an examiner must see.
+ * mtime is left out: copying a file changes it, so it would flag nearly
+ * every copy of the evidence.  Named: the candidate furthest from the
+ * chosen one, else the two furthest apart. */
+static void check_agreement(vidx_probe *p)
+{
+	size_t i, j, a = 0, b = 0;
+	int64_t best = 0;
+
+	for (i = 0; i < p->ncand && p->chosen >= 0; i++) {
+		const vidx_time_candidate *x = &p->cand[i], *y = &p->cand[p->chosen];
+		int64_t d;
+		if ((int)i == p->chosen || x->utc == VIDX_TIME_NONE ||
+		    x->source == VIDX_SRC_MTIME || y->source == VIDX_SRC_MTIME)
+			continue;
+		d = x->utc > y->utc ? x->utc - y->utc : y->utc - x->utc;
+		if (d > best) {
+			best = d;
+			a = (size_t)p->chosen;
+			b = i;
+		}
+	}
+	for (i = 0; i < p->ncand && best <= US; i++)
+		for (j = i + 1; j < p->ncand; j++) {
+			const vidx_time_candidate *x = &p->cand[i], *y = &p->cand[j];
+			int64_t d;
+			if (x->utc == VIDX_TIME_NONE || y->utc == VIDX_TIME_NONE ||
+			    x->source == VIDX_SRC_MTIME || y->source == VIDX_SRC_MTIME)
+				continue;
+			d = x->utc > y->utc ? x->utc - y->utc : y->utc - x->utc;
+			if (d > best) {
+				best = d;
+				a = i;
+				b = j;
+			}
+		}
+	if (best <= US)
+		return;
+	if ((int)b == p->chosen) {
+		size_t t = a;
+		a = b;
+		b = t;
+	}
+	p->time_disagree = 1;
+	{
+		/* within 2 s of a whole number of half hours: a zone or DST slip */
+		int64_t half = (best + 900 * US) / (1800 * US);
+		int64_t off = best - half * 1800 * US;
+		char hint[64] = "";
+		if (half && off > -2 * US && off < 2 * US)
+			snprintf(hint, sizeof(hint), " (about %g h: a time zone or DST "
+			         "mistake?)", half / 2.0);
+		snprintf(p->time_disagreement, sizeof(p->time_disagreement),
+		         "%s and %s are %.3f s apart%s", vidx_source_name(p->cand[a].source),
+		         vidx_source_name(p->cand[b].source), best / 1e6, hint);
+	}
+}
+
+/* The rate of a raw stream, which has no timestamps: a file name with both
+ * ends of the recording times its frames (N frames over that length: the
+ * cheap cameras that write such streams put a rate in the VUI that is
+ * often missing or wrong); else the stream's own rate, or libavformat's
+ * 25 fps, both assumed.  A file with timestamps is timed by them. */
+static void raw_rate(vidx_probe *p, const scan *s, int vui_num, int vui_den)
+{
+	char own[64];
+
+	if (s->ntl) {
+		p->fps_source = "container";
+		snprintf(p->fps_note, sizeof(p->fps_note), "frames timed by the file's "
+		         "timestamps");
+		return;
+	}
+	if (vui_num > 0 && vui_den > 0)
+		snprintf(own, sizeof(own), "the stream's VUI says %.6g fps",
+		         (double)vui_num / vui_den);
+	else
+		snprintf(own, sizeof(own), "the stream gives no rate");
+	if (p->named_length > 0 && p->nb_packets > 0) {
+		av_reduce(&p->fps_num, &p->fps_den, p->nb_packets * US, p->named_length,
+		          1 << 30);
+		p->frame_dur = (p->named_length + p->nb_packets / 2) / p->nb_packets;
+		p->fps_source = "name";
+		snprintf(p->fps_note, sizeof(p->fps_note), "%lld frames over the %.3f s "
+		         "the file name gives; %s", (long long)p->nb_packets,
+		         p->named_length / 1e6, own);
+		p->duration = p->segs[0].end = p->nb_packets * p->frame_dur;
+		return;
+	}
+	p->fps_assumed = 1;
+	if (vui_num > 0 && vui_den > 0) {
+		p->fps_source = "vui";
+		snprintf(p->fps_note, sizeof(p->fps_note), "no timestamps; %s, which "
+		         "nothing in the file checks (a name with the recording's start "
+		         "and end would time it)", own);
+	} else {
+		p->fps_source = "default";
+		snprintf(p->fps_note, sizeof(p->fps_note), "no timestamps and no rate in "
+		         "the stream: libavformat's 25 fps (a name with the recording's "
+		         "start and end would time it)");
+	}
 }
 
 /* Precedence (enum vidx_time_source, strongest first): what a person
@@ -494,7 +643,16 @@ AVStream *vidx__first_video(AVFormatContext *fc)
 	return NULL;
 }
 
-static void describe(vidx_probe *p, AVFormatContext *fc, AVStream *st)
+/* Raw video demuxers take their rate from the stream's timing info (VUI)
+ * and fall back to their "framerate" option, 25 fps by default: asked for
+ * this rate instead, which no camera writes, a stream that still shows it
+ * has no rate of its own. */
+#define RATE_UNSET "2997/7"
+static const AVRational rate_unset = {2997, 7};
+
+/* VUI: the stream's own rate when it has one (0/0 when it has none) */
+static void describe(vidx_probe *p, AVFormatContext *fc, AVStream *st,
+                     AVRational *vui)
 {
 	const AVCodecDescriptor *d = avcodec_descriptor_get(st->codecpar->codec_id);
 	const char *prof = avcodec_profile_name(st->codecpar->codec_id,
@@ -502,6 +660,12 @@ static void describe(vidx_probe *p, AVFormatContext *fc, AVStream *st)
 	AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate
 	                                       : st->r_frame_rate;
 	unsigned i;
+
+	*vui = st->r_frame_rate;
+	if (!av_cmp_q(st->r_frame_rate, rate_unset)) {
+		fr = (AVRational){25, 1};
+		*vui = (AVRational){0, 0};
+	}
 
 	av_strlcpy(p->format, fc->iformat->name, sizeof(p->format));
 	av_strlcpy(p->format_long, fc->iformat->long_name ? fc->iformat->long_name
@@ -543,6 +707,8 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	vidx__hasher hs = {0};
 	scan s = {0};
 	struct stat sb2;
+	AVDictionary *dopt = NULL;
+	AVRational vui = {0, 0};
 	int rc = 0, r;
 
 	*out = NULL;
@@ -597,7 +763,10 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	 * and a real wrap then reads as one too, which segments handle the
 	 * same way: the footage goes on */
 	fc->correct_ts_overflow = 0;
-	if ((r = avformat_open_input(&fc, path, NULL, NULL)) < 0) {
+	av_dict_set(&dopt, "framerate", RATE_UNSET, 0);
+	r = avformat_open_input(&fc, path, NULL, &dopt);
+	av_dict_free(&dopt);
+	if (r < 0) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "not a recognised recording: %s",
 		                vidx__av_last()[0] ? vidx__av_last() : av_err2str(r));
 		goto out; /* fc was freed by avformat_open_input */
@@ -617,7 +786,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		                fc->iformat->name);
 		goto out;
 	}
-	describe(p, fc, st);
+	describe(p, fc, st, &vui);
 
 	s.p = p;
 	s.keep = o->keep_keyframes;
@@ -660,7 +829,9 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
+	raw_rate(p, &s, vui.num, vui.den);
 	choose_time(p);
+	check_agreement(p);
 	if (hs.running) {
 		if ((rc = vidx__hash_finish(h, &hs, p->sha256, p->sha256_hex)) < 0)
 			goto out;
@@ -698,5 +869,6 @@ void vidx_probe_free(vidx_probe *p)
 	free(p->kf);
 	free(p->gaps);
 	free(p->segs);
+	free(p->place.track);
 	free(p);
 }
