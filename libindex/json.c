@@ -194,14 +194,15 @@ static json_t *camera_props(const vidx_camera *c, int with_pos)
 	json_object_set_new(o, "id", jstr(c->id));
 	json_object_set_new(o, "name", jstr(c->name ? c->name : ""));
 	if (with_pos) {
-		json_object_set_new(o, "lat", json_real(c->lat));
-		json_object_set_new(o, "lon", json_real(c->lon));
+		json_object_set_new(o, "lat", c->mobile ? json_null() : json_real(c->lat));
+		json_object_set_new(o, "lon", c->mobile ? json_null() : json_real(c->lon));
 	}
 	json_object_set_new(o, "address", jstr(c->address ? c->address : ""));
 	json_object_set_new(o, "tz", c->tz ? jstr(c->tz) : json_null());
 	json_object_set_new(o, "tags", jtags(c->tags));
 	json_object_set_new(o, "recordings", json_integer(c->recordings));
 	json_object_set_new(o, "created", jtime(c->created));
+	json_object_set_new(o, "mobile", json_boolean(c->mobile));
 	return o;
 }
 
@@ -222,6 +223,11 @@ char *vidx_cameras_geojson(const vidx_camera *a, size_t n)
 		json_array_append_new(co, json_real(a[i].lat));
 		json_object_set_new(g, "type", json_string("Point"));
 		json_object_set_new(g, "coordinates", co);
+		if (a[i].mobile) {
+			/* no place of its own: its recordings have theirs */
+			json_decref(g);
+			g = json_null();
+		}
 		json_object_set_new(f, "type", json_string("Feature"));
 		json_object_set_new(f, "id", jstr(a[i].id));
 		json_object_set_new(f, "geometry", g);
@@ -296,6 +302,14 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 	json_object_set_new(o, "segments", json_integer(r->segments));
 	json_object_set_new(o, "damaged", json_boolean(r->damaged));
 	json_object_set_new(o, "ingested", jtime(r->ingested));
+	if (r->place) {
+		vidx__jplace_set(o, r->place, r->start);
+		json_object_del(o, "device");
+	} else {
+		json_object_set_new(o, "location", json_null());
+		json_object_set_new(o, "track", json_null());
+		json_object_set_new(o, "place_problems", json_array());
+	}
 	if (kf) {
 		a = json_array();
 		for (i = 0; i < nkf; i++) {
@@ -725,6 +739,38 @@ char *vidx_probe_feature(const vidx_probe *p)
 	if (!(props = dump(o)))
 		return NULL;
 	s = vidx_place_feature(&p->place, st, props);
+	free(props);
+	return s;
+}
+
+char *vidx_recording_feature(const vidx_recording *r, const vidx_camera *cam)
+{
+	json_t *o = json_object();
+	vidx_place at;
+	char *props, *s;
+
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "camera", jstr(r->camera));
+	json_object_set_new(o, "mobile", json_boolean(cam && cam->mobile));
+	json_object_set_new(o, "start", jtime(r->start));
+	json_object_set_new(o, "end", jtime(r->end));
+	json_object_set_new(o, "sha256", json_string(r->sha256));
+	json_object_set_new(o, "path", jstr(r->path));
+	if (!(props = dump(o)))
+		return NULL;
+	if (r->place) {
+		s = vidx_place_feature(r->place, r->start, props);
+	} else {
+		/* no place of its own: where its camera is */
+		memset(&at, 0, sizeof(at));
+		if (cam && !cam->mobile) {
+			at.loc_source = VIDX_GEO_CAMERA;
+			at.loc.lat = cam->lat;
+			at.loc.lon = cam->lon;
+			at.loc.alt_m = NAN;
+		}
+		s = vidx_place_feature(&at, r->start, props);
+	}
 	free(props);
 	return s;
 }

@@ -294,6 +294,8 @@ typedef struct vidx_camera {
 	char *tags;     /* comma-separated */
 	int64_t created;
 	int64_t recordings; /* filled by get/list */
+	int mobile;         /* no position of its own (lat, lon NAN): each
+	                       recording carries its place */
 } vidx_camera;
 
 /* which fields vidx_camera_set() changes */
@@ -301,9 +303,10 @@ enum { VIDX_CAM_NAME = 1, VIDX_CAM_LAT = 2, VIDX_CAM_LON = 4,
        VIDX_CAM_ADDRESS = 8, VIDX_CAM_TZ = 16, VIDX_CAM_TAGS = 32 };
 
 /* Add C (caller keeps C).  VIDX_EINVAL for a bad id, position or zone,
- * VIDX_EEXIST when the id is taken. */
+ * VIDX_EEXIST when the id is taken.  A mobile camera has no position. */
 int vidx_camera_add(vidx *h, const vidx_camera *c);
-/* Change the FIELDS of camera C->id.  VIDX_ENOENT if unknown. */
+/* Change the FIELDS of camera C->id.  VIDX_ENOENT if unknown; a mobile
+ * camera's position cannot be set (VIDX_EINVAL). */
 int vidx_camera_set(vidx *h, const vidx_camera *c, unsigned fields);
 /* Remove a camera; refused with VIDX_EEXIST while recordings reference it
  * unless FORCE, which removes them too. */
@@ -349,7 +352,9 @@ typedef struct vidx_ingest_result {
 const char *vidx_status_name(int status);
 
 /* Hash, probe and index one file for CAMERA in one transaction.  Local
- * times are read in O->tz, else the camera's zone.  Content already indexed
+ * times are read in O->tz, else the camera's zone.  The recording's own
+ * place (position or track) is kept with it; a mobile camera's recording
+ * without one is refused (VIDX_EFORMAT).  Content already indexed
  * (same SHA-256) is a duplicate: only the new path is remembered.  Returns
  * 0 (ingested or duplicate) or <0 with the reason in r->error and
  * vidx_errmsg(h); a failed file leaves no row behind. */
@@ -374,6 +379,9 @@ typedef struct vidx_recording_in {
 	const vidx_keyframe *kf;              /* pts in stream time */
 	size_t nkf;
 	int damaged;
+	const vidx_place *place;              /* its own position or track, or
+	                                         NULL; required for a mobile
+	                                         camera */
 } vidx_recording_in;
 
 /* Add R.  Runs inside the caller's transaction if one is open (see
@@ -395,6 +403,7 @@ typedef struct vidx_recording {
 	double fps;
 	int64_t size, start, end, first_pts, ingested;
 	int64_t keyframes, segments, npaths;
+	const vidx_place *place;  /* its own position or track, NULL if none */
 } vidx_recording;
 
 /* Call CB for each recording (of CAMERA when not NULL), ordered by camera
@@ -618,6 +627,10 @@ char *vidx_place_feature(const vidx_place *pl, int64_t start, const char *props)
 /* vidx_place_feature of a probe, with its path, sha256, start, end and
  * time source as properties. */
 char *vidx_probe_feature(const vidx_probe *p);
+/* vidx_place_feature of a recording in the index (its own place, else its
+ * fixed camera's position CAM, which may be NULL): id, camera, mobile,
+ * start, end, sha256, path. */
+char *vidx_recording_feature(const vidx_recording *r, const vidx_camera *cam);
 /* The track's points as JSON lines {t, lat, lon, alt_m}, one per line. */
 char *vidx_track_json(const vidx_place *pl, int64_t start);
 
