@@ -127,9 +127,9 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 	        "INSERT INTO recordings (camera_id, sha256, size, path, format,"
 	        " vcodec, width, height, fps, acodec, start, end, first_pts,"
 	        " time_source, time_raw, time_detail, time_flags, keyframe_count,"
-	        " segment_count, damaged, ingested) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-	        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-	        " ?21) ON CONFLICT (sha256) DO NOTHING")))
+	        " segment_count, damaged, ingested, host) VALUES (?1, ?2, ?3, ?4, ?5,"
+	        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+	        " ?20, ?21, ?22) ON CONFLICT (sha256) DO NOTHING")))
 		return VIDX_ERR;
 	sqlite3_bind_text(st, 1, r->camera, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, r->sha256, 32, SQLITE_STATIC);
@@ -154,6 +154,7 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 	sqlite3_bind_int64(st, 19, (int64_t)r->nsegments);
 	sqlite3_bind_int(st, 20, r->damaged);
 	sqlite3_bind_int64(st, 21, now);
+	sqlite3_bind_text(st, 22, vidx_host(h), -1, SQLITE_STATIC);
 	if ((rc = step_done(h, st, "writing recording")) < 0)
 		return rc;
 	*dup = sqlite3_changes(h->db) == 0;
@@ -203,12 +204,13 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 			return rc;
 	}
 	if (!(st = vidx__stmt(h, ST_PATH_INSERT, "INSERT OR IGNORE INTO"
-	                      " recording_paths (recording_id, path, seen)"
-	                      " VALUES (?1, ?2, ?3)")))
+	                      " recording_paths (recording_id, host, path, seen)"
+	                      " VALUES (?1, ?2, ?3, ?4)")))
 		return VIDX_ERR;
 	sqlite3_bind_int64(st, 1, *id);
-	sqlite3_bind_text(st, 2, r->path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 2, vidx_host(h), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
 	return step_done(h, st, "adding path");
 }
 
@@ -414,8 +416,8 @@ int vidx_recording_each(vidx *h, const char *camera,
 	        " r.height, r.time_flags, r.damaged, r.fps, r.size, r.start, r.end,"
 	        " r.first_pts, r.ingested, r.keyframe_count, r.segment_count,"
 	        " (SELECT count(*) FROM recording_paths p WHERE p.recording_id = r.id),"
-	        " g.source, g.raw, g.lat, g.lon, g.alt, g.points, g.track, g.dropped,"
-	        " g.problems"
+	        " r.host, g.source, g.raw, g.lat, g.lon, g.alt, g.points, g.track,"
+	        " g.dropped, g.problems"
 	        " FROM recordings r LEFT JOIN recording_place g ON g.recording_id = r.id"
 	        " WHERE ?1 IS NULL OR r.camera_id = ?1"
 	        " ORDER BY r.camera_id, r.start, r.id", -1, &st, NULL) != SQLITE_OK)
@@ -454,15 +456,16 @@ int vidx_recording_each(vidx *h, const char *camera,
 		r.keyframes = sqlite3_column_int64(st, 20);
 		r.segments = sqlite3_column_int64(st, 21);
 		r.npaths = sqlite3_column_int64(st, 22);
+		r.host = col(st, 23);
 		r.place = NULL;
-		if (sqlite3_column_type(st, 23) != SQLITE_NULL) {
-			int pr = vidx__place_from_row(&pl, col(st, 23), col(st, 24),
-			        sqlite3_column_double(st, 25), sqlite3_column_double(st, 26),
-			        sqlite3_column_double(st, 27),
-			        sqlite3_column_type(st, 27) == SQLITE_NULL,
-			        sqlite3_column_int64(st, 28), sqlite3_column_blob(st, 29),
-			        (size_t)sqlite3_column_bytes(st, 29),
-			        sqlite3_column_int64(st, 30), col(st, 31));
+		if (sqlite3_column_type(st, 24) != SQLITE_NULL) {
+			int pr = vidx__place_from_row(&pl, col(st, 24), col(st, 25),
+			        sqlite3_column_double(st, 26), sqlite3_column_double(st, 27),
+			        sqlite3_column_double(st, 28),
+			        sqlite3_column_type(st, 28) == SQLITE_NULL,
+			        sqlite3_column_int64(st, 29), sqlite3_column_blob(st, 30),
+			        (size_t)sqlite3_column_bytes(st, 30),
+			        sqlite3_column_int64(st, 31), col(st, 32));
 			if (pr < 0) {
 				sqlite3_finalize(st);
 				return pr == -1 ? vidx__fail(h, VIDX_ENOMEM, "out of memory")

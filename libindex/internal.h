@@ -18,6 +18,7 @@ struct vidx {
 	char err[512];
 	sqlite3 *db; /* NULL until vidx_open */
 	sqlite3_stmt *st[ST_COUNT]; /* prepared once, reset after each use */
+	char host[256]; /* vidx_host(); "" until first asked */
 };
 
 /* The cached statement I (prepared from SQL on first use), reset and with
@@ -55,6 +56,23 @@ void vidx__hash_stop(vidx__hasher *hs);
  * SYNC.  VIDX_ENOENT when it is not there. */
 int vidx__sha256_path(vidx *h, const char *path, int sync, char hex[65],
                       int64_t *size);
+/* ---- paths.c: where recordings are, on which host ---- */
+/* Where recording ID can be read here: its paths on this host and those
+ * without a host first (its first path before the others), then paths on
+ * other hosts (shared storage).  The first that can be read goes to OUT
+ * (N bytes): PATH_FOUND.  When none can, ELSEWHERE (EN bytes) names
+ * another host's path ("on host 'b' at '/x'") if it has one, else is "",
+ * and the answer is PATH_ELSEWHERE when this host never had it (no path
+ * recorded on this host, and another host's path), else PATH_MISSING: it
+ * is gone from here.  <0 on an index error. */
+enum { VIDX__PATH_MISSING = 0, VIDX__PATH_FOUND = 1, VIDX__PATH_ELSEWHERE = 2 };
+int vidx__path_find(vidx *h, int64_t id, char *out, size_t n, char *elsewhere,
+                    size_t en);
+/* The recording with SHA-256 HEX: 1 with *ID set, 0 none, <0 error. */
+int vidx__recording_by_sha(vidx *h, const char *hex, int64_t *id);
+/* 64 hex digits to 32 bytes: 0, or -1 when HEX is not that. */
+int vidx__unhex32(const char *hex, unsigned char out[32]);
+
 /* ---- custody.c ---- */
 /* 0, or VIDX_ENOENT "unknown case 'ID'" */
 int vidx__case_exists(vidx *h, const char *id);

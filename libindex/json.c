@@ -287,6 +287,7 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 	json_object_set_new(o, "size", json_integer(r->size));
 	json_object_set_new(o, "sha256", json_string(r->sha256));
 	json_object_set_new(o, "path", jstr(r->path));
+	json_object_set_new(o, "host", jstr(r->host ? r->host : ""));
 	json_object_set_new(o, "paths", json_integer(r->npaths));
 	json_object_set_new(o, "format", json_string(r->format));
 	json_object_set_new(o, "video", json_pack("{s:s, s:i, s:i, s:f}", "codec",
@@ -408,6 +409,9 @@ char *vidx_event_json(const vidx_event *e)
 	json_object_set_new(o, "detail", d ? d : e->detail ? jstr(e->detail) : json_null());
 	json_object_set_new(o, "prev", e->prev ? jstr(e->prev) : json_null());
 	json_object_set_new(o, "hash", e->hash ? jstr(e->hash) : json_null());
+	json_object_set_new(o, "hash_rule", json_integer(e->rule));
+	if (e->rule == 1)
+		json_object_set_new(o, "old_seq", json_integer(e->old_seq));
 	json_object_set_new(o, "ok", json_boolean(!e->problem));
 	json_object_set_new(o, "problem", e->problem ? json_string(e->problem) : json_null());
 	return dump(o);
@@ -588,8 +592,9 @@ char *vidx_case_clip_json(const vidx_case_clip *c)
 	json_object_set_new(o, "end", jtime(c->end));
 	for (i = 0; i < c->nsources; i++) {
 		json_t *s = json_object();
-		json_object_set_new(s, "recording_id", json_integer(c->recording_ids[i]));
 		json_object_set_new(s, "sha256", jstr(c->source_sha256[i]));
+		json_object_set_new(s, "recording_id", c->recording_ids[i] < 0 ? json_null()
+		                    : json_integer(c->recording_ids[i]));
 		json_array_append_new(a, s);
 	}
 	json_object_set_new(o, "sources", a);

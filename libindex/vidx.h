@@ -279,6 +279,14 @@ int vidx_open(vidx *h, const char *path, int flags);
  * finding in BUF. */
 int vidx_integrity_check(vidx *h, char *buf, size_t n);
 
+/* The machine h works on: recorded with every path ingested, so a merged
+ * index knows which host holds a recording, and compared with a path's
+ * host before it is read.  NAME: 1-255 bytes of printable text without
+ * spaces; NULL for this machine's name (gethostname(2)), the default.
+ * VIDX_EINVAL for a bad name. */
+int vidx_set_host(vidx *h, const char *name);
+const char *vidx_host(vidx *h);
+
 /* An id a person gives a camera or a case: [A-Za-z0-9._-]{1,64}, not
  * starting with '.' or '-' (it names folders and files).  1 yes, 0 no. */
 int vidx_id_valid(const char *id);
@@ -403,6 +411,7 @@ typedef struct vidx_recording {
 	double fps;
 	int64_t size, start, end, first_pts, ingested;
 	int64_t keyframes, segments, npaths;
+	const char *host;  /* where PATH was seen ("" before hosts were kept) */
 	const vidx_place *place;  /* its own position or track, NULL if none */
 } vidx_recording;
 
@@ -480,10 +489,15 @@ typedef struct vidx_case {
 	int64_t created, events;
 } vidx_case;
 
-/* One custody event; PROBLEM is NULL when it checks out, else why not. */
+/* One custody event; PROBLEM is NULL when it checks out, else why not.
+ * SEQ is its place in its case's log (1, 2, ...).  RULE is the hash rule
+ * it was made under: 2, or 1 for events made before schema v5, whose hash
+ * covers OLD_SEQ, the index-wide number they had then (vidx(7)). */
 typedef struct vidx_event {
 	const char *case_id, *by, *kind, *detail, *prev, *hash, *problem;
 	int64_t seq, at;
+	int rule;
+	int64_t old_seq;
 } vidx_event;
 
 /* An operator's name fit for the custody log: not empty, one line, no
@@ -587,7 +601,8 @@ typedef struct vidx_case_clip {
 	const char *case_id, *by, *folder, *path, *sha256, *camera;
 	int64_t seq, at;          /* the pull event */
 	int64_t start, end;       /* true time */
-	const int64_t *recording_ids; /* its sources, in order */
+	const int64_t *recording_ids; /* its sources in this index, in order,
+	                                 found by SHA-256 (-1: not in it) */
 	const char *const *source_sha256;
 	size_t nsources;
 } vidx_case_clip;

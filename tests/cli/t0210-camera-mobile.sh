@@ -102,36 +102,38 @@ test_expect_success 'rm --force of a mobile camera takes its places with it' '
 	test "$(sqlite3 vidx.db "PRAGMA foreign_key_check")" = ""
 '
 
-test_expect_success 'an index of the previous schema (v4) migrates: cameras, clocks, case log, answers kept' '
-	sqlite3 old.db <"$FIXTURES/index-v4.sql" &&
+# fixtures/v4 (made by the tools before schema v5; t1500 checks its answers
+# after every migration): cameras are rebuilt for mobile ones (v7) with
+# foreign keys off, so nothing that hangs off a camera goes with it
+test_expect_success 'an index made before mobile cameras migrates: cameras, clocks, case log kept' '
+	sqlite3 old.db <"$FIXTURES/v4/index.sql" &&
 	test "$(sqlite3 old.db "PRAGMA user_version")" = 4 &&
 	sqlite3 old.db "SELECT rid, id, lat, lon FROM cameras ORDER BY rid" >cams.before &&
-	test_expect_code 1 vidx-query -d old.db --near 41.30568,-72.92561 --radius 300 \
-		--from "2022-07-04 21:20" --to "2022-07-04 21:30" --tz America/New_York 2>err &&
-	grep "upgrades it" err &&
+	sqlite3 old.db "SELECT * FROM clock_obs" >clock.before &&
+	sqlite3 old.db "SELECT id, camera_id FROM recordings" >recs.before &&
 	vidx-camera -d old.db list >/dev/null &&
-	test "$(sqlite3 old.db "PRAGMA user_version")" = 5 &&
+	test "$(sqlite3 old.db "PRAGMA user_version")" = 7 &&
 	test "$(sqlite3 old.db "PRAGMA integrity_check")" = ok &&
 	test "$(sqlite3 old.db "PRAGMA foreign_key_check")" = "" &&
 	sqlite3 old.db "SELECT rid, id, lat, lon FROM cameras ORDER BY rid" >cams.after &&
 	test_cmp cams.before cams.after &&
-	test "$(sqlite3 old.db "SELECT count(*) FROM clock_obs")" = 1 &&
-	test "$(sqlite3 old.db "SELECT count(*) FROM camera_geo")" = 4 &&
-	vidx-query -d old.db --near 41.30568,-72.92561 --radius 300 --json \
-		--from "2022-07-04 21:20" --to "2022-07-04 21:30" --tz America/New_York >actual &&
-	test_cmp "$FIXTURES/index-v4.query.jsonl" actual &&
-	vidx-case -d old.db log C1 --json | jq -e -s "length == 2 and all(.ok)" &&
+	sqlite3 old.db "SELECT * FROM clock_obs" >clock.after && test_cmp clock.before clock.after &&
+	test -s clock.after &&
+	sqlite3 old.db "SELECT id, camera_id FROM recordings" >recs.after && test_cmp recs.before recs.after &&
+	test "$(sqlite3 old.db "SELECT count(*) FROM camera_geo")" = 2 &&
+	vidx-case -d old.db log A --json | jq -e -s "length > 1 and all(.ok)" &&
 	vidx-camera -d old.db add phone-2 --mobile &&
 	vidx-camera -d old.db add fixed-2 --lat 1 --lon 2 &&
-	test "$(sqlite3 old.db "SELECT count(*) FROM camera_geo")" = 5
+	test "$(sqlite3 old.db "SELECT count(*) FROM camera_geo")" = 3 &&
+	sqlite3 old.db "SELECT sql FROM sqlite_schema WHERE name = '"'"'cameras'"'"'" | grep "mobile INTEGER"
 '
 
 test_expect_success 'four processes opening an old index at once migrate it once' '
-	sqlite3 race.db <"$FIXTURES/index-v4.sql" &&
+	sqlite3 race.db <"$FIXTURES/v4/index.sql" &&
 	for i in 1 2 3 4; do vidx-camera -d race.db list >/dev/null 2>err.$i & done; wait &&
 	cat err.1 err.2 err.3 err.4 >err && test ! -s err &&
-	test "$(sqlite3 race.db "PRAGMA user_version")" = 5 &&
-	test "$(sqlite3 race.db "SELECT count(*) FROM cameras")" = 4 &&
+	test "$(sqlite3 race.db "PRAGMA user_version")" = 7 &&
+	test "$(sqlite3 race.db "SELECT count(*) FROM cameras")" = 2 &&
 	test "$(sqlite3 race.db "SELECT count(*) FROM clock_obs")" = 1
 '
 
