@@ -335,8 +335,8 @@ char *vidx_span_json(const vidx_span *s)
 	json_t *o = json_object();
 	json_object_set_new(o, "camera", jstr(s->camera));
 	json_object_set_new(o, "name", jstr(s->name));
-	json_object_set_new(o, "lat", json_real(s->lat));
-	json_object_set_new(o, "lon", json_real(s->lon));
+	json_object_set_new(o, "lat", isfinite(s->lat) ? json_real(s->lat) : json_null());
+	json_object_set_new(o, "lon", isfinite(s->lon) ? json_real(s->lon) : json_null());
 	json_object_set_new(o, "distance_m", jdist(s->distance_m));
 	json_object_set_new(o, "recording_id", json_integer(s->recording_id));
 	json_object_set_new(o, "segment_id", json_integer(s->segment_id));
@@ -354,6 +354,9 @@ char *vidx_span_json(const vidx_span *s)
 	                    ? json_null() : jsec(s->seek_pts));
 	json_object_set_new(o, "seek_pos", s->seek_pos >= 0 ? json_integer(s->seek_pos)
 	                                                   : json_null());
+	json_object_set_new(o, "mobile", json_boolean(s->mobile));
+	json_object_set_new(o, "closest_m", jdist(s->closest_m));
+	json_object_set_new(o, "closest_at", jtime(s->closest_at));
 	return dump(o);
 }
 
@@ -372,8 +375,8 @@ char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to)
 	json_t *o = json_object();
 	json_object_set_new(o, "camera", jstr(c->camera));
 	json_object_set_new(o, "name", jstr(c->name));
-	json_object_set_new(o, "lat", json_real(c->lat));
-	json_object_set_new(o, "lon", json_real(c->lon));
+	json_object_set_new(o, "lat", isfinite(c->lat) ? json_real(c->lat) : json_null());
+	json_object_set_new(o, "lon", isfinite(c->lon) ? json_real(c->lon) : json_null());
 	json_object_set_new(o, "distance_m", jdist(c->distance_m));
 	json_object_set_new(o, "from", jtime(from));
 	json_object_set_new(o, "to", jtime(to));
@@ -382,6 +385,7 @@ char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to)
 	json_object_set_new(o, "uncovered_s", jsec((to - from) - c->covered_us));
 	json_object_set_new(o, "covered", jintervals(c->covered, c->ncovered));
 	json_object_set_new(o, "uncovered", jintervals(c->uncovered, c->nuncovered));
+	json_object_set_new(o, "mobile", json_boolean(c->mobile));
 	return dump(o);
 }
 
@@ -778,6 +782,34 @@ char *vidx_recording_feature(const vidx_recording *r, const vidx_camera *cam)
 	}
 	free(props);
 	return s;
+}
+
+char *vidx_span_feature(const vidx_span *s)
+{
+	json_t *f = json_object(), *g, *pr;
+	char *js = vidx_span_json(s);
+	size_t i;
+
+	pr = js ? json_loads(js, 0, NULL) : NULL;
+	free(js);
+	if (!pr) {
+		json_decref(f);
+		return NULL;
+	}
+	if (s->trail && s->ntrail > 1) {
+		json_t *co = json_array();
+		for (i = 0; i < s->ntrail; i++)
+			json_array_append_new(co, json_pack("[f,f]", s->trail[i].lon, s->trail[i].lat));
+		g = json_pack("{s:s, s:o}", "type", "LineString", "coordinates", co);
+	} else if (isfinite(s->lat) && isfinite(s->lon)) {
+		g = json_pack("{s:s, s:[f,f]}", "type", "Point", "coordinates", s->lon, s->lat);
+	} else {
+		g = json_null();
+	}
+	json_object_set_new(f, "type", json_string("Feature"));
+	json_object_set_new(f, "geometry", g);
+	json_object_set_new(f, "properties", pr);
+	return dump(f);
 }
 
 char *vidx_track_json(const vidx_place *pl, int64_t start)

@@ -454,6 +454,14 @@ typedef struct vidx_span {
 	int64_t correction_us;        /* camera clock - true time at start */
 	int64_t seek_time, seek_camera; /* the keyframe at or before start */
 	int64_t seek_pts, seek_pos;   /* its stream time (us) and byte offset */
+	int mobile;                   /* a mobile camera's recording: LAT, LON
+	                                 are its place at CLOSEST_AT (or its one
+	                                 position), DISTANCE_M = CLOSEST_M */
+	double closest_m;             /* nearest to --near in the span, NaN */
+	int64_t closest_at;           /* when (true time), VIDX_TIME_NONE */
+	vidx_geopoint *trail;         /* the track in the span, OFF = true time
+	                                 (UTC us); NULL for a position */
+	size_t ntrail;
 } vidx_span;
 
 /* Per selected camera: what of the window is covered, and what is not. */
@@ -463,6 +471,7 @@ typedef struct vidx_coverage {
 	vidx_interval *covered, *uncovered;
 	size_t ncovered, nuncovered;
 	int64_t covered_us;
+	int mobile;  /* a mobile camera: listed only when it was there */
 } vidx_coverage;
 
 typedef struct vidx_result {
@@ -473,7 +482,11 @@ typedef struct vidx_result {
 	size_t ncams;
 } vidx_result;
 
-/* Answer Q in one read transaction.  VIDX_ENOENT for an unknown camera,
+/* Answer Q in one read transaction.  A mobile camera's recording matches
+ * while its own track (or position) was within the radius or box: its
+ * spans are those parts of the window, clipped to the recording, with
+ * MOBILE set and the closest approach; the camera is in the coverage
+ * only if one of its recordings was there (or no place was asked).  VIDX_ENOENT for an unknown camera,
  * VIDX_EINVAL for an empty window or a bad radius. */
 int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out);
 void vidx_result_free(vidx_result *r);
@@ -634,6 +647,9 @@ char *vidx_windows_json(const vidx_window *w, size_t n);
 char *vidx_check_json(const vidx_check *c);
 char *vidx_case_clip_json(const vidx_case_clip *c);
 char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
+/* A span as a GeoJSON Feature: a Point at its camera (or its recording's
+ * position), or a LineString of its track's part in the span. */
+char *vidx_span_feature(const vidx_span *s);
 /* A recording's place as GeoJSON: one Feature (Point for a position,
  * LineString for a track, null geometry for neither) with PROPS (a JSON
  * object text, taken as it is; NULL for none) as its properties plus
