@@ -26,6 +26,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <openssl/evp.h>
 
 #include "media.h"
 
@@ -350,11 +351,15 @@ static int srt_track(vidx *h, vidx_probe *p, const vidx_probe_opts *o,
 {
 	vidx_place *pl = &p->place;
 	vidx__srt s;
-	char side[4096], *line = NULL;
+	char side[4096], *line = NULL, hex[65] = "";
 	const char *name;
 	size_t lcap = 0, i, npos = 0;
 	int fd, rc = 0, r = 0;
+	ssize_t got;
 	FILE *f;
+	EVP_MD_CTX *md = NULL;
+	unsigned char dig[32];
+	unsigned dlen = 0;
 
 	if ((fd = srt_open(p->path, side, sizeof(side))) < 0)
 		return 0;
@@ -364,8 +369,25 @@ static int srt_track(vidx *h, vidx_probe *p, const vidx_probe_opts *o,
 		return VIDX_ENOMEM;
 	}
 	memset(&s, 0, sizeof(s));
-	while (getline(&line, &lcap, f) > 0 && (r = vidx__srt_line(&s, line)) == 0)
-		;
+	/* the sidecar feeds the index too: its SHA-256, of exactly the bytes
+	 * read, goes with the track */
+	if (!(md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		rc = VIDX_ENOMEM;
+		goto out;
+	}
+	while ((got = getline(&line, &lcap, f)) > 0) {
+		EVP_DigestUpdate(md, line, (size_t)got);
+		if (r == 0 && (size_t)got != strlen(line)) {
+			snprintf(s.err, sizeof(s.err), "line %zu: a NUL byte: not a "
+			         "text log", s.line + 1);
+			r = VIDX_EFORMAT;
+		}
+		if (r == 0)
+			r = vidx__srt_line(&s, line);
+	}
+	if (EVP_DigestFinal_ex(md, dig, &dlen) && dlen == 32)
+		for (i = 0; i < 32; i++)
+			sprintf(hex + 2 * i, "%02x", dig[i]);
 	if (r == 0 && ferror(f)) {
 		vidx__place_problem(pl, "DJI sidecar '%s': read error: %s; not used",
 		                    name, strerror(errno));
@@ -393,7 +415,7 @@ static int srt_track(vidx *h, vidx_probe *p, const vidx_probe_opts *o,
 	if (npos && !pl->track_source) {
 		pl->track_source = VIDX_GEO_DJI_SRT;
 		snprintf(pl->track_raw, sizeof(pl->track_raw), "DJI sidecar %.80s, %zu "
-		         "cues", name, s.n);
+		         "cues, sha256 %s", name, s.n, hex);
 		for (i = 0; i < s.n; i++) {
 			vidx_geopoint pt;
 			if (!s.cues[i].has_pos)
@@ -463,6 +485,7 @@ static int srt_track(vidx *h, vidx_probe *p, const vidx_probe_opts *o,
 		}
 	}
 out:
+	EVP_MD_CTX_free(md);
 	free(line);
 	fclose(f);
 	vidx__srt_free(&s);

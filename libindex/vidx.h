@@ -138,7 +138,8 @@ typedef struct vidx_place {
 	int track_source;        /* VIDX_GEO_*: a track; 0 none */
 	vidx_geopoint *track;    /* kept points, in time order */
 	size_t ntrack;
-	char track_raw[128];     /* what it was read from (first GPSU, sidecar) */
+	char track_raw[192];     /* what it was read from (first GPSU, a
+	                            sidecar's name and SHA-256) */
 	size_t dropped;          /* points flagged and left out */
 	char problems[8][192];   /* why, one line each (the first 8) */
 	size_t nproblems;

@@ -130,7 +130,11 @@ test_expect_success 'DJI .SRT sidecar (Air 2S style): every cue a point, the dro
 		date -u -d "$t" +%s.%N; done | awk "NR == 1 { b = \$1 } { printf \"%.6f\n\", \$1 - b }" >mine &&
 	near theirs mine 1e-3 &&
 	head -1 out | jq -r "\"\(.start) \(.time_source) \(.track.source)\"" >actual &&
-	echo "2022-07-04T19:24:30.000Z device dji-srt" >expect && test_cmp expect actual
+	echo "2022-07-04T19:24:30.000Z device dji-srt" >expect && test_cmp expect actual &&
+	# the sidecar feeds the index too: named with its SHA-256
+	head -1 out | jq -r .track.raw >actual &&
+	echo "DJI sidecar DJI_0001.SRT, 200 cues, sha256 $(sha256sum <DJI_0001.SRT | cut -c1-64)" >expect &&
+	test_cmp expect actual
 '
 
 test_expect_success 'DJI .SRT sidecar (Mavic Pro style): GPS(lon,lat,alt) and HOME dates' '
