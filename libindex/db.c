@@ -260,6 +260,23 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER recording_place_ad AFTER DELETE ON recording_place BEGIN"
 	"  DELETE FROM place_geo WHERE recording_id = old.recording_id;"
 	"END;",
+
+	/* v8: a track's box is the whole drive, kilometres wide, so a query
+	 * near anywhere on it had to read the track: now each minute of a
+	 * track (and each position) is an R*Tree entry of its own, with its
+	 * box and its span in seconds (camera clock), the recording as an
+	 * auxiliary column.  Existing rows keep their one whole-recording
+	 * entry (coarser, never missing). */
+	"CREATE VIRTUAL TABLE place_chunk USING rtree(id, min_lat, max_lat,"
+	"  min_lon, max_lon, t0, t1, +recording_id);"
+	"INSERT INTO place_chunk (min_lat, max_lat, min_lon, max_lon, t0, t1,"
+	"  recording_id) SELECT min_lat, max_lat, min_lon, max_lon, t0, t1,"
+	"  recording_id FROM place_geo;"
+	"DROP TRIGGER recording_place_ad;"
+	"DROP TABLE place_geo;"
+	"CREATE TRIGGER recording_place_ad AFTER DELETE ON recording_place BEGIN"
+	"  DELETE FROM place_chunk WHERE recording_id = old.recording_id;"
+	"END;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -50,6 +50,26 @@ int vidx_commit(vidx *h, int rc)
 	return vidx__exec_end(h, rc);
 }
 
+/* one R*Tree entry of a recording's place: BOX (S, W, N, E) over [T0, T1]
+ * (camera clock, us; stored as seconds, widened a little) */
+static int add_chunk(vidx *h, int64_t id, const double box[4], int64_t t0, int64_t t1)
+{
+	sqlite3_stmt *st;
+
+	if (!(st = vidx__stmt(h, ST_PLACE_GEO, "INSERT INTO place_chunk (min_lat,"
+	                      " max_lat, min_lon, max_lon, t0, t1, recording_id)"
+	                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")))
+		return VIDX_ERR;
+	sqlite3_bind_double(st, 1, box[0]);
+	sqlite3_bind_double(st, 2, box[2]);
+	sqlite3_bind_double(st, 3, box[1]);
+	sqlite3_bind_double(st, 4, box[3]);
+	sqlite3_bind_double(st, 5, (double)t0 / 1e6 - 1);
+	sqlite3_bind_double(st, 6, (double)t1 / 1e6 + 1);
+	sqlite3_bind_int64(st, 7, id);
+	return step_done(h, st, "adding the recording's place");
+}
+
 /* The recording's own place: a row with its position (or first point) and
  * compact track, and its box and span (camera clock, seconds) in the
  * R*Tree the place queries start from. */
@@ -97,18 +117,39 @@ static int add_place(vidx *h, int64_t id, const vidx_place *p, int64_t start,
 	free(probs);
 	if (rc < 0)
 		return rc;
-	vidx__place_bbox(p, box);
-	if (!(st = vidx__stmt(h, ST_PLACE_GEO, "INSERT INTO place_geo VALUES"
-	                      " (?1, ?2, ?3, ?4, ?5, ?6, ?7)")))
-		return VIDX_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_double(st, 2, box[0]);
-	sqlite3_bind_double(st, 3, box[2]);
-	sqlite3_bind_double(st, 4, box[1]);
-	sqlite3_bind_double(st, 5, box[3]);
-	sqlite3_bind_double(st, 6, (double)start / 1e6);
-	sqlite3_bind_double(st, 7, (double)end / 1e6);
-	return step_done(h, st, "adding the recording's place");
+	if (!p->track_source) {
+		box[0] = box[2] = p->loc.lat;
+		box[1] = box[3] = p->loc.lon;
+		return add_chunk(h, id, box, start, end);
+	}
+	/* a minute of track a time; each reaches to the next one's first point
+	 * (the line between is where the camera was), the first from the
+	 * recording's start and the last to its end (held still there) */
+	{
+		size_t i = 0, n = p->ntrack;
+		while (i < n) {
+			size_t j = i, k;
+			int64_t t0 = i ? start + p->track[i].off : start, t1;
+			while (j + 1 < n && p->track[j + 1].off - p->track[i].off < 60 * 1000000LL)
+				j++;
+			/* points i..j, and j+1 if there is one */
+			box[0] = box[2] = p->track[i].lat;
+			box[1] = box[3] = p->track[i].lon;
+			for (k = i; k <= j + 1 && k < n; k++) {
+				box[0] = fmin(box[0], p->track[k].lat);
+				box[2] = fmax(box[2], p->track[k].lat);
+				box[1] = fmin(box[1], p->track[k].lon);
+				box[3] = fmax(box[3], p->track[k].lon);
+			}
+			t1 = j + 1 < n ? start + p->track[j + 1].off : end;
+			if (t1 < t0)
+				t1 = t0;
+			if ((rc = add_chunk(h, id, box, t0, t1)) < 0)
+				return rc;
+			i = j + 1;
+		}
+	}
+	return 0;
 }
 
 /* the writes of vidx_recording_add, inside a transaction */

@@ -187,8 +187,32 @@ static int offset_range(vidx *h, int64_t *lo, int64_t *hi)
 	     : vidx__sql_fail(h, "reading clock observations");
 }
 
-/* Cameras that satisfy every place selector given. */
-static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
+/* the recordings a place query may need the tracks of (sorted ids) */
+typedef struct candset {
+	int64_t *ids;
+	size_t n;
+	int filter; /* 0: no place asked, every recording is a candidate */
+} candset;
+
+static int cand_has(const candset *c, int64_t id)
+{
+	size_t lo = 0, hi = c->n;
+	if (!c->filter)
+		return 1;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && c->ids[lo] == id;
+}
+
+/* Cameras that satisfy every place selector given, and in CS the mobile
+ * recordings that may have been inside the place. */
+static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n,
+                          candset *cs)
 {
 	sqlite3_stmt *st = NULL;
 	double s = -90, w = -180, no = 90, e = 180, dlat, dlon;
@@ -234,10 +258,10 @@ static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
 	        " FROM cameras c WHERE ?1 = 0"
 	        " OR (c.mobile = 0 AND c.rid IN (SELECT rid FROM camera_geo WHERE"
 	        "  min_lat <= ?3 AND max_lat >= ?2 AND min_lon <= ?5 AND max_lon >= ?4))"
-	        " OR (c.mobile = 1 AND EXISTS (SELECT 1 FROM place_geo g"
-	        "  JOIN recordings r ON r.id = g.recording_id WHERE r.camera_id = c.id"
-	        "  AND g.min_lat <= ?3 AND g.max_lat >= ?2 AND g.min_lon <= ?5"
-	        "  AND g.max_lon >= ?4 AND g.t0 <= ?7 AND g.t1 >= ?6))"
+	        " OR (c.mobile = 1 AND EXISTS (SELECT 1 FROM recordings r"
+	        "  WHERE r.camera_id = c.id AND r.id IN (SELECT recording_id FROM"
+	        "  place_chunk WHERE min_lat <= ?3 AND max_lat >= ?2 AND min_lon <= ?5"
+	        "  AND max_lon >= ?4 AND t0 <= ?7 AND t1 >= ?6)))"
 	        " ORDER BY c.id", -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "selecting cameras");
 	sqlite3_bind_int(st, 1, box);
@@ -296,9 +320,39 @@ static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
 			goto nomem;
 	}
 	sqlite3_finalize(st);
+	st = NULL;
 	if (rc != SQLITE_DONE) {
 		rc = vidx__sql_fail(h, "selecting cameras");
 		goto fail;
+	}
+	/* the mobile recordings whose place may be inside, for camera_spans
+	 * to read only those tracks */
+	if (box) {
+		size_t ccap = 0;
+		if (sqlite3_prepare_v2(h->db, "SELECT DISTINCT recording_id FROM place_chunk"
+		        " WHERE min_lat <= ?2 AND max_lat >= ?1 AND min_lon <= ?4"
+		        " AND max_lon >= ?3 AND t0 <= ?6 AND t1 >= ?5 ORDER BY recording_id",
+		        -1, &st, NULL) != SQLITE_OK) {
+			rc = vidx__sql_fail(h, "selecting recordings");
+			goto fail;
+		}
+		sqlite3_bind_double(st, 1, s);
+		sqlite3_bind_double(st, 2, no);
+		sqlite3_bind_double(st, 3, w);
+		sqlite3_bind_double(st, 4, e);
+		sqlite3_bind_double(st, 5, (double)(q->from + olo) / US - 2);
+		sqlite3_bind_double(st, 6, (double)(q->to + ohi) / US + 2);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (push((void **)&cs->ids, &cs->n, &ccap, sizeof(*cs->ids)) < 0)
+				goto nomem;
+			cs->ids[cs->n - 1] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			rc = vidx__sql_fail(h, "selecting recordings");
+			goto fail;
+		}
+		cs->filter = 1;
 	}
 	*out = a;
 	return 0;
@@ -716,7 +770,8 @@ static int span_path(const recplace *r, int64_t t0, int64_t t1, vidx_span *sp)
 /* Spans of one camera.  A mobile camera's segments are cut to the parts
  * of the window its recording's own place was inside the place asked. */
 static int camera_spans(vidx *h, const vidx_query *q, const camsel *cam,
-                        vidx_result *res, size_t *cap, vidx_coverage *cv)
+                        const candset *cs, vidx_result *res, size_t *cap,
+                        vidx_coverage *cv)
 {
 	sqlite3_stmt *st = NULL;
 	clockfn f;
@@ -767,6 +822,8 @@ static int camera_spans(vidx *h, const vidx_query *q, const camsel *cam,
 			t1 = q->to;
 		if (t1 <= t0)
 			continue;
+		if (cam->mobile && !cand_has(cs, rec))
+			continue; /* its place was nowhere near: its track is not read */
 		if (cam->mobile) {
 			if (rec != rp.rec && (rc = recplace_load(h, q, &pl, &f, rec,
 			        sqlite3_column_int64(st, 8), &rp)) < 0)
@@ -872,6 +929,7 @@ int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out)
 {
 	vidx_result *res;
 	camsel *cams = NULL;
+	candset cs = {NULL, 0, 0};
 	size_t ncams = 0, cap = 0, i;
 	int rc;
 
@@ -889,7 +947,7 @@ int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out)
 	/* one read transaction: a consistent answer while ingests commit */
 	if ((rc = vidx__exec(h, "BEGIN")) < 0)
 		goto fail;
-	if ((rc = select_cameras(h, q, &cams, &ncams)) < 0)
+	if ((rc = select_cameras(h, q, &cams, &ncams, &cs)) < 0)
 		goto end;
 	if (!(res->cams = calloc(ncams ? ncams : 1, sizeof(*res->cams)))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
@@ -908,7 +966,7 @@ int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out)
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto end;
 		}
-		if ((rc = camera_spans(h, q, &cams[i], res, &cap, cv)) < 0)
+		if ((rc = camera_spans(h, q, &cams[i], &cs, res, &cap, cv)) < 0)
 			goto end;
 		if (coverage(cv, q) < 0) {
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
@@ -947,6 +1005,7 @@ fail:
 		free(cams[i].tz);
 	}
 	free(cams);
+	free(cs.ids);
 	if (rc < 0) {
 		vidx_result_free(res);
 		return rc;
