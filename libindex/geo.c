@@ -20,7 +20,7 @@
 
 static const char *const geo_names[] = {
 	"", "quicktime-iso6709", "mp4-xyz", "3gpp-loci", "gpmf", "dji-srt",
-	"nmea", "camera",
+	"nmea", "camera", "novatek-freegps",
 };
 
 const char *vidx_geo_source_name(int src)

@@ -174,6 +174,11 @@ typedef struct vidx__nmea_fix {
 } vidx__nmea_fix;
 int vidx__nmea_sentence(const char *s, size_t len, vidx__nmea_fix *f,
                         const char **why);
+/* novatek.c: one "freeGPS " block of a Novatek dashcam (the layout
+ * exiftool calls 1C), into F (kind 'F'): 1 a fix, 0 status V, -1 not this
+ * layout or not a block (*why says which, when it can). */
+int vidx__freegps_block(const unsigned char *b, size_t n, vidx__nmea_fix *f,
+                        const char **why);
 
 /* udta.c: moov/udta (c)xyz (ISO 6709 text into XYZ) and loci (LOCI: lat,
  * lon, alt; *HAS_LOCI -1 when the box is there but unreadable).  0, or <0

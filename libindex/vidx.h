@@ -117,6 +117,7 @@ enum vidx_geo_source {
 	VIDX_GEO_DJI_SRT, /* a DJI .SRT sidecar beside the video */
 	VIDX_GEO_NMEA,    /* NMEA RMC/GGA sentences in a subtitle or data track */
 	VIDX_GEO_CAMERA,  /* the fixed camera's position (index only) */
+	VIDX_GEO_NOVATEK, /* a Novatek dashcam's 'gps ' box and freeGPS blocks */
 };
 const char *vidx_geo_source_name(int src);
 /* the enum value of NAME, 0 when unknown */

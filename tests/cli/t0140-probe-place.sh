@@ -117,6 +117,25 @@ test_expect_success 'NMEA: a void fix and a bad checksum are left out and said' 
 	grep "1 malformed NMEA sentence (bad checksum" err
 '
 
+test_expect_success 'Novatek dashcam: the gps box and its freeGPS blocks (exiftool)' '
+	base_mp4 base.mp4 && mkgeo novatek base.mp4 nova.mp4 n=8 dlat=0.0001 dlon=-0.00012 &&
+	vidx-probe --json --track nova.mp4 >out &&
+	tail -n +2 out | jq -r "\"\(.lat) \(.lon)\"" >mine &&
+	exif_all GPSLatitude nova.mp4 >lat && exif_all GPSLongitude nova.mp4 >lon &&
+	paste -d " " lat lon >theirs && near theirs mine &&
+	exif_all GPSDateTime nova.mp4 | sed "s/^\([0-9]*\):\([0-9]*\):\([0-9]*\) \(.*\)Z/\1-\2-\3T\4.000Z/" >expect &&
+	tail -n +2 out | jq -r .t >actual && test_cmp expect actual &&
+	head -1 out | jq -e ".time_source == \"gps\" and .track.source == \"novatek-freegps\" and .track.points == 8"
+'
+
+test_expect_success 'Novatek: a void block and another vendor layout are left out and said' '
+	base_mp4 base.mp4 && mkgeo novatek base.mp4 nova.mp4 n=8 void=2 other=5 &&
+	vidx-probe --json nova.mp4 >out 2>err &&
+	jq -e ".track.points == 6 and .track.dropped == 1" out &&
+	grep "1 freeGPS block with status V (no fix) left out" err &&
+	grep "1 of 8 freeGPS blocks not read: a freeGPS layout this does not read" err
+'
+
 test_expect_success 'DJI .SRT sidecar (Air 2S style): every cue a point, the drone date read in --tz' '
 	base_mp4 base.mp4 && cp base.mp4 DJI_0001.MP4 &&
 	mkgeo djisrt - DJI_0001.SRT n=200 fps=25 dlat=0.000001 dlon=0.000002 &&
