@@ -205,7 +205,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE recording_paths_v6 RENAME TO recording_paths;"
 	"ALTER TABLE recordings ADD COLUMN host TEXT NOT NULL DEFAULT '';",
 
-	/* v7: mobile cameras (a witness's phone, a patrol car's dashcam): no
+	/* v7: more of what the probe found of a recording's time: which two
+	 * of its candidate starts (mtime aside) are more than a second apart
+	 * ('' when none are), all the candidates as found (JSON), and where its
+	 * frame rate came from.  NULL for recordings ingested before v7: not
+	 * known. */
+	"ALTER TABLE recordings ADD COLUMN time_disagreement TEXT;"
+	"ALTER TABLE recordings ADD COLUMN time_candidates TEXT;"
+	"ALTER TABLE recordings ADD COLUMN fps_source TEXT;",
+
+	/* v8: mobile cameras (a witness's phone, a patrol car's dashcam): no
 	 * position of their own, so cameras.lat/lon may be NULL, and only then.
 	 * SQLite cannot drop NOT NULL or CHECK in place: the table is rebuilt
 	 * (SQLite's 12-step procedure, run with foreign keys off, see
@@ -261,11 +270,11 @@ static const char *const migrations[] = {
 	"  DELETE FROM place_geo WHERE recording_id = old.recording_id;"
 	"END;",
 
-	/* v8: a track's box is the whole drive, kilometres wide, so a query
+	/* v9: a track's box is the whole drive, kilometres wide, so a query
 	 * near anywhere on it had to read the track: now each minute of a
 	 * track (and each position) is an R*Tree entry of its own, with its
 	 * box and its span in seconds (camera clock), the recording as an
-	 * auxiliary column.  Existing rows keep their one whole-recording
+	 * auxiliary column.  Rows from v8 keep their one whole-recording
 	 * entry (coarser, never missing). */
 	"CREATE VIRTUAL TABLE place_chunk USING rtree(id, min_lat, max_lat,"
 	"  min_lon, max_lon, t0, t1, +recording_id);"

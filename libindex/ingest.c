@@ -168,9 +168,10 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 	        "INSERT INTO recordings (camera_id, sha256, size, path, format,"
 	        " vcodec, width, height, fps, acodec, start, end, first_pts,"
 	        " time_source, time_raw, time_detail, time_flags, keyframe_count,"
-	        " segment_count, damaged, ingested, host) VALUES (?1, ?2, ?3, ?4, ?5,"
+	        " segment_count, damaged, ingested, host, time_disagreement,"
+	        " time_candidates, fps_source) VALUES (?1, ?2, ?3, ?4, ?5,"
 	        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-	        " ?20, ?21, ?22) ON CONFLICT (sha256) DO NOTHING")))
+	        " ?20, ?21, ?22, ?23, ?24, ?25) ON CONFLICT (sha256) DO NOTHING")))
 		return VIDX_ERR;
 	sqlite3_bind_text(st, 1, r->camera, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, r->sha256, 32, SQLITE_STATIC);
@@ -196,6 +197,14 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 	sqlite3_bind_int(st, 20, r->damaged);
 	sqlite3_bind_int64(st, 21, now);
 	sqlite3_bind_text(st, 22, vidx_host(h), -1, SQLITE_STATIC);
+	/* what else the probe found of its times (unknown for imports) */
+	if (r->time_candidates) {
+		sqlite3_bind_text(st, 23, r->time_disagreement ? r->time_disagreement : "",
+		                  -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 24, r->time_candidates, -1, SQLITE_STATIC);
+	}
+	if (r->fps_source)
+		sqlite3_bind_text(st, 25, r->fps_source, -1, SQLITE_STATIC);
 	if ((rc = step_done(h, st, "writing recording")) < 0)
 		return rc;
 	*dup = sqlite3_changes(h->db) == 0;
@@ -338,7 +347,7 @@ int vidx_ingest_file(vidx *h, const char *path, const char *camera,
 	vidx_probe_opts po;
 	vidx_probe *p = NULL;
 	vidx_camera cam;
-	char *abs = NULL;
+	char *abs = NULL, *cands = NULL;
 	vidx_segment *sg = NULL;
 	size_t nseg = 0, i;
 	int rc;
@@ -406,6 +415,13 @@ int vidx_ingest_file(vidx *h, const char *path, const char *camera,
 		in.nkf = p->nkeyframes;
 		in.damaged = p->damaged;
 		in.place = &p->place;
+		in.time_disagreement = p->time_disagree ? p->time_disagreement : "";
+		in.fps_source = p->fps_source;
+		if (!(cands = vidx__candidates_json(p))) {
+			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+			goto out;
+		}
+		in.time_candidates = cands;
 		if ((rc = vidx_recording_add(h, &in, &r->recording_id, &dup)) < 0)
 			goto out;
 		r->status = dup ? VIDX_DUPLICATE : VIDX_INGESTED;
@@ -431,6 +447,7 @@ out:
 	vidx_camera_clear(&cam);
 	vidx_probe_free(p);
 	free(abs);
+	free(cands);
 	free(sg);
 	return rc;
 }
@@ -457,7 +474,8 @@ int vidx_recording_each(vidx *h, const char *camera,
 	        " r.height, r.time_flags, r.damaged, r.fps, r.size, r.start, r.end,"
 	        " r.first_pts, r.ingested, r.keyframe_count, r.segment_count,"
 	        " (SELECT count(*) FROM recording_paths p WHERE p.recording_id = r.id),"
-	        " r.host, g.source, g.raw, g.lat, g.lon, g.alt, g.points, g.track,"
+	        " r.host, r.time_disagreement, r.time_candidates, r.fps_source,"
+	        " g.source, g.raw, g.lat, g.lon, g.alt, g.points, g.track,"
 	        " g.dropped, g.problems"
 	        " FROM recordings r LEFT JOIN recording_place g ON g.recording_id = r.id"
 	        " WHERE ?1 IS NULL OR r.camera_id = ?1"
@@ -498,15 +516,22 @@ int vidx_recording_each(vidx *h, const char *camera,
 		r.segments = sqlite3_column_int64(st, 21);
 		r.npaths = sqlite3_column_int64(st, 22);
 		r.host = col(st, 23);
+		r.time_disagreement = sqlite3_column_type(st, 24) == SQLITE_NULL ? NULL
+		                    : col(st, 24);
+		r.time_disagree = r.time_disagreement ? *r.time_disagreement != 0 : -1;
+		r.time_candidates = sqlite3_column_type(st, 25) == SQLITE_NULL ? NULL
+		                  : col(st, 25);
+		r.fps_source = sqlite3_column_type(st, 26) == SQLITE_NULL ? NULL
+		             : col(st, 26);
 		r.place = NULL;
-		if (sqlite3_column_type(st, 24) != SQLITE_NULL) {
-			int pr = vidx__place_from_row(&pl, col(st, 24), col(st, 25),
-			        sqlite3_column_double(st, 26), sqlite3_column_double(st, 27),
-			        sqlite3_column_double(st, 28),
-			        sqlite3_column_type(st, 28) == SQLITE_NULL,
-			        sqlite3_column_int64(st, 29), sqlite3_column_blob(st, 30),
-			        (size_t)sqlite3_column_bytes(st, 30),
-			        sqlite3_column_int64(st, 31), col(st, 32));
+		if (sqlite3_column_type(st, 27) != SQLITE_NULL) {
+			int pr = vidx__place_from_row(&pl, col(st, 27), col(st, 28),
+			        sqlite3_column_double(st, 29), sqlite3_column_double(st, 30),
+			        sqlite3_column_double(st, 31),
+			        sqlite3_column_type(st, 31) == SQLITE_NULL,
+			        sqlite3_column_int64(st, 32), sqlite3_column_blob(st, 33),
+			        (size_t)sqlite3_column_bytes(st, 33),
+			        sqlite3_column_int64(st, 34), col(st, 35));
 			if (pr < 0) {
 				sqlite3_finalize(st);
 				return pr == -1 ? vidx__fail(h, VIDX_ENOMEM, "out of memory")
