@@ -12,7 +12,7 @@
 #include "vidx.h"
 
 enum { ST_REC_INSERT, ST_REC_FIND, ST_SEG_INSERT, ST_KF_INSERT, ST_PATH_INSERT,
-       ST_COUNT };
+       ST_PLACE_INSERT, ST_PLACE_GEO, ST_COUNT };
 
 struct vidx {
 	char err[512];
@@ -132,6 +132,17 @@ int vidx__track_encode(const vidx_geopoint *pt, size_t n, unsigned char **out,
                        size_t *len);
 int vidx__track_decode(const unsigned char *b, size_t len, size_t n,
                        vidx_geopoint **out);
+/* the bounding box of a place's position or track: S, W, N, E */
+void vidx__place_bbox(const vidx_place *p, double box[4]);
+/* problems as one text, '; '-separated (malloc'ed) and back */
+char *vidx__place_problems_text(const vidx_place *p);
+/* Fill *P from a recording_place row's columns (source, raw, lat, lon,
+ * alt, points, track, dropped, problems); P->track malloc'ed.  0, -1 out
+ * of memory, -2 damaged. */
+int vidx__place_from_row(vidx_place *p, const char *source, const char *raw,
+                         double lat, double lon, double alt, int alt_null,
+                         int64_t points, const void *blob, size_t bloblen,
+                         int64_t dropped, const char *problems);
 
 /* gpmf.c: one GPMF payload (a sample of a GoPro 'gpmd' track).  Points
  * of its GPS5 stream are appended to V (lat, lon, alt triples, *N of
@@ -184,6 +195,11 @@ typedef struct vidx__nmea_fix {
 	int kind;                /* 'R' RMC, 'G' GGA */
 } vidx__nmea_fix;
 int vidx__nmea_sentence(const char *s, size_t len, vidx__nmea_fix *f,
+                        const char **why);
+/* novatek.c: one "freeGPS " block of a Novatek dashcam (the layout
+ * exiftool calls 1C), into F (kind 'F'): 1 a fix, 0 status V, -1 not this
+ * layout or not a block (*why says which, when it can). */
+int vidx__freegps_block(const unsigned char *b, size_t n, vidx__nmea_fix *f,
                         const char **why);
 
 /* udta.c: moov/udta (c)xyz (ISO 6709 text into XYZ) and loci (LOCI: lat,
