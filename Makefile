@@ -15,7 +15,8 @@ MANDIR  = $(DESTDIR)$(PREFIX)/share/man
 
 # libraries found with pkg-config; the Debian packages that provide them and
 # the tools the tests and demo run
-PKGS      = libavformat libavcodec libavutil jansson sqlite3 libcrypto
+PKGS      = libavformat libavcodec libavutil libswscale libswresample jansson \
+            sqlite3 libcrypto
 TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
@@ -39,7 +40,10 @@ LIBS    = -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
 LIB_SRC = $(wildcard libindex/*.c)
-LIB_OBJ = $(LIB_SRC:libindex/%.c=$(B)/libindex/%.o)
+# the report page's style and script are files built in (report_assets.S)
+LIB_ASM = $(wildcard libindex/*.S)
+ASSETS  = libindex/report.css libindex/report.js
+LIB_OBJ = $(LIB_SRC:libindex/%.c=$(B)/libindex/%.o) $(LIB_ASM:libindex/%.S=$(B)/libindex/%.o)
 CLI_OBJ = $(B)/cmd/cli.o
 TOOLS   = $(filter-out cli,$(basename $(notdir $(wildcard cmd/*.c))))
 PROGS   = $(TOOLS:%=$(BIN)/%)
@@ -57,6 +61,10 @@ all: $(PROGS)
 $(B)/libindex/%.o: libindex/%.c $(wildcard libindex/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libindex/%.o: libindex/%.S $(ASSETS)
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<
 
 $(B)/cmd/%.o: cmd/%.c cmd/cli.h libindex/vidx.h
 	@mkdir -p $(@D)
@@ -126,13 +134,17 @@ FZ = build/fuzz
 FUZZ_FLAGS = -std=c11 -g -O1 -pthread -fsanitize=address,undefined \
              -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
              $(shell pkg-config --cflags $(PKGS))
-FUZZ_OBJ = $(LIB_SRC:libindex/%.c=$(FZ)/obj/%.o)
+FUZZ_OBJ = $(LIB_SRC:libindex/%.c=$(FZ)/obj/%.o) $(LIB_ASM:libindex/%.S=$(FZ)/obj/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=$(FZ)/%)
 
 $(FZ)/obj/%.o: libindex/%.c $(wildcard libindex/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FZ)/obj/%.o: libindex/%.S $(ASSETS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -c -o $@ $<
 
 $(FZ)/libindex.a: $(FUZZ_OBJ)
 	@rm -f $@

@@ -105,4 +105,10 @@ int vidx__dhav_dates(int fd, int64_t size, vidx_civil *first,
 int vidx__mp4_ctts(int fd, int64_t size, int track_id, int64_t want,
                    int64_t **offs, int64_t *n);
 
+/* ---- query.c: clock corrections, for reports ---- */
+/* CAMERA's clock reading CAM as true time (*TRUE_US) and the offset
+ * (camera - true) applied there (*OFF), from its clock observations. */
+int vidx__clock_to_true(vidx *h, const char *camera, int64_t cam,
+                        int64_t *true_us, int64_t *off);
+
 #endif
