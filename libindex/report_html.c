@@ -541,9 +541,9 @@ static void sec_clips(rp *r, rp_buf *b)
 	size_t i, j;
 
 	rp_puts(b, "<section id=\"clips\"><h2>Clips</h2>\n");
-	rp_puts(b, "<table id=\"clip-table\"><thead><tr><th>#</th><th>Camera</th><th>Clip</th>"
-	        "<th>True start (UTC)</th><th>True end (UTC)</th><th>Length</th>"
-	        "<th>SHA-256</th><th>Verify</th></tr></thead><tbody>\n");
+	rp_puts(b, "<table id=\"clip-table\"><thead><tr><th>#</th><th>Camera</th>"
+	        "<th>Clip and its SHA-256</th><th>True start (UTC)</th><th>True end (UTC)</th>"
+	        "<th>Length</th><th>Verify</th></tr></thead><tbody>\n");
 	for (i = 0; i < r->nclips; i++) {
 		const rp_clip *c = &r->clips[i];
 		char s1[64], s2[64];
@@ -555,12 +555,12 @@ static void sec_clips(rp *r, rp_buf *b)
 		esc(b, c->rel);
 		if (!c->out)
 			rp_puts(b, "<br><span class=\"bad\">not in this report</span>");
-		rp_printf(b, "</td><td class=\"mono\">%s</td><td class=\"mono\">%s</td><td>%.3f s</td>"
-		          "<td class=\"hash\">", rp__utc(c->start, s1), rp__utc(c->end, s2),
+		rp_puts(b, "<br><span class=\"hash sum\">");
+		esc(b, c->sha256);
+		rp_printf(b, "</span></td><td class=\"mono\">%s</td><td class=\"mono\">%s</td>"
+		          "<td>%.3f s</td><td>", rp__utc(c->start, s1), rp__utc(c->end, s2),
 		          c->start != VIDX_TIME_NONE && c->end != VIDX_TIME_NONE ?
 		          (double)(c->end - c->start) / US : 0.0);
-		esc(b, c->sha256);
-		rp_puts(b, "</td><td>");
 		rp_puts(b, !c->verify ? "never" : !strcmp(c->verify, "ok") ? "<span class=\"ok\">passed</span>"
 		        : "<span class=\"bad\">FAILED</span>");
 		rp_puts(b, "</td></tr>\n");
