@@ -21,7 +21,11 @@ TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
-            valgrind
+            valgrind libswscale-dev libswresample-dev $(BROWSER_DEBS)
+# the report's tests in a real browser, its PDF and screenshots; they skip
+# (saying so) where these are missing, so only root installs them here
+BROWSER_DEBS = chromium chromium-driver poppler-utils curl imagemagick \
+               fonts-dejavu-core
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -96,6 +100,13 @@ deps:
 	[ -e /usr/share/zoneinfo/America/New_York ] || missing="$$missing tzdata"; \
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
 	  >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
+	optional=; \
+	for t in chromium chromedriver pdftoppm pdftotext curl identify; do \
+	  command -v $$t >/dev/null 2>&1 || optional="$$optional $$t"; done; \
+	if [ -z "$$missing" ] && [ -n "$$optional" ] && [ "$$(id -u)" != 0 ]; then \
+	  echo "make deps: not installed:$$optional: the browser tests will be skipped." >&2; \
+	  echo "  To run them: sudo apt-get install -y $(BROWSER_DEBS)" >&2; exit 0; fi; \
+	[ -z "$$optional" ] || missing="$$missing$$optional"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 	  echo "make deps: missing$$missing; installing with apt-get" >&2; \
@@ -169,7 +180,7 @@ lint-man:
 # ingest a canvass laid out one folder per camera (copies of the fixtures
 # under the names their recorders would give them), ask which cameras saw
 # the corner of Chapel & Orange and what they did not cover, open a case,
-# pull that footage into a case folder, and verify it.
+# pull that footage into a case folder, verify it, and write its report.
 DEMO = build/demo
 DEMO_DB = $(DEMO)/vidx.db
 DEMO_EV = $(DEMO)/evidence
@@ -229,7 +240,15 @@ demo: deps
 	@echo "== vidx case log: the custody log (hash-chained)" >&2
 	@bin/vidx case -d $(DEMO_DB) log NH-2022-0704
 	@echo >&2
+	@echo "== vidx report: the case as one offline page, with H.264 working copies," >&2
+	@echo "   a PDF (where Chromium is installed) and timelines for Timesketch and plaso" >&2
+	@bin/vidx report -d $(DEMO_DB) --by demo --out $(DEMO)/report --at "2022-07-04 21:25:13" \
+	  --proxies $$(command -v chromium >/dev/null 2>&1 && echo --pdf) \
+	  --timesketch $(DEMO)/timeline.jsonl --l2tcsv $(DEMO)/timeline.csv NH-2022-0704
+	@cd $(DEMO)/report && sha256sum -c --quiet SHA256SUMS
+	@echo >&2
 	@echo "demo index: $(DEMO_DB), case folder: $(DEMO)/case  (try: jq . $(DEMO)/case/manifest.json)" >&2
+	@echo "the report: $(DEMO)/report/report.html  (open it in a browser; #t=2022-07-05T01:25:13Z opens at that moment)" >&2
 
 # Each benchmark prints medians and ratios against the tool a user would
 # otherwise use; test data is made once in build/bench-data.  BENCH_RUNS=N.
