@@ -21,7 +21,8 @@ TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
-            valgrind libswscale-dev libswresample-dev $(BROWSER_DEBS)
+            valgrind libimage-exiftool-perl gpsbabel libswscale-dev \
+            libswresample-dev $(BROWSER_DEBS)
 # the report's tests in a real browser, its PDF and screenshots; they skip
 # (saying so) where these are missing, so only root installs them here
 BROWSER_DEBS = chromium chromium-driver poppler-utils curl imagemagick \
@@ -92,7 +93,7 @@ units: $(UNITS)
 
 deps:
 	@missing=; \
-	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind; do \
+	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind exiftool gpsbabel; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \
