@@ -135,6 +135,29 @@ test_expect_success 'so does moving the scrubber, and the clock shows the time i
 	test "$(jq -r . local)" = "2022-07-04 21:21:21.200 UTC$(printf "\342\210\222")04:00"
 '
 
+test_expect_success 'play all: the true time runs on, the videos play, pause holds them at it' '
+	wd_get about:blank && wd_get "file://$REP/report.html#t=2022-07-05T01:25:01Z" &&
+	wd_js_async "$STATE" >/dev/null &&
+	wd_js_async "
+		const done = arguments[arguments.length - 1];
+		const t0 = vidxReport.time(), w0 = performance.now();
+		document.getElementById(\"play\").click();
+		setTimeout(() => {
+			const v = [...document.querySelectorAll(\"video[data-clip]\")]
+				.filter(v => v.dataset.clip.startsWith(\"bus/bus_20220705T012500Z\"))[0];
+			const playing = !v.paused;
+			document.getElementById(\"play\").click();
+			done([vidxReport.time() - t0, (performance.now() - w0) * 1000, playing, vidxReport.iso()]);
+		}, 1500);" >play.json &&
+	jq -r "@tsv" play.json >play.tsv &&
+	IFS="$(printf "\t")" read -r dt wall playing iso <play.tsv &&
+	# it ran, and never faster than the wall clock (no timing asked of it)
+	awk -v d=$dt -v w=$wall "BEGIN { exit !(d > 0 && d <= w + 1e5) }" || { echo "ran $dt us in $wall us"; false; } &&
+	test "$playing" = true &&
+	wd_js_async "$STATE" >state.json &&
+	check_at $iso state.json || { echo "paused at $iso:"; cat state.json; false; }
+'
+
 test_expect_success 'the map and the timeline render (screenshots, not blank)' '
 	wd_get "file://$REP/report.html#t=$INCIDENT" && wd_js_async "$STATE" >/dev/null &&
 	wd_el_shot "#map-svg" map.png && wd_el_shot "#timeline-svg" timeline.png &&

@@ -180,7 +180,8 @@ test_expect_success 'proxies: H.264 working copies of the HEVC and MJPEG clips, 
 		test "$(jq -r ".files[] | select(.path == \"$proxy\") | .working_copy" px/report-manifest.json)" = true
 	done <pairs &&
 	(cd px && sha256sum -c --quiet SHA256SUMS) &&
-	grep -q "data-proxy=\"1\"" px/report.html
+	grep -q "data-proxy=\"1\"" px/report.html &&
+	grep -q "<td>HEVC video</td>" px/report.html && grep -q "<td>MJPEG video</td>" px/report.html
 '
 
 test_expect_success 'proxies: PCM sound in Matroska becomes AAC in MP4, as long as it was' '
