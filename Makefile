@@ -15,18 +15,18 @@ MANDIR  = $(DESTDIR)$(PREFIX)/share/man
 
 # libraries found with pkg-config; the Debian packages that provide them and
 # the tools the tests and demo run
-PKGS      = libavformat libavcodec libavutil libswscale libswresample jansson \
-            sqlite3 libcrypto
+PKGS      = libavformat libavcodec libavutil libavfilter libswscale libswresample \
+            jansson sqlite3 libcrypto
 TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
-            valgrind libimage-exiftool-perl gpsbabel libswscale-dev \
-            libswresample-dev $(BROWSER_DEBS)
+            valgrind libavfilter-dev libswscale-dev fonts-dejavu-core \
+            libimage-exiftool-perl gpsbabel imagemagick libswresample-dev \
+            $(BROWSER_DEBS)
 # the report's tests in a real browser, its PDF and screenshots; they skip
 # (saying so) where these are missing, so only root installs them here
-BROWSER_DEBS = chromium chromium-driver poppler-utils curl imagemagick \
-               fonts-dejavu-core
+BROWSER_DEBS = chromium chromium-driver poppler-utils curl
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -93,12 +93,15 @@ units: $(UNITS)
 
 deps:
 	@missing=; \
-	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind exiftool gpsbabel; do \
+	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind \
+	         exiftool gpsbabel montage; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \
 	  missing="$$missing libraries"; \
 	[ -e /usr/share/zoneinfo/America/New_York ] || missing="$$missing tzdata"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || \
+	  missing="$$missing fonts-dejavu-core"; \
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
 	  >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
 	optional=; \
