@@ -11,13 +11,13 @@ static void usage(void)
 {
 	printf(
 "usage: vidx-report [-hV] [-d db] [--by name] [--out dir] [--at time] [-z zone]\n"
-"                   [--pdf] [--proxies] [--timesketch file] [--l2tcsv file]\n"
-"                   [--json] case\n"
+"                   [--pdf] [--proxies] [--no-stills] [--timesketch file]\n"
+"                   [--l2tcsv file] [--json] case\n"
 "\n"
 "Write the report of a case into a new folder: report.html, a page that\n"
 "needs nothing but a browser (the case, a map of the cameras, a coverage\n"
-"timeline with the clock corrections, the clips with their hashes and\n"
-"sources, a synchronised player, the custody log and the commands that\n"
+"timeline with the clock corrections, the clips with their hashes, sources\n"
+"and stills, a synchronised player, the custody log and the commands that\n"
 "re-create and re-check everything), the case's clips beside it (hard links\n"
 "on the same filesystem, else copies, each checked against its SHA-256),\n"
 "report-manifest.json and SHA256SUMS; then a report event in the case's\n"
@@ -28,6 +28,8 @@ static void usage(void)
 "  -z, --tz ZONE      the zone for local times (default: the cameras')\n"
 "  --pdf              also report.pdf, printed by headless Chromium\n"
 "  --proxies          H.264 working copies of clips a browser cannot play\n"
+"  --no-stills        no stills of the clips (they are decoded from the\n"
+"                     source recordings, which must be there)\n"
 "  --timesketch FILE  the case's events as Timesketch JSON lines\n"
 "  --l2tcsv FILE      the same as plaso l2tcsv (17 columns)\n"
 "  --by NAME          who makes the report, for the custody log\n"
@@ -80,6 +82,7 @@ int main(int argc, char **argv)
 		{"tz", required_argument, NULL, 'z'},
 		{"pdf", no_argument, NULL, 'P'},
 		{"proxies", no_argument, NULL, 'X'},
+		{"no-stills", no_argument, NULL, 'N'},
 		{"timesketch", required_argument, NULL, 'S'},
 		{"l2tcsv", required_argument, NULL, 'L'},
 		{"by", required_argument, NULL, 'b'},
@@ -106,6 +109,7 @@ int main(int argc, char **argv)
 		case 'z': o.tz = optarg; break;
 		case 'P': o.pdf = 1; break;
 		case 'X': o.proxies = 1; break;
+		case 'N': o.no_stills = 1; break;
 		case 'S': o.timesketch = optarg; break;
 		case 'L': o.l2tcsv = optarg; break;
 		case 'b': o.by = optarg; break;
@@ -124,8 +128,8 @@ int main(int argc, char **argv)
 		cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o.out_dir && !o.timesketch && !o.l2tcsv)
 		cli_usage_error("nothing to write: give --out DIR, --timesketch FILE or --l2tcsv FILE");
-	if ((o.pdf || o.proxies) && !o.out_dir)
-		cli_usage_error("--pdf and --proxies go with --out");
+	if ((o.pdf || o.proxies || o.no_stills) && !o.out_dir)
+		cli_usage_error("--pdf, --proxies and --no-stills go with --out");
 	if (o.timesketch && o.l2tcsv && !strcmp(o.timesketch, o.l2tcsv))
 		cli_usage_error("--timesketch and --l2tcsv name the same file");
 	if (!o.by || !*o.by)

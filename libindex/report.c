@@ -1100,6 +1100,81 @@ static void make_proxies(rp *r)
 	}
 }
 
+/* a still of each clip: the frame on screen at its first instant and at
+ * the incident, decoded from its source by vidx_still_file (never from a
+ * proxy): working copies, each with the frame's hash */
+static void make_stills(rp *r)
+{
+	size_t i, k, j;
+
+	for (i = 0; i < r->nclips; i++) {
+		rp_clip *c = &r->clips[i];
+		const char *dot;
+		for (k = 0; k < 2 && c->out && c->nsrc; k++) {
+			rp_still *st = &c->still[k];
+			int64_t at = k ? r->incident : c->start;
+			vidx_still *s = NULL;
+			char png[PATH_MAX];
+			const char *rel;
+			rp_file *f;
+			int rc;
+			if (k && (at == VIDX_TIME_NONE || at < c->start || at >= c->end))
+				continue;
+			/* the source whose part of the clip holds that instant */
+			for (j = c->nsrc - 1; j > 0 && c->src[j].start != VIDX_TIME_NONE &&
+			     c->src[j].start > at; j--)
+				;
+			dot = strrchr(c->rel, '.');
+			rel = rp__strf(r, "stills/%s/%.*s_%s.png", c->pull->out,
+			               (int)(dot && !strchr(dot, '/') ? (size_t)(dot - c->rel)
+			                     : strlen(c->rel)), c->rel, k ? "incident" : "start");
+			snprintf(png, sizeof(png), "%s/%s", r->tmp, rel);
+			st->at = at;
+			st->recording_id = c->src[j].recording_id;
+			if (make_parent(r, rel) < 0) {
+				st->problem = rp__strf(r, "cannot make its folder: %s", strerror(errno));
+				item(r, "still", rel, "failed", NULL, -1, st->problem);
+				continue;
+			}
+			rc = vidx_still_file(r->h, c->camera, st->recording_id, at, png, &s);
+			if (rc < 0) {
+				st->problem = rp__str(r, vidx_errmsg(r->h));
+				item(r, "still", rel, "failed", NULL, -1, st->problem);
+				continue;
+			}
+			st->path = rel;
+			st->sha256 = rp__str(r, s->png_sha256);
+			st->size = s->png_size;
+			st->frame_hash = rp__str(r, s->frame_hash);
+			st->conversion = rp__str(r, s->conversion);
+			st->frame_time = s->frame_time;
+			st->pts = s->pts;
+			st->frame = s->frame;
+			st->width = s->width;
+			st->height = s->height;
+			if ((f = add_file(r, rel, "still", s->png_sha256, s->png_size,
+			                  k ? "a WORKING COPY, not evidence: the frame this clip's "
+			                  "camera showed at the incident, decoded from its source" :
+			                  "a WORKING COPY, not evidence: the clip's first frame, "
+			                  "decoded from its source"))) {
+				char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ];
+				f->extra = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:s}",
+				        "still_of_clip", c->out, "at", vidx_time_format(at, b1),
+				        "frame_time", vidx_time_format(s->frame_time, b2),
+				        "source", s->path ? s->path : "", "recording_id",
+				        (json_int_t)s->recording_id, "source_sha256", s->sha256 ? s->sha256 : "",
+				        "pts_us", (json_int_t)s->pts, "frame", (json_int_t)s->frame,
+				        "frame_hash", s->frame_hash, "pix_fmt", s->pix_fmt ? s->pix_fmt : "",
+				        "byte_start", (json_int_t)s->byte_start, "byte_end",
+				        (json_int_t)s->byte_end, "conversion",
+				        s->conversion ? s->conversion : "");
+			}
+			item(r, "still", rel, "made", s->png_sha256, s->png_size, NULL);
+			vidx_still_free(s);
+		}
+	}
+}
+
 static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *f)
 {
 	(void)sb;
@@ -1408,6 +1483,8 @@ int vidx_report(vidx *h, const vidx_report_opts *o)
 		}
 		made_tmp = 1;
 		place_clips(&r);
+		if (!o->no_stills)
+			make_stills(&r);
 		if (o->proxies)
 			make_proxies(&r);
 		if (r.oom) {

@@ -53,6 +53,14 @@ typedef struct rp_src {
 
 struct rp_pull;
 
+/* a still of a clip (vidx_still_file): at its start, at the incident */
+typedef struct rp_still {
+	const char *path;          /* relative to DIR; NULL: none */
+	const char *sha256, *frame_hash, *conversion, *problem;
+	int64_t at, frame_time, pts, frame, size, recording_id;
+	int width, height;
+} rp_still;
+
 typedef struct rp_clip {
 	struct rp_pull *pull;
 	size_t index;              /* in rp.clips */
@@ -82,6 +90,8 @@ typedef struct rp_clip {
 	const char *proxy;         /* path relative to DIR, NULL none */
 	const char *proxy_sha256, *proxy_problem, *proxy_how;
 	int64_t proxy_size;
+
+	rp_still still[2];         /* [0] at its start, [1] at the incident */
 
 	/* the last vidx verify of its folder */
 	const char *verify;        /* NULL never verified, "ok", or the failure */

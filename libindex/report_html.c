@@ -536,6 +536,46 @@ static void verify_cell(const rp *r, rp_buf *b, const rp_clip *c)
 	(void)r;
 }
 
+/* the clip's stills: working copies decoded from its sources */
+static void stills(const rp *r, rp_buf *b, const rp_clip *c)
+{
+	int k, any = 0;
+	char u[64];
+
+	for (k = 0; k < 2; k++) {
+		const rp_still *st = &c->still[k];
+		if (!st->path && !st->problem)
+			continue;
+		if (!any++)
+			rp_puts(b, "<div class=\"stills\">");
+		rp_puts(b, "<figure>");
+		if (st->path) {
+			rp_puts(b, "<img src=\"");
+			rp_url(b, st->path);
+			rp_printf(b, "\" width=\"%d\" height=\"%d\" alt=\"", st->width, st->height);
+			rp_puts(b, k ? "the frame on screen at the incident" : "the clip's first frame");
+			rp_puts(b, "\">");
+		}
+		rp_printf(b, "<figcaption><span class=\"wc\">working copy</span> %s: %s",
+		          k ? "at the incident" : "at its start", rp__utc(st->at, u));
+		if (st->path) {
+			rp_printf(b, "<br>frame %lld on screen from ", (long long)st->frame);
+			rp_puts(b, rp__utc(st->frame_time, u));
+			rp_printf(b, " (recording %lld)<br><span class=\"hash\">frame_hash %s</span>"
+			          "<br><span class=\"hash\">PNG SHA-256 %s</span>",
+			          (long long)st->recording_id, st->frame_hash, st->sha256);
+		} else {
+			rp_puts(b, "<br><span class=\"bad\">not made: ");
+			esc(b, st->problem);
+			rp_puts(b, "</span>");
+		}
+		rp_puts(b, "</figcaption></figure>");
+	}
+	if (any)
+		rp_puts(b, "</div>\n");
+	(void)r;
+}
+
 static void sec_clips(rp *r, rp_buf *b)
 {
 	size_t i, j;
@@ -582,6 +622,7 @@ static void sec_clips(rp *r, rp_buf *b)
 			esc(b, c->problem);
 			rp_puts(b, "</p>\n");
 		}
+		stills(r, b, c);
 		rp_puts(b, "<dl class=\"facts\"><dt>Clip in the case folder</dt><dd class=\"mono\">");
 		esc(b, c->rel);
 		rp_puts(b, "</dd>");

@@ -800,6 +800,9 @@ typedef struct vidx_report_opts {
 	                            else chromium in $PATH */
 	int proxies;             /* H.264 working copies of the clips a browser
 	                            cannot play */
+	int no_stills;           /* no stills of the clips (they are decoded
+	                            from the source recordings, which must be
+	                            there: vidx_still_file) */
 	const char *timesketch;  /* write a Timesketch JSONL timeline here */
 	const char *l2tcsv;      /* write a plaso l2tcsv timeline here */
 	void (*on_item)(void *ctx, const vidx_report_item *it); /* may be NULL */
@@ -810,7 +813,8 @@ typedef struct vidx_report_opts {
  * map and timeline inline, nothing fetched from outside DIR), the case's
  * clips beside it (hard links on the case folder's filesystem, else
  * copies; each checked against the SHA-256 its manifest and custody log
- * give), proxies with O->proxies, report.pdf with O->pdf, and
+ * give), a still of each clip at its start and at the incident (PNG working
+ * copies, vidx_still_file) unless O->no_stills, proxies with O->proxies, report.pdf with O->pdf, and
  * report-manifest.json and SHA256SUMS over all of it; then the timelines
  * asked for, and a "report" event in the case's custody log holding the
  * manifest's and the timelines' SHA-256.  The folder is built under a

@@ -158,6 +158,17 @@ test_expect_success 'play all: the true time runs on, the videos play, pause hol
 	check_at $iso state.json || { echo "paused at $iso:"; cat state.json; false; }
 '
 
+test_expect_success 'the stills are shown: every picture of the page loaded' '
+	wd_get "file://$REP/report.html" &&
+	wd_js_async "
+		const done = arguments[arguments.length - 1];
+		const imgs = [...document.images];
+		Promise.all(imgs.map(i => i.decode().then(() => 1, () => 0))).then(ok =>
+			done([imgs.length, ok.reduce((a, b) => a + b, 0),
+				imgs.filter(i => i.naturalWidth > 0).length]));" >imgs &&
+	test "$(cat imgs)" = "[6,6,6]"
+'
+
 test_expect_success 'the map and the timeline render (screenshots, not blank)' '
 	wd_get "file://$REP/report.html#t=$INCIDENT" && wd_js_async "$STATE" >/dev/null &&
 	wd_el_shot "#map-svg" map.png && wd_el_shot "#timeline-svg" timeline.png &&
@@ -217,7 +228,8 @@ test_expect_success 'hostile names (quotes, markup, newlines) are shown as text,
 	vidx-report -d $H --by "Det. <b>O'\''Brien</b>" --out erep --at 2022-07-05T01:00:03Z E >/dev/null &&
 	wd_get about:blank && wd_log browser >/dev/null && wd_log performance >/dev/null &&
 	wd_get "file://$TRASH/erep/report.html" && wd_js_async "$STATE" >/dev/null &&
-	wd_js "return [typeof window.pwned, document.scripts.length, document.images.length,
+	wd_js "return [typeof window.pwned, document.scripts.length,
+		[...document.images].filter(i => !/^stills\//.test(i.getAttribute(\"src\"))).length,
 		document.querySelectorAll(\"iframe, object, embed\").length,
 		[...document.querySelectorAll(\"*\")].filter(e => [...e.attributes].some(a => /^on/i.test(a.name))).length]" >x &&
 	test "$(cat x)" = "[\"undefined\",2,0,0,0]" &&

@@ -106,6 +106,27 @@ test_expect_success 'the page names every camera, clip, hash and source of the c
 	grep -q "DVR clock against a phone&#39;s GPS time" rep/report.html
 '
 
+test_expect_success 'stills: the first frame of each clip and the frame at the incident, as ffmpeg decodes the clip' '
+	m=rep/report-manifest.json &&
+	test "$(jq "[.files[] | select(.kind == \"still\")] | length" $m)" = 6 &&
+	jq -r ".files[] | select(.kind == \"still\") | \"\(.path) \(.still_of_clip) \(.frame_hash) \(.at)\"" $m >stills &&
+	while read -r png clip fh at; do
+		start=$(jq -r --arg p "${clip#pull-2/}" ".clips[] | select(.path == \$p) | .start" $CASE/manifest.json)
+		off=$(awk -v a=$(date -u -d "$at" +%s.%N) -v s=$(date -u -d "$start" +%s.%N) "BEGIN { printf \"%.6f\", a - s }")
+		# the frame on screen then: the last whose time is at or before it
+		ffmpeg -nostdin -v error -i rep/$clip -map 0:v:0 -f framehash -hash sha256 - >fh.txt
+		tb=$(sed -n "s/^#tb 0: //p" fh.txt)
+		want=$(grep -v "^#" fh.txt | awk -F", *" -v tb=$tb -v off=$off "
+			BEGIN { split(tb, q, \"/\") } { t = \$3 * q[1] / q[2]; if (t <= off + 1e-6) h = \$6 } END { print h }")
+		test "$fh" = "$want" || { echo "$png: frame_hash $fh, ffmpeg says $want at $off s"; false; }
+		test "$(identify -format "%m %w,%h" rep/$png)" = \
+		     "PNG $(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 rep/$clip)"
+	done <stills &&
+	test "$(grep -c _incident.png stills)" = 1 &&
+	test "$(jq -r ".files[] | select(.kind == \"still\") | .working_copy" $m | sort -u)" = true &&
+	grep -q "stills/pull-2/bus/bus_20220705T012500Z_8s_incident.png" rep/report.html
+'
+
 test_expect_success 'a second report into the same folder is refused; nothing changes' '
 	(cd rep && sha256sum $(find . -type f | sort)) >before &&
 	test_expect_code 1 vidx-report -d $DB --out rep C1 2>err &&
@@ -148,6 +169,18 @@ test_expect_success 'a clip that changed after the pull is left out and named; e
 	(cd rep2 && sha256sum -c --quiet SHA256SUMS) &&
 	grep -q "Not in this report" rep2/report.html &&
 	test "$(jq "[.files[] | select(.kind == \"clip\")] | length" rep2/report-manifest.json)" = 4
+'
+
+test_expect_success 'a source that is gone: its stills are named as not made, --no-stills makes none' '
+	report_case $TRASH/v4.db $TRASH/ev4 case4 &&
+	mv $TRASH/ev4/dahua.dav $TRASH/dahua.moved &&
+	test_expect_code 1 vidx-report -d $TRASH/v4.db --out rep4 --json C1 >items.json 2>err &&
+	test "$(jq -r "select(.status == \"failed\") | .kind" items.json | sort -u)" = still &&
+	grep "still .stills/pull-2/dvr/" err &&
+	grep -q "not made" rep4/report.html &&
+	(cd rep4 && sha256sum -c --quiet SHA256SUMS) &&
+	vidx-report -d $TRASH/v4.db --out rep5 --no-stills C1 >/dev/null &&
+	test ! -e rep5/stills
 '
 
 test_expect_success 'an edited manifest: the pull is named as not the one the log recorded' '
