@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -386,6 +387,7 @@ static void load_clip(rp *r, rp_pull *p, json_t *c)
 			return;
 		y->recording_id = jint(s, "recording_id", -1);
 		y->path = jstr(r, s, "path");
+		y->host = jstr(r, s, "host");
 		y->sha256 = jstr(r, s, "sha256");
 		y->format = jstr(r, s, "format");
 		y->time_source = jstr(r, s, "time_source");
@@ -555,6 +557,42 @@ static void load_verifies(rp *r)
 			}
 		}
 		json_decref(d);
+	}
+}
+
+/* ---- sources named by their SHA-256 --------------------------------------------- */
+
+typedef struct shawalk {
+	const char *sha;
+	int64_t id;
+} shawalk;
+
+static int on_sha(void *ctx, const vidx_recording *x)
+{
+	shawalk *w = ctx;
+	if (x->sha256 && !strcasecmp(x->sha256, w->sha)) {
+		w->id = x->id;
+		return 1;
+	}
+	return 0;
+}
+
+/* a manifest names its sources by SHA-256 (older ones also by recording
+ * id): the id the index has for each now, -1 when it has none */
+static void source_ids(rp *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nclips; i++) {
+		rp_clip *c = &r->clips[i];
+		for (j = 0; j < c->nsrc; j++) {
+			rp_src *y = &c->src[j];
+			shawalk w = {y->sha256, -1};
+			if (y->recording_id >= 0 || !is_hex64(y->sha256) || !vidx_id_valid(c->camera))
+				continue;
+			if (vidx_recording_each(r->h, c->camera, on_sha, &w) >= 0 && w.id >= 0)
+				y->recording_id = w.id;
+		}
 	}
 }
 
@@ -1143,6 +1181,7 @@ static void make_stills(rp *r)
 				continue;
 			}
 			st->path = rel;
+			st->recording_id = s->recording_id;
 			st->sha256 = rp__str(r, s->png_sha256);
 			st->size = s->png_size;
 			st->frame_hash = rp__str(r, s->frame_hash);
@@ -1435,6 +1474,7 @@ int vidx_report(vidx *h, const vidx_report_opts *o)
 		if (!strcmp(r.ev[i].kind, "pull"))
 			load_pull(&r, &r.ev[i]);
 	load_verifies(&r);
+	source_ids(&r);
 	if ((rc = load_question(&r)) < 0 || (rc = load_recordings(&r)) < 0)
 		goto out;
 	choose_zone(&r);

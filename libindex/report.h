@@ -43,7 +43,7 @@ void rp_buf_free(rp_buf *b);
 
 typedef struct rp_src {
 	int64_t recording_id, size, byte_start, byte_end, video_packets, audio_packets;
-	const char *path, *sha256, *format, *time_source;
+	const char *path, *host, *sha256, *format, *time_source;
 	int sha256_checked;
 	int64_t req_start, req_end, start, end, camera_start;
 	double correction_ms;

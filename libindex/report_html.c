@@ -721,7 +721,15 @@ static void sec_clips(rp *r, rp_buf *b)
 				const rp_src *s = &c->src[j];
 				rp_printf(b, "<tr><td><span class=\"mono\">");
 				esc(b, s->path);
-				rp_printf(b, "</span><br>recording %lld, ", (long long)s->recording_id);
+				rp_puts(b, "</span>");
+				if (s->host && *s->host) {
+					rp_puts(b, " on ");
+					esc(b, s->host);
+				}
+				if (s->recording_id >= 0)
+					rp_printf(b, "<br>recording %lld, ", (long long)s->recording_id);
+				else
+					rp_puts(b, "<br>not in the index now, ");
 				esc(b, s->format);
 				rp_printf(b, ", %lld bytes</td><td class=\"hash\">", (long long)s->size);
 				esc(b, s->sha256);
@@ -875,7 +883,8 @@ static void sec_reproduce(rp *r, rp_buf *b)
 			json_object_set_new(o, "camera", vidx__jstr(k->camera));
 			json_object_set_new(o, "start", vidx__jtime(k->src[j].req_start));
 			json_object_set_new(o, "end", vidx__jtime(k->src[j].req_end));
-			json_object_set_new(o, "recording_id", json_integer(k->src[j].recording_id));
+			if (k->src[j].recording_id >= 0)
+				json_object_set_new(o, "recording_id", json_integer(k->src[j].recording_id));
 			line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 			json_decref(o);
 			rp_puts(&c, " \\\n    ");

@@ -102,6 +102,12 @@ test_expect_success 'the page names every camera, clip, hash and source of the c
 	for c in door dvr bus old far; do grep -q "data-camera=\"$c\"" rep/report.html; done &&
 	jq -r ".clips[] | .path, .sha256, .video.packets_sha256, .sources[].sha256" $CASE/manifest.json |
 	while read -r x; do grep -q -F "$x" rep/report.html || { echo "missing: $x"; false; }; done &&
+	# each source by the recording the index has for its SHA-256
+	vidx-ls -d $DB --json | jq -r "\"\(.sha256) \(.id)\"" >ids &&
+	jq -r ".clips[] | .sources[].sha256" $CASE/manifest.json | while read -r h; do
+		id=$(grep "^$h " ids | cut -d" " -f2)
+		test -n "$id" && grep -q "<br>recording $id, " rep/report.html
+	done &&
 	grep -q "Det. Ruiz" rep/report.html &&
 	grep -q "DVR clock against a phone&#39;s GPS time" rep/report.html
 '
