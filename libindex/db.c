@@ -198,6 +198,15 @@ static const char *const migrations[] = {
 	"DROP TABLE recording_paths;"
 	"ALTER TABLE recording_paths_v6 RENAME TO recording_paths;"
 	"ALTER TABLE recordings ADD COLUMN host TEXT NOT NULL DEFAULT '';",
+
+	/* v7: more of what the probe found of a recording's time: which two
+	 * of its candidate starts (mtime aside) are more than a second apart
+	 * ('' when none are), all the candidates as found (JSON), and where its
+	 * frame rate came from.  NULL for recordings ingested before v7: not
+	 * known. */
+	"ALTER TABLE recordings ADD COLUMN time_disagreement TEXT;"
+	"ALTER TABLE recordings ADD COLUMN time_candidates TEXT;"
+	"ALTER TABLE recordings ADD COLUMN fps_source TEXT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -391,11 +391,19 @@ static void free_graph(vidx__tiles *t)
 
 void vidx__tiles_free(vidx__tiles *t)
 {
+	size_t k;
 	int i;
 
 	free_graph(t);
-	for (i = 0; t->in && i < t->n; i++)
+	for (i = 0; t->in && i < t->n; i++) {
 		av_frame_free(&t->in[i].f);
+		av_frame_free(&t->in[i].blank);
+	}
+	for (k = 0; k < t->nout; k++)
+		av_frame_free(&t->out[k]);
+	free(t->out);
+	t->out = NULL;
+	t->nout = 0;
 	free(t->in);
 	free(t->src);
 	free(t->font);
@@ -472,26 +480,31 @@ int vidx__tiles_set(vidx *h, vidx__tiles *t, int i, const AVFrame *f,
 			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 	} else {
 		/* black, as the input's frames have been so far (so the graph
-		 * stays), or a tile's worth */
-		if (!(c = av_frame_alloc()))
-			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-		c->width = in->w ? in->w : t->tw;
-		c->height = in->h ? in->h : t->th;
-		c->format = in->w ? in->fmt : AV_PIX_FMT_YUV420P;
-		c->sample_aspect_ratio = in->w ? (AVRational){in->sar_num, in->sar_den}
-		                               : (AVRational){1, 1};
-		if (av_frame_get_buffer(c, 0) < 0) {
-			av_frame_free(&c);
-			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-		}
-		{
+		 * stays), or a tile's worth; made once per shape */
+		int w = in->w ? in->w : t->tw, hh = in->h ? in->h : t->th;
+		int fmt = in->w ? in->fmt : AV_PIX_FMT_YUV420P;
+		AVRational sar = in->w ? (AVRational){in->sar_num, in->sar_den} : (AVRational){1, 1};
+		AVFrame *b = in->blank;
+		if (!b || b->width != w || b->height != hh || b->format != fmt) {
 			ptrdiff_t ls[4];
 			int k;
+			av_frame_free(&in->blank);
+			if (!(b = in->blank = av_frame_alloc()))
+				return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+			b->width = w;
+			b->height = hh;
+			b->format = fmt;
+			b->sample_aspect_ratio = sar;
+			if (av_frame_get_buffer(b, 0) < 0) {
+				av_frame_free(&in->blank);
+				return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+			}
 			for (k = 0; k < 4; k++)
-				ls[k] = c->linesize[k];
-			av_image_fill_black(c->data, ls, c->format, c->color_range, c->width,
-			                    c->height);
+				ls[k] = b->linesize[k];
+			av_image_fill_black(b->data, ls, b->format, b->color_range, w, hh);
 		}
+		if (!(c = av_frame_clone(b)))
+			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 	}
 	av_dict_free(&c->metadata);
 	av_dict_set(&c->metadata, "vidx.l1", l1 ? l1 : "", 0);
@@ -500,8 +513,52 @@ int vidx__tiles_set(vidx *h, vidx__tiles *t, int i, const AVFrame *f,
 	if (big)
 		av_dict_set(&c->metadata, "vidx.big", big, 0);
 	in->f = c;
-	in->fresh = 1;
 	return 0;
+}
+
+/* every combined frame the sink has ready, into T->out */
+static int drain(vidx *h, vidx__tiles *t)
+{
+	for (;;) {
+		AVFrame *f, **n;
+		int r;
+		if (!(f = av_frame_alloc()))
+			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		r = av_buffersink_get_frame(t->sink, f);
+		if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) {
+			av_frame_free(&f);
+			return 0;
+		}
+		if (r < 0 || !(n = realloc(t->out, (t->nout + 1) * sizeof(*n)))) {
+			av_frame_free(&f);
+			return r < 0 ? vidx__fail(h, VIDX_ERR, "cannot draw the tiles: %s", av_err2str(r))
+			             : vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		}
+		t->out = n;
+		t->out[t->nout++] = f;
+	}
+}
+
+/* the oldest combined frame into OUT: 1, or 0 when there is none */
+static int take(vidx__tiles *t, AVFrame *out)
+{
+	if (!t->nout)
+		return 0;
+	av_frame_move_ref(out, t->out[0]);
+	av_frame_free(&t->out[0]);
+	memmove(t->out, t->out + 1, --t->nout * sizeof(*t->out));
+	return 1;
+}
+
+/* end the inputs of the graph there is, keeping what it still gives */
+static int finish(vidx *h, vidx__tiles *t)
+{
+	int i, r;
+
+	for (i = 0; t->g && i < t->n; i++)
+		if ((r = av_buffersrc_add_frame(t->src[i], NULL)) < 0)
+			return vidx__fail(h, VIDX_ERR, "cannot draw the tiles: %s", av_err2str(r));
+	return t->g ? drain(h, t) : 0;
 }
 
 int vidx__tiles_run(vidx *h, vidx__tiles *t, int64_t pts, int eof, AVFrame *out)
@@ -509,11 +566,10 @@ int vidx__tiles_run(vidx *h, vidx__tiles *t, int64_t pts, int eof, AVFrame *out)
 	int i, r, rebuild = !t->g;
 
 	if (eof) {
-		for (i = 0; t->g && i < t->n; i++)
-			if ((r = av_buffersrc_add_frame(t->src[i], NULL)) < 0)
-				return vidx__fail(h, VIDX_ERR, "cannot draw the tiles: %s",
-				                  av_err2str(r));
-		return vidx__tiles_next(h, t, out);
+		if ((r = finish(h, t)) < 0)
+			return r;
+		free_graph(t);
+		return take(t, out);
 	}
 	for (i = 0; i < t->n; i++) {
 		vidx__tin *in = &t->in[i];
@@ -533,36 +589,26 @@ int vidx__tiles_run(vidx *h, vidx__tiles *t, int64_t pts, int eof, AVFrame *out)
 			rebuild = 1;
 		}
 	}
-	/* a camera whose pictures change size gets a graph made for them; the
-	 * graph holds no frames between outputs (each output takes one frame
-	 * of every input), so nothing is lost */
-	if (rebuild && (r = build(h, t)) < 0)
+	/* a camera whose pictures change size gets a graph made for them,
+	 * after the old one has given all it holds */
+	if (rebuild && ((r = finish(h, t)) < 0 || (r = build(h, t)) < 0))
 		return r;
 	for (i = 0; i < t->n; i++) {
 		AVFrame *f = t->in[i].f;
 		f->pts = pts;
 		if ((r = av_buffersrc_add_frame_flags(t->src[i], f, AV_BUFFERSRC_FLAG_KEEP_REF)) < 0)
 			return vidx__fail(h, VIDX_ERR, "cannot draw the tiles: %s", av_err2str(r));
-		t->in[i].fresh = 0;
 	}
-	r = av_buffersink_get_frame(t->sink, out);
-	if (r == AVERROR(EAGAIN))
-		return 0;
-	if (r < 0)
-		return vidx__fail(h, VIDX_ERR, "cannot draw the tiles: %s", av_err2str(r));
-	return 1;
+	if ((r = drain(h, t)) < 0)
+		return r;
+	return take(t, out);
 }
 
 int vidx__tiles_next(vidx *h, vidx__tiles *t, AVFrame *out)
 {
 	int r;
 
-	if (!t->g)
-		return 0;
-	r = av_buffersink_get_frame(t->sink, out);
-	if (r == AVERROR(EAGAIN) || r == AVERROR_EOF)
-		return 0;
-	if (r < 0)
-		return vidx__fail(h, VIDX_ERR, "cannot draw the tiles: %s", av_err2str(r));
-	return 1;
+	if (t->g && (r = drain(h, t)) < 0)
+		return r;
+	return take(t, out);
 }

@@ -102,6 +102,9 @@ struct json_t *vidx__jstr(const char *s);
 /* a still, a sheet as objects (to be completed by a manifest) */
 struct json_t *vidx__jstill(const vidx_still *s);
 struct json_t *vidx__jsheet(const vidx_sheet *s);
+/* a probe's time candidates as a JSON array (malloc'ed), as vidx-probe
+ * --json prints them; kept in the index with the recording */
+char *vidx__candidates_json(const vidx_probe *p);
 
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,

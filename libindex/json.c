@@ -75,6 +75,34 @@ static char *dump(json_t *o)
 	return s;
 }
 
+/* every candidate, with how far it is from the chosen start */
+static json_t *jcandidates(const vidx_probe *p)
+{
+	json_t *a = json_array(), *v;
+	size_t i;
+
+	for (i = 0; i < p->ncand; i++) {
+		const vidx_time_candidate *c = &p->cand[i];
+		v = json_object();
+		json_object_set_new(v, "source", json_string(vidx_source_name(c->source)));
+		json_object_set_new(v, "time", jtime(c->utc));
+		json_object_set_new(v, "raw", jstr(c->raw));
+		json_object_set_new(v, "detail", jstr(c->detail));
+		json_object_set_new(v, "flags", jflags(c->flags));
+		json_object_set_new(v, "chosen", json_boolean((int)i == p->chosen));
+		json_object_set_new(v, "offset_s", c->utc != VIDX_TIME_NONE &&
+		                    p->start != VIDX_TIME_NONE ? jsec(c->utc - p->start)
+		                                               : json_null());
+		json_array_append_new(a, v);
+	}
+	return a;
+}
+
+char *vidx__candidates_json(const vidx_probe *p)
+{
+	return dump(jcandidates(p));
+}
+
 char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 {
 	json_t *o = json_object(), *v, *a;
@@ -99,6 +127,10 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(v, "fps", p->fps_den ? json_real((double)p->fps_num /
 	                                                     p->fps_den)
 	                                         : json_null());
+	json_object_set_new(v, "fps_source", p->fps_source ? json_string(p->fps_source)
+	                                                   : json_null());
+	json_object_set_new(v, "fps_assumed", json_boolean(p->fps_assumed));
+	json_object_set_new(v, "fps_note", jstr(p->fps_note));
 	json_object_set_new(o, "video", v);
 	if (p->has_audio) {
 		v = json_object();
@@ -113,22 +145,16 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(o, "end", jtime(p->end));
 	json_object_set_new(o, "time_source", json_string(vidx_source_name(p->time_source)));
 	json_object_set_new(o, "time_reason", json_string(p->time_reason));
-	a = json_array();
-	for (i = 0; i < p->ncand; i++) {
-		const vidx_time_candidate *c = &p->cand[i];
-		v = json_object();
-		json_object_set_new(v, "source", json_string(vidx_source_name(c->source)));
-		json_object_set_new(v, "time", jtime(c->utc));
-		json_object_set_new(v, "raw", jstr(c->raw));
-		json_object_set_new(v, "detail", jstr(c->detail));
-		json_object_set_new(v, "flags", jflags(c->flags));
-		json_object_set_new(v, "chosen", json_boolean((int)i == p->chosen));
-		json_array_append_new(a, v);
-	}
-	json_object_set_new(o, "time_candidates", a);
+	json_object_set_new(o, "time_candidates", jcandidates(p));
+	json_object_set_new(o, "time_disagree", json_boolean(p->time_disagree));
+	json_object_set_new(o, "time_disagreement", p->time_disagree
+	                    ? json_string(p->time_disagreement) : json_null());
+	json_object_set_new(o, "named_length_s", p->named_length > 0
+	                    ? jsec(p->named_length) : json_null());
 	json_object_set_new(o, "first_pts_s", jsec(p->first_pts));
 	json_object_set_new(o, "last_pts_s", jsec(p->last_pts));
 	json_object_set_new(o, "packets", json_integer(p->nb_packets));
+	json_object_set_new(o, "leading_packets", json_integer(p->nb_leading));
 	json_object_set_new(o, "keyframe_count", json_integer((json_int_t)p->nkeyframes));
 	json_object_set_new(o, "index_method", json_string(p->index_method ? p->index_method : ""));
 	json_object_set_new(o, "damaged", json_boolean(p->damaged));
@@ -292,6 +318,17 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 	json_object_set_new(o, "time_raw", jstr(r->time_raw));
 	json_object_set_new(o, "time_detail", jstr(r->time_detail));
 	json_object_set_new(o, "time_flags", jflags(r->time_flags));
+	json_object_set_new(o, "time_disagree", r->time_disagree < 0 ? json_null()
+	                    : json_boolean(r->time_disagree));
+	json_object_set_new(o, "time_disagreement", r->time_disagree > 0
+	                    ? jstr(r->time_disagreement) : json_null());
+	{
+		/* kept as vidx-probe printed it; older recordings have none */
+		json_t *c = r->time_candidates ? json_loads(r->time_candidates, 0, NULL) : NULL;
+		json_object_set_new(o, "time_candidates", c ? c : json_null());
+	}
+	json_object_set_new(o, "fps_source", r->fps_source ? jstr(r->fps_source)
+	                                                   : json_null());
 	json_object_set_new(o, "first_pts_s", jsec(r->first_pts));
 	json_object_set_new(o, "keyframe_count", json_integer(r->keyframes));
 	json_object_set_new(o, "segments", json_integer(r->segments));

@@ -60,15 +60,22 @@ struct AVStream *vidx__first_video(struct AVFormatContext *fc);
  * only the latter can give a clip that is a run of the source's bytes */
 int vidx__seeks_by_time(const struct AVInputFormat *f);
 
-/* hash of packets that does not depend on the container (see clip.c) */
+/* ---- phash.c: hash of packets that does not depend on the container ---- */
+#define VIDX_PHASH_VERSION 2 /* what vidx-pull writes; 1 for old manifests */
 typedef struct vidx__phash {
 	void *md;    /* EVP_MD_CTX, NULL when not hashing */
 	int codec;   /* enum AVCodecID */
 	int nal_len; /* 1-4: length-prefixed NAL units; 0: Annex B or none */
+	int version; /* of the definition (see phash.c) */
+	void *ps;    /* version 2, H.264/HEVC: the distinct parameter sets */
 	int64_t packets;
 } vidx__phash;
-int vidx__phash_init(vidx__phash *ph, const struct AVCodecParameters *par);
+/* Start hashing a stream with parameters PAR (its header's parameter sets
+ * count for version 2).  -1 when out of memory; vidx__phash_free then. */
+int vidx__phash_init(vidx__phash *ph, const struct AVCodecParameters *par,
+                     int version);
 void vidx__phash_add(vidx__phash *ph, const uint8_t *p, size_t n);
+/* the digest as 64 hex digits; frees what init took.  -1 on failure */
 int vidx__phash_final(vidx__phash *ph, char hex[65]);
 void vidx__phash_free(vidx__phash *ph);
 
@@ -89,6 +96,8 @@ void vidx__src_close(vidx__src *s);
  * packets taken: BYTE_END is the first byte not taken). */
 typedef struct vidx__cut {
 	int64_t seek_pts, seek_pos, end_pts, frame_dur, out_off;
+	int ts_tables; /* in: MPEG-TS byte runs start at the program tables
+	                  before the keyframe (see clip.c) */
 	int by_bytes, damaged;
 	int64_t first_pts, last_pts, byte_start, byte_end, nvideo, naudio;
 	int64_t out_end; /* clip time just after its last frame */
@@ -172,7 +181,7 @@ struct AVFilterContext;
 typedef struct vidx__tin {
 	struct AVFrame *f;       /* pending frame, or NULL: a blank */
 	int w, h, fmt, sar_num, sar_den; /* what the graph was built for */
-	int fresh;               /* a frame was queued for the next output */
+	struct AVFrame *blank;   /* the last black picture made, for reuse */
 } vidx__tin;
 typedef struct vidx__tiles {
 	int n, cols, rows, tw, th, band, fs, W, H, out_fmt;
@@ -182,7 +191,8 @@ typedef struct vidx__tiles {
 	struct AVFilterGraph *g;
 	struct AVFilterContext **src, *sink;
 	vidx__tin *in;
-	int64_t pts;
+	struct AVFrame **out;    /* combined frames not yet taken */
+	size_t nout;
 } vidx__tiles;
 /* OUT_FMT: AV_PIX_FMT_RGB24 (sheets) or YUV420P (mosaics); TB the time
  * base of the frames pushed.  FONT NULL: DejaVu Sans Mono. */
@@ -195,7 +205,9 @@ int vidx__tiles_set(vidx *h, vidx__tiles *t, int i, const struct AVFrame *f,
                     const char *l1, const char *l2, const char *l3,
                     const char *big);
 /* Push every input's picture at PTS; OUT gets a combined frame when one is
- * ready (returns 1), 0 when none yet.  EOF (pts ignored) drains. */
+ * ready (returns 1; vidx__tiles_next may have more), 0 when none yet.  EOF
+ * (pts ignored) ends the inputs.  A change in an input's size or format
+ * builds the graph again; the frames the old one held come out first. */
 int vidx__tiles_run(vidx *h, vidx__tiles *t, int64_t pts, int eof,
                     struct AVFrame *out);
 /* the next combined frame after EOF: 1, 0 when none is left */

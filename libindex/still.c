@@ -837,6 +837,7 @@ int vidx_stills(vidx *h, const vidx_query *q, const vidx_stills_opts *o)
 	memset(&R, 0, sizeof(R));
 	R.h = h;
 	R.o = o;
+	vidx__av_setup();
 	if ((rc = vidx__need_db(h)) < 0)
 		return rc;
 	if (o->every < 0 || (o->every && o->to < o->from))

@@ -94,9 +94,26 @@ char *vidx_time_format_local(int64_t us, const char *zone, char *buf);
 
 /* Check a --name-time pattern.  Fields: %Y %y %m %d %H %M %S %L (ms)
  * %f (us) %s (Unix seconds, UTC) %%; '*' any run of characters, '?' one
- * character.  A pattern with '/' is matched against that many trailing path
- * components, else against the base name.  0 ok, VIDX_EINVAL. */
+ * character; %E before a field (%EH %EM %ES ...; not %s) makes it a field
+ * of the recording's end, which needs at least %EH %EM.  A pattern with
+ * '/' is matched against that many trailing path components, else against
+ * the base name.  0 ok, VIDX_EINVAL. */
 int vidx_name_pattern_check(vidx *h, const char *pattern);
+
+/* What a file name says of its recording: when it started and, for a
+ * pattern with end fields, when it ended (its date fields default to the
+ * start's, seconds to 0; an end before the start on the same date is the
+ * next day; an end that is not after the start, or a day or more after
+ * it, is no end).  LABEL: for "auto", the vendor pattern's name (static). */
+typedef struct vidx_name_span {
+	vidx_civil start, end;
+	int has_end, is_utc;
+	const char *label;
+} vidx_name_span;
+/* Match PATTERN ("auto": the built-in vendor patterns; "none": nothing)
+ * against PATH.  1 matched, 0 no match, VIDX_EINVAL bad pattern. */
+int vidx_name_span_match(vidx *h, const char *pattern, const char *path,
+                         vidx_name_span *sp);
 
 /* Match PATTERN (or, when PATTERN is "auto", the built-in vendor patterns)
  * against PATH.  On a match fills *c, sets *is_utc (the pattern used %s)
@@ -227,14 +244,28 @@ typedef struct vidx_probe {
 	char vprofile[48];
 	int width, height;
 	int fps_num, fps_den;  /* average frame rate, 0/0 unknown */
+	/* where the rate came from: "container" (the file has timestamps, which
+	 * time the frames), or for a raw stream without them: "name" (the file
+	 * name's start and end: its frames over that length), "vui" (the
+	 * stream's own timing info) or "default" (neither: 25 fps); the last
+	 * two are assumed (FPS_ASSUMED), nothing in the file checks them */
+	const char *fps_source;
+	int fps_assumed;
+	char fps_note[224];    /* how the rate was found, in words */
+	int64_t named_length;  /* us: the name's end minus its start; 0 none */
 	int has_audio;
 	char acodec[32];
 	int sample_rate, channels;
 	int nb_streams;
 
-	int64_t first_pts, last_pts; /* video stream time span, us */
+	int64_t first_pts, last_pts; /* video stream time span, us: from the
+	                                first instant (the first keyframe) to
+	                                the latest frame */
 	int64_t frame_dur;           /* us, nominal */
 	int64_t nb_packets;          /* video packets seen/indexed */
+	int64_t nb_leading;          /* of them, before the first keyframe of
+	                                their segment or shown before it (open
+	                                GOP): not footage of this file */
 
 	int64_t start, end;          /* wall clock UTC; VIDX_TIME_NONE unknown */
 	int time_source;             /* chosen candidate's source */
@@ -242,6 +273,10 @@ typedef struct vidx_probe {
 	char time_reason[160];
 	vidx_time_candidate *cand;
 	size_t ncand;
+	/* two usable candidates (mtime aside: copying changes it) more than a
+	 * second apart; TIME_DISAGREEMENT says which, in words */
+	int time_disagree;
+	char time_disagreement[160];
 
 	const char *index_method;    /* "container-index" or "packet-scan" */
 	size_t nkeyframes;
@@ -382,6 +417,10 @@ typedef struct vidx_recording_in {
 	const vidx_keyframe *kf;              /* pts in stream time */
 	size_t nkf;
 	int damaged;
+	const char *time_candidates;  /* JSON array (vidx-probe's), or NULL:
+	                                 not known; with it TIME_DISAGREEMENT */
+	const char *time_disagreement; /* which disagree, or "" */
+	const char *fps_source;       /* see vidx_probe; NULL not known */
 } vidx_recording_in;
 
 /* Add R.  Runs inside the caller's transaction if one is open (see
@@ -404,6 +443,11 @@ typedef struct vidx_recording {
 	int64_t size, start, end, first_pts, ingested;
 	int64_t keyframes, segments, npaths;
 	const char *host;  /* where PATH was seen ("" before hosts were kept) */
+	/* kept since schema v7; -1 and NULLs for recordings ingested before */
+	int time_disagree;             /* candidates more than 1 s apart */
+	const char *time_disagreement; /* which, in words ("" none) */
+	const char *time_candidates;   /* JSON array, as vidx-probe found them */
+	const char *fps_source;        /* see vidx_probe */
 } vidx_recording;
 
 /* Call CB for each recording (of CAMERA when not NULL), ordered by camera
