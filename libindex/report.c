@@ -745,12 +745,10 @@ static int load_question(rp *r)
 				so += r->cams[i].lon;
 				n++;
 			}
+		/* the map's centre only: with no place asked, no distances */
 		if (n) {
 			r->lat = sl / (double)n;
 			r->lon = so / (double)n;
-			for (i = 0; i < r->ncams; i++)
-				r->cams[i].dist = isnan(r->cams[i].lat) ? NAN :
-				        vidx_distance_m(r->lat, r->lon, r->cams[i].lat, r->cams[i].lon);
 		}
 	}
 	for (i = 0; i < r->ncams; i++) {

@@ -78,9 +78,10 @@ void rp__svg_map(const rp *r, rp_buf *b)
 	size_t i, nt = 0, nopos = 0;
 	char d[32];
 
+	/* every camera on the map, whether or not a place was asked */
 	for (i = 0; i < r->ncams; i++)
-		if (!isnan(r->cams[i].dist) && r->cams[i].dist > ext)
-			ext = r->cams[i].dist;
+		if (!isnan(r->cams[i].lat))
+			ext = fmax(ext, vidx_distance_m(r->lat, r->lon, r->cams[i].lat, r->cams[i].lon));
 	ext = ext < 25 ? 25 : ext * 1.12;
 	s = (fmin(W, H) / 2 - M) / ext; /* px per metre */
 	rp_printf(b, "<svg id=\"map-svg\" class=\"drawing\" xmlns=\"http://www.w3.org/2000/svg\" "
@@ -138,8 +139,11 @@ void rp__svg_map(const rp *r, rp_buf *b)
 		x = W / 2 + (c->lon - r->lon) * k * s;
 		y = H / 2 - (c->lat - r->lat) * kl * s;
 		fmt_dist(d, sizeof(d), c->dist);
-		snprintf(lab, sizeof(lab), "%s \xc2\xb7 %s", c->id, d);
-		tw = (double)(strlen(c->id) + strlen(d) + 3) * CHAR_W;
+		if (isnan(c->dist))
+			snprintf(lab, sizeof(lab), "%s", c->id);
+		else
+			snprintf(lab, sizeof(lab), "%s \xc2\xb7 %s", c->id, d);
+		tw = (double)(strlen(lab) - (isnan(c->dist) ? 0 : 1)) * CHAR_W;
 		cand[0] = (box){x + 10, y - 7, x + 10 + tw, y + 7};
 		cand[1] = (box){x - 10 - tw, y - 7, x - 10, y + 7};
 		cand[2] = (box){x - tw / 2, y - 24, x + tw / 2, y - 10};
@@ -171,8 +175,10 @@ void rp__svg_map(const rp *r, rp_buf *b)
 			rp_puts(b, ": ");
 			rp_html(b, c->name);
 		}
-		rp_printf(b, " (%s from the scene; %s)", d, has_footage(c)
-		          ? "footage in the window" : "no footage in the window");
+		if (!isnan(c->dist))
+			rp_printf(b, " (%s from the scene)", d);
+		rp_printf(b, ": %s", has_footage(c) ? "footage in the window"
+		          : "no footage in the window");
 		rp_printf(b, "</title><circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\"/>", x, y);
 		rp_printf(b, "<text x=\"%.1f\" y=\"%.1f\"%s>", best == 1 ? cand[1].x1 : best >= 2
 		          ? x : cand[0].x0, (cand[best].y0 + cand[best].y1) / 2 + 4,
