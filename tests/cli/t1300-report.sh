@@ -234,6 +234,8 @@ test_expect_success 'proxies: PCM sound in Matroska becomes AAC in MP4, as long 
 	ls kc/kiosk/*.mkv &&
 	vidx-report -d $TRASH/v3.db --by ann --out kr --proxies K >/dev/null &&
 	grep -q "Matroska container" kr/report.html &&
+	# no place asked: the map is centred on the camera and gives no distance
+	grep -q "data-camera=\"kiosk\"><title>kiosk: footage in the window</title><circle cx=\"360.0\" cy=\"240.0\"" kr/report.html &&
 	p=$(ls kr/proxies/pull-2/kiosk/*.h264.mp4) &&
 	ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$p" | sort | tr "\n" " " >codecs &&
 	test "$(cat codecs)" = "aac h264 " &&
