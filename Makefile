@@ -165,7 +165,7 @@ $(FZ)/libindex.a: $(FUZZ_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FZ)/libindex.a
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/readers.h $(FZ)/libindex.a
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ilibindex -o $@ $< \
 	  $(FZ)/libindex.a $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 

@@ -229,6 +229,35 @@ int vidx__dhav_dates(int fd, int64_t size, vidx_civil *first,
 int vidx__mp4_ctts(int fd, int64_t size, int track_id, int64_t want,
                    int64_t **offs, int64_t *n);
 
+/* ---- map.c: a file read through a memory map, a window at a time ---- */
+typedef struct vidx__map {
+	int fd;
+	int64_t size;               /* the file's size when it was opened */
+	const unsigned char *base;  /* the window, NULL when none */
+	int64_t off, len;           /* its offset in the file and length */
+	int err;                    /* errno of a failed mmap */
+	int fault;                  /* a page could not be read (SIGBUS) */
+} vidx__map;
+void vidx__map_init(vidx__map *m, int fd, int64_t size);
+void vidx__map_close(vidx__map *m);
+const unsigned char *vidx__map_slow(vidx__map *m, int64_t pos, int64_t n);
+/* Bytes [POS, POS+N) of the file, valid until the next call; NULL past the
+ * end (or when mmap fails: M->err).  Only inside vidx__map_run(). */
+static inline const unsigned char *vidx__map_at(vidx__map *m, int64_t pos,
+                                                int64_t n)
+{
+	if (m->base && pos >= m->off && n >= 0 && pos - m->off <= m->len - n)
+		return m->base + (pos - m->off);
+	return vidx__map_slow(m, pos, n);
+}
+/* FN(CTX) with M's pages guarded: a page the file no longer has (cut short
+ * meanwhile, or a read error) returns VIDX__MAP_FAULT from here instead of
+ * killing the process with SIGBUS.  FN must keep what it allocates where
+ * the caller can free it.  VIDX__MAP_UNGUARDED: the guard could not be set
+ * up, FN was not run. */
+enum { VIDX__MAP_FAULT = -1000, VIDX__MAP_UNGUARDED = -1001 };
+int vidx__map_run(vidx__map *m, int (*fn)(void *ctx), void *ctx);
+
 /* ---- query.c: clock corrections, for reports ---- */
 /* CAMERA's clock reading CAM as true time (*TRUE_US) and the offset
  * (camera - true) applied there (*OFF), from its clock observations. */
