@@ -274,4 +274,10 @@ static inline const unsigned char *vidx__map_at(vidx__map *m, int64_t pos,
 enum { VIDX__MAP_FAULT = -1000, VIDX__MAP_UNGUARDED = -1001 };
 int vidx__map_run(vidx__map *m, int (*fn)(void *ctx), void *ctx);
 
+/* ---- query.c: clock corrections, for reports ---- */
+/* CAMERA's clock reading CAM as true time (*TRUE_US) and the offset
+ * (camera - true) applied there (*OFF), from its clock observations. */
+int vidx__clock_to_true(vidx *h, const char *camera, int64_t cam,
+                        int64_t *true_us, int64_t *off);
+
 #endif
