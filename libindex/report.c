@@ -628,6 +628,7 @@ static rp_cam *cam_add(rp *r, const vidx_camera *all, size_t nall, const char *i
 		c->address = rp__str(r, all[i].address);
 		c->lat = all[i].lat;
 		c->lon = all[i].lon;
+		c->mobile = all[i].mobile;
 	}
 	if (r->has_place && !isnan(c->lat))
 		c->dist = vidx_distance_m(r->lat, r->lon, c->lat, c->lon);
@@ -751,6 +752,15 @@ static int load_question(rp *r)
 			r->lon = so / (double)n;
 		}
 	}
+	/* a mobile camera is as near as its recordings came */
+	for (j = 0; j < 2; j++)
+		for (i = 0; r->cover[j] && i < r->cover[j]->nspans; i++) {
+			const vidx_span *sp = &r->cover[j]->spans[i];
+			rp_cam *c = cam_find(r, sp->camera);
+			if (c && c->mobile && !isnan(sp->closest_m) &&
+			    (isnan(c->dist) || sp->closest_m < c->dist))
+				c->dist = sp->closest_m;
+		}
 	for (i = 0; i < r->ncams; i++) {
 		rp_cam *c = &r->cams[i];
 		if (c->known && vidx_clock_list(h, c->id, &c->obs, &c->nobs) < 0) {

@@ -122,6 +122,8 @@ typedef struct rp_cam {
 	const char *id, *name, *tz, *address;
 	double lat, lon, dist;     /* dist: NaN without a scene point */
 	int known;                 /* in the index's cameras */
+	int mobile;                /* no position: its recordings carry it
+	                              (DIST: its closest approach) */
 	vidx_coverage *cov;        /* NULL: not in the coverage question */
 	vidx_clock_obs *obs;
 	size_t nobs;

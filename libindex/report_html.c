@@ -360,7 +360,9 @@ static void sec_map(rp *r, rp_buf *b)
 			rp_puts(b, "</td><td>-");
 		else
 			rp_printf(b, "</td><td>%.0f m", c->dist);
-		if (isnan(c->lat))
+		if (c->mobile)
+			rp_puts(b, "</td><td>mobile: its recordings carry it");
+		else if (isnan(c->lat))
 			rp_puts(b, "</td><td>unknown");
 		else
 			rp_printf(b, "</td><td class=\"mono\">%.6f, %.6f", c->lat, c->lon);

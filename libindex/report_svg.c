@@ -64,6 +64,12 @@ static void fmt_dist(char *b, size_t n, double m)
 		snprintf(b, n, "%.0f m", m);
 }
 
+/* metres per degree of longitude at the scene */
+static double k_lon(const rp *r)
+{
+	return cos(r->lat * M_PI / 180) * EARTH_M * M_PI / 180;
+}
+
 static int has_footage(const rp_cam *c)
 {
 	return c->cov && c->cov->covered_us > 0;
@@ -74,14 +80,26 @@ void rp__svg_map(const rp *r, rp_buf *b)
 	const double W = 720, H = 480, M = 36;
 	double ext = r->radius, s, k = cos(r->lat * M_PI / 180) * EARTH_M * M_PI / 180;
 	double kl = EARTH_M * M_PI / 180, L;
-	box *taken = calloc(r->ncams * 2 + 8, sizeof(*taken));
-	size_t i, nt = 0, nopos = 0;
+	size_t nsp = (r->cover[0] ? r->cover[0]->nspans : 0) + (r->cover[1] ? r->cover[1]->nspans : 0);
+	box *taken = calloc(r->ncams * 2 + nsp * 2 + 8, sizeof(*taken));
+	size_t i, pass, nt = 0, nopos = 0;
 	char d[32];
 
-	/* every camera on the map, whether or not a place was asked */
+	/* every camera on the map, whether or not a place was asked, and
+	 * every track of a mobile one */
 	for (i = 0; i < r->ncams; i++)
 		if (!isnan(r->cams[i].lat))
 			ext = fmax(ext, vidx_distance_m(r->lat, r->lon, r->cams[i].lat, r->cams[i].lon));
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; r->cover[pass] && i < r->cover[pass]->nspans; i++) {
+			const vidx_span *sp = &r->cover[pass]->spans[i];
+			size_t j;
+			for (j = 0; sp->mobile && j < sp->ntrail; j++)
+				ext = fmax(ext, vidx_distance_m(r->lat, r->lon, sp->trail[j].lat,
+				                                sp->trail[j].lon));
+			if (sp->mobile && !isnan(sp->lat))
+				ext = fmax(ext, vidx_distance_m(r->lat, r->lon, sp->lat, sp->lon));
+		}
 	ext = ext < 25 ? 25 : ext * 1.12;
 	s = (fmin(W, H) / 2 - M) / ext; /* px per metre */
 	rp_printf(b, "<svg id=\"map-svg\" class=\"drawing\" xmlns=\"http://www.w3.org/2000/svg\" "
@@ -120,7 +138,7 @@ void rp__svg_map(const rp *r, rp_buf *b)
 		const rp_cam *c = &r->cams[i];
 		double x, y;
 		if (isnan(c->lat)) {
-			nopos++;
+			nopos += !c->mobile;
 			continue;
 		}
 		x = W / 2 + (c->lon - r->lon) * k * s;
@@ -128,6 +146,51 @@ void rp__svg_map(const rp *r, rp_buf *b)
 		if (taken)
 			taken[nt++] = (box){x - 7, y - 7, x + 7, y + 7};
 	}
+	/* mobile cameras: each span's track as a line (its part in the window),
+	 * or its one position, with the closest approach marked and labelled */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; r->cover[pass] && i < r->cover[pass]->nspans; i++) {
+			const vidx_span *sp = &r->cover[pass]->spans[i];
+			double x, y, tw;
+			char lab[200], u1[64], u2[64], u3[64];
+			size_t j;
+			if (!sp->mobile || (isnan(sp->lat) && !sp->ntrail))
+				continue;
+			rp_puts(b, "<g class=\"track\" data-camera=\"");
+			rp_html(b, sp->camera);
+			rp_printf(b, "\" data-points=\"%zu\"><title>", sp->ntrail);
+			rp_html(b, sp->camera);
+			rp_printf(b, ": a mobile camera, its recording %lld from %s to %s", (long long)sp->recording_id,
+			          rp__utc(sp->start, u1), rp__utc(sp->end, u2));
+			if (!isnan(sp->closest_m))
+				rp_printf(b, "; closest %.0f m from the scene at %s", sp->closest_m,
+				          rp__utc(sp->closest_at, u3));
+			rp_puts(b, "</title>");
+			if (sp->ntrail > 1) {
+				rp_puts(b, "<polyline points=\"");
+				for (j = 0; j < sp->ntrail; j++)
+					rp_printf(b, "%s%.1f,%.1f", j ? " " : "",
+					          W / 2 + (sp->trail[j].lon - r->lon) * k_lon(r) * s,
+					          H / 2 - (sp->trail[j].lat - r->lat) * kl * s);
+				rp_puts(b, "\"/>");
+			}
+			x = W / 2 + ((isnan(sp->lon) ? sp->trail[0].lon : sp->lon) - r->lon) * k_lon(r) * s;
+			y = H / 2 - ((isnan(sp->lat) ? sp->trail[0].lat : sp->lat) - r->lat) * kl * s;
+			fmt_dist(d, sizeof(d), sp->closest_m);
+			if (isnan(sp->closest_m))
+				snprintf(lab, sizeof(lab), "%s", sp->camera);
+			else
+				snprintf(lab, sizeof(lab), "%s \xc2\xb7 %s", sp->camera, d);
+			tw = (double)strlen(lab) * CHAR_W;
+			rp_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\"/><text x=\"%.1f\" y=\"%.1f\">",
+			          x, y, x + 8, y - 8);
+			rp_html(b, lab);
+			rp_puts(b, "</text></g>\n");
+			if (taken) {
+				taken[nt++] = (box){x - 5, y - 5, x + 5, y + 5};
+				taken[nt++] = (box){x + 8, y - 20, x + 8 + tw, y - 6};
+			}
+		}
 	for (i = 0; i < r->ncams; i++) {
 		const rp_cam *c = &r->cams[i];
 		double x, y, tw;
@@ -208,11 +271,13 @@ void rp__svg_map(const rp *r, rp_buf *b)
 	          "<g class=\"cam none\"><circle cx=\"12\" cy=\"31\" r=\"6\"/></g>"
 	          "<text x=\"24\" y=\"35\">no footage in the window</text>"
 	          "<g class=\"cam footage pulled\"><circle cx=\"12\" cy=\"49\" r=\"6\"/></g>"
-	          "<text x=\"24\" y=\"53\">clips in this report</text>%s</g>\n",
-	          W - 204, H - (r->has_place ? 86.0 : 68.0), r->has_place ? 78 : 60,
-	          r->has_place ? "<g class=\"scene\"><line x1=\"6\" y1=\"67\" x2=\"18\" y2=\"67\"/>"
-	          "<line x1=\"12\" y1=\"61\" x2=\"12\" y2=\"73\"/></g>"
-	          "<text x=\"24\" y=\"71\">the scene</text>" : "");
+	          "<text x=\"24\" y=\"53\">clips in this report</text>"
+	          "<g class=\"track\"><polyline points=\"4,71 12,65 20,69\"/></g>"
+	          "<text x=\"24\" y=\"71\">a mobile camera's track</text>%s</g>\n",
+	          W - 204, H - (r->has_place ? 104.0 : 86.0), r->has_place ? 96 : 78,
+	          r->has_place ? "<g class=\"scene\"><line x1=\"6\" y1=\"85\" x2=\"18\" y2=\"85\"/>"
+	          "<line x1=\"12\" y1=\"79\" x2=\"12\" y2=\"91\"/></g>"
+	          "<text x=\"24\" y=\"89\">the scene</text>" : "");
 	rp_puts(b, "</svg>\n");
 	if (nopos)
 		rp_printf(b, "<p class=\"note\">%zu camera%s without a position not on the map.</p>\n",

@@ -243,6 +243,29 @@ test_expect_success 'proxies: PCM sound in Matroska becomes AAC in MP4, as long 
 	awk -v d="$d" "BEGIN { exit !(d > 3.9 && d < 4.1) }"
 '
 
+test_expect_success 'a mobile camera: its track on the map, labelled with its closest approach' '
+	. "$VIDX_SRC/tests/cli/geo.sh" &&
+	base_mp4 base.mp4 &&
+	# a dashcam driving east 10 m north of the scene, a fix a second
+	mkgeo nmea - dash.srt n=8 utc=2022-07-05T01:24:00 lat=41.3057699 \
+		lon=$(awk "BEGIN { printf \"%.8f\", -72.92561 - 4 * 0.00017937 }") dlat=0 dlon=0.00017937 &&
+	ffmpeg -nostdin -loglevel error -y -i base.mp4 -i dash.srt -map 0 -map 1 -c copy -c:s mov_text -f mov dash.mov &&
+	M=$TRASH/m.db &&
+	vidx-camera -d $M add dash-1 --mobile --name "Patrol car 12 dashcam" &&
+	vidx-ingest -d $M -c dash-1 dash.mov >/dev/null &&
+	vidx-case -d $M new D --title dashcam --by ann &&
+	vidx-pull -d $M --case D --by ann --out dcase --near $NEAR --radius 100 \
+		--from 2022-07-05T01:23:50Z --to 2022-07-05T01:24:20Z >/dev/null &&
+	vidx-report -d $M --by ann --out drep D >/dev/null &&
+	grep -o "<g class=\"track\" data-camera=\"dash-1\" data-points=\"[0-9]*\">" drep/report.html >tr &&
+	test "$(lines tr)" = 1 &&
+	n=$(sed "s/.*data-points=.\([0-9]*\).*/\1/" tr) && test "$n" -ge 4 &&
+	# 10 m north of the scene at its closest
+	grep -q -F "$(printf "dash-1 \302\267 10 m</text>")" drep/report.html &&
+	grep -q "mobile: its recordings carry it" drep/report.html &&
+	! grep -q "without a position not on the map" drep/report.html
+'
+
 test_expect_success 'Timesketch JSONL: one event per recording start and end, clip, clock observation, custody event' '
 	vidx-report -d $DB --by ann --timesketch ts.jsonl C1 >/dev/null &&
 	jq -c "select((.message | type) == \"string\" and (.datetime | type) == \"string\" and
