@@ -793,3 +793,121 @@ char *vidx_track_json(const vidx_place *pl, int64_t start)
 	}
 	return buf;
 }
+
+/* ---- stills, sheets, mosaics ------------------------------------------------ */
+
+static json_t *jrect(const vidx_tile *t, int video)
+{
+	return video ? json_pack("{s:i, s:i, s:i, s:i}", "x", t->vx, "y", t->vy, "w", t->vw,
+	                         "h", t->vh)
+	             : json_pack("{s:i, s:i, s:i, s:i}", "x", t->x, "y", t->y, "w", t->w,
+	                         "h", t->h);
+}
+
+static json_t *jtiles(const vidx_tile *t, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+	for (i = 0; i < n; i++) {
+		json_t *o = jrect(&t[i], 0);
+		json_object_set_new(o, "camera", jstr(t[i].camera));
+		json_object_set_new(o, "found", json_boolean(t[i].found));
+		json_object_set_new(o, "video", jrect(&t[i], 1));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *vidx__jstill(const vidx_still *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "camera", jstr(s->camera));
+	json_object_set_new(o, "name", jstr(s->name ? s->name : ""));
+	json_object_set_new(o, "distance_m", jdist(s->distance_m));
+	json_object_set_new(o, "at", jtime(s->at));
+	if (!s->found) {
+		json_object_set_new(o, "png", json_null());
+		json_object_set_new(o, "error", jstr(s->error ? s->error : ""));
+		json_object_set_new(o, "no_footage", json_boolean(!s->failed));
+		return o;
+	}
+	json_object_set_new(o, "frame_time", jtime(s->frame_time));
+	json_object_set_new(o, "camera_time", jtime(s->camera_time));
+	json_object_set_new(o, "correction_ms", json_real((double)s->correction_us / 1000));
+	json_object_set_new(o, "recording_id", json_integer(s->recording_id));
+	json_object_set_new(o, "path", jstr(s->path));
+	json_object_set_new(o, "sha256", json_string(s->sha256));
+	json_object_set_new(o, "pts_s", jsec(s->pts));
+	json_object_set_new(o, "frame", s->frame >= 0 ? json_integer(s->frame) : json_null());
+	json_object_set_new(o, "keyframe_pts_s", jsec(s->keyframe_pts));
+	json_object_set_new(o, "keyframe_pos", s->keyframe_pos >= 0
+	                    ? json_integer(s->keyframe_pos) : json_null());
+	json_object_set_new(o, "byte_start", s->byte_start >= 0
+	                    ? json_integer(s->byte_start) : json_null());
+	json_object_set_new(o, "byte_end", s->byte_end >= 0
+	                    ? json_integer(s->byte_end) : json_null());
+	json_object_set_new(o, "packets_decoded", json_integer(s->packets));
+	json_object_set_new(o, "width", json_integer(s->width));
+	json_object_set_new(o, "height", json_integer(s->height));
+	json_object_set_new(o, "pix_fmt", json_string(s->pix_fmt ? s->pix_fmt : ""));
+	json_object_set_new(o, "frame_hash", json_string(s->frame_hash));
+	json_object_set_new(o, "png", s->png ? jstr(s->png) : json_null());
+	json_object_set_new(o, "png_sha256", s->png ? json_string(s->png_sha256) : json_null());
+	json_object_set_new(o, "png_size", s->png ? json_integer(s->png_size) : json_null());
+	json_object_set_new(o, "conversion", s->png && s->conversion ? json_string(s->conversion)
+	                                                            : json_null());
+	return o;
+}
+
+char *vidx_still_json(const vidx_still *s)
+{
+	return dump(vidx__jstill(s));
+}
+
+json_t *vidx__jsheet(const vidx_sheet *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "sheet", s->path ? jstr(s->path) : json_null());
+	json_object_set_new(o, "at", jtime(s->at));
+	if (s->error) {
+		json_object_set_new(o, "error", jstr(s->error));
+		json_object_set_new(o, "skipped", json_boolean(s->skipped));
+		return o;
+	}
+	json_object_set_new(o, "sha256", json_string(s->sha256));
+	json_object_set_new(o, "size", json_integer(s->size));
+	json_object_set_new(o, "width", json_integer(s->width));
+	json_object_set_new(o, "height", json_integer(s->height));
+	json_object_set_new(o, "tiles", jtiles(s->tiles, s->ntiles));
+	json_object_set_new(o, "filter_graph", s->filter_graph ? jstr(s->filter_graph)
+	                                                       : json_null());
+	return o;
+}
+
+char *vidx_sheet_json(const vidx_sheet *s)
+{
+	return dump(vidx__jsheet(s));
+}
+
+char *vidx_mosaic_json(const vidx_mosaic_info *m)
+{
+	json_t *o = json_object(), *f = json_array();
+	size_t i;
+	json_object_set_new(o, "path", jstr(m->path));
+	json_object_set_new(o, "sha256", json_string(m->sha256));
+	json_object_set_new(o, "size", json_integer(m->size));
+	json_object_set_new(o, "manifest", jstr(m->manifest));
+	json_object_set_new(o, "manifest_sha256", json_string(m->manifest_sha256));
+	json_object_set_new(o, "from", jtime(m->from));
+	json_object_set_new(o, "to", jtime(m->to));
+	json_object_set_new(o, "fps", json_real((double)m->fps_num / m->fps_den));
+	json_object_set_new(o, "fps_rational", json_pack("[i, i]", m->fps_num, m->fps_den));
+	json_object_set_new(o, "frames", json_integer(m->frames));
+	json_object_set_new(o, "width", json_integer(m->width));
+	json_object_set_new(o, "height", json_integer(m->height));
+	json_object_set_new(o, "tiles", jtiles(m->tiles, m->ntiles));
+	for (i = 0; i < m->nfailed; i++)
+		json_array_append_new(f, jstr(m->failed[i]));
+	json_object_set_new(o, "failed", f);
+	return dump(o);
+}
