@@ -116,6 +116,20 @@ test_expect_success 'ingest, and every query span seeks at or before its start' 
 	done
 '
 
+test_expect_success 'an index made before: its segments start at the leading frames; spans still seek at their start' '
+	# as vidx 0.1.0 indexed an open-GOP segment: from its earliest frame,
+	# 4 frames (160 ms) before its first keyframe
+	cp 265_ts_0/v.db old.db &&
+	sqlite3 old.db "UPDATE segments SET start = start - 160000, first_pts = first_pts - 160000
+		WHERE recording_id = 2; UPDATE recordings SET start = start - 160000,
+		first_pts = first_pts - 160000 WHERE id = 2" &&
+	vidx-query -d old.db -c cam --from 2022-07-04T21:00:00Z --to 2022-07-04T21:01:00Z --json >q.json &&
+	jq -c "select(.recording_id == 2)" q.json | jq -e ".seek_time == .start" &&
+	jq -r "select(.recording_id == 2) | .start" q.json >actual &&
+	jq -r "select(.recording_id == 2) | .start" 265_ts_0/q.json >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'pull across the segments: one clip, the packets a run of ffmpeg stream copy, decodes, verifies' '
 	for s in $SETS; do
 		vidx-case -d $s/v.db new C --title t --by ann &&
