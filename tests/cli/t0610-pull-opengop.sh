@@ -16,10 +16,15 @@ X264="-c:v libx264 -threads 1 -preset veryfast -g 25 -keyint_min 25 -sc_threshol
 BASE=1656968400 # 2022-07-04T21:00:00Z
 SETS="265_ts_0 265_ts_1 265_mp4_0 265_mp4_1 264_ts_0 264_ts_1 264_mp4_0 264_mp4_1"
 
-# vpk FILE: "pts,flags" of each video packet, in decode order (ffprobe)
+# vpk FILE: "pts,flags" of each video packet, in decode order (ffprobe,
+# asked once per file)
 vpk() {
-	ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags \
-		-of csv=p=0 "$1" | grep .
+	v=$TRASH/.vpk/$(echo "$1" | tr / _)
+	mkdir -p "$TRASH/.vpk"
+	[ -s "$v" ] ||
+		ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags \
+			-of csv=p=0 "$1" | grep . >"$v"
+	cat "$v"
 }
 # kf FILE: the pts of the first keyframe in decode order
 kf() {
