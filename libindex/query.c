@@ -18,6 +18,7 @@
 
 #define US 1000000LL
 #define EARTH_M 6371008.8 /* mean Earth radius (IUGG) */
+#define FFMAXI(a, b) ((a) > (b) ? (a) : (b))
 
 double vidx_distance_m(double lat1, double lon1, double lat2, double lon2)
 {
@@ -900,6 +901,25 @@ static int camera_spans(vidx *h, const vidx_query *q, const camsel *cam,
 				sp->seek_pos = k->pos;
 				sp->seek_camera = kc;
 				sp->seek_time = to_true(&f, kc);
+				/* nothing before a segment's first keyframe can be
+				 * shown: recordings indexed before their first instant
+				 * was their first keyframe (open GOP) start earlier;
+				 * the span starts there, so its seek point is never
+				 * after it (mobile cameras came later: none are such) */
+				if (kc > sp->camera_start) {
+					sp->camera_start = kc;
+					sp->start = p0 = FFMAXI(sp->seek_time, p0);
+					if (p0 >= p1) {
+						free((char *)sp->camera);
+						free((char *)sp->name);
+						free((char *)sp->path);
+						free((char *)sp->sha256);
+						free((char *)sp->time_source);
+						free(sp->trail);
+						res->nspans--;
+						continue;
+					}
+				}
 			} else {
 				sp->seek_pts = sp->seek_pos = -1;
 				sp->seek_camera = sp->seek_time = VIDX_TIME_NONE;
