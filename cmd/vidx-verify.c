@@ -12,8 +12,10 @@
 static void usage(void)
 {
 	printf(
-"usage: vidx-verify [-hV] [-d db] [--json] [--by name] [-c camera | --case id]\n"
-"       vidx-verify [-hV] [-d db] [--json] [--by name] [--no-sources] dir\n"
+"usage: vidx-verify [-hV] [-d db] [--json] [--by name] [--key file]\n"
+"                   [--trust file] [-c camera | --case id]\n"
+"       vidx-verify [-hV] [-d db] [--json] [--by name] [--key file]\n"
+"                   [--trust file] [--no-sources] dir\n"
 "\n"
 "Without DIR: re-hash the recordings in the index (all, one camera's, or\n"
 "those a case's clips came from) and compare with the SHA-256 taken at\n"
@@ -29,7 +31,13 @@ static void usage(void)
 "\n"
 "  -c, --camera ID     only this camera's recordings\n"
 "  --case ID           the recordings the case's clips came from\n"
-"  --by NAME           who verifies, for the custody log (default $USER)\n"
+"  --by NAME           who verifies, for the custody log (default: the key's,\n"
+"                      else $USER)\n"
+"  --key FILE          sign the verify event with this key (default\n"
+"                      $XDG_CONFIG_HOME/vidx/key, when there is one)\n"
+"  --trust FILE        check every signature against the keys and\n"
+"                      certificates in FILE (vidx key export outputs)\n"
+
 "  --no-sources        DIR: do not read the sources (a folder checked away\n"
 "                      from the evidence)\n"
 "  --json              one JSON object per item\n"
@@ -64,6 +72,8 @@ int main(int argc, char **argv)
 		{"case", required_argument, NULL, 'K'},
 		{"no-sources", no_argument, NULL, 'S'},
 		{"by", required_argument, NULL, 'b'},
+		{"key", required_argument, NULL, 'k'},
+		{"trust", required_argument, NULL, 'T'},
 		{"json", no_argument, NULL, 'J'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
@@ -71,7 +81,8 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *db = cli_default_db(), *camera = NULL, *case_id = NULL, *dir = NULL;
-	const char *by = getenv("USER");
+	const char *by = NULL, *keyfile = NULL, *trust = NULL;
+
 	int ch, rc = EXIT_OK, no_sources = 0, n;
 	int db_given = getenv("VIDX_DB") && *getenv("VIDX_DB");
 	struct stat sb;
@@ -88,6 +99,9 @@ int main(int argc, char **argv)
 		case 'K': case_id = optarg; break;
 		case 'S': no_sources = 1; break;
 		case 'b': by = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'T': trust = optarg; break;
+
 		case 'J': json_out = 1; break;
 		case 'd': db = optarg; db_given = 1; break;
 		case 'h': usage(); break;
@@ -106,6 +120,15 @@ int main(int argc, char **argv)
 		cli_usage_error("a folder is checked on its own: no --camera or --case");
 	if (no_sources && !dir)
 		cli_usage_error("--no-sources goes with a folder");
+	if (by && !vidx_operator_valid(by))
+		cli_usage_error("--by: one line without control characters");
+	if (cli_use_key(h, keyfile, &by, by != NULL) < 0 ||
+	    (trust && cli_use_trust(h, trust) < 0)) {
+		rc = EXIT_SOME_FAILED;
+		goto out;
+	}
+	if (!by)
+		by = getenv("USER");
 	if (!by || !*by)
 		by = "vidx-verify";
 	if (!vidx_operator_valid(by))

@@ -21,6 +21,7 @@ static const struct {
 	{"case", "cases and their append-only, hash-chained custody log"},
 	{"pull", "cut the footage found into a case folder, losslessly"},
 	{"verify", "re-hash recordings; check a case folder against its sources"},
+	{"key", "an operator's signing key; the certificate for signed exports"},
 };
 
 static void usage(FILE *f)

@@ -463,6 +463,9 @@ typedef struct vidx_pull_opts {
 	const char *query_json;  /* the question asked (a JSON object) */
 	void (*on_clip)(void *ctx, const vidx_clip *c); /* may be NULL */
 	void *ctx;
+	int sign;                /* sign every MP4 clip as the ONVIF Export File
+	                            Format asks, with h's certificate
+	                            (vidx_use_cert) */
 } vidx_pull_opts;
 
 /* A window asked of one camera, as vidx-query --json prints spans; read
@@ -530,6 +533,52 @@ typedef struct vidx_case_clip {
 /* Call CB for each clip of each pull event of CASE_ID, in log order. */
 int vidx_case_clips(vidx *h, const char *case_id,
                     int (*cb)(void *ctx, const vidx_case_clip *c), void *ctx);
+
+/* ---- keys and signatures ------------------------------------------------ */
+
+/* An operator's Ed25519 key pair (key.c), and a trust file: the public
+ * keys (and X.509 certificates) a checker trusts. */
+typedef struct vidx_key vidx_key;
+typedef struct vidx_trust vidx_trust;
+
+/* $XDG_CONFIG_HOME/vidx/NAME, else $HOME/.config/vidx/NAME (malloc'ed);
+ * NULL when neither is set.  "key" is the default private key, "cert.pem"
+ * and "cert-key.pem" the default export certificate and its key. */
+char *vidx_config_path(const char *name);
+/* Make a key pair for operator BY; its private key goes to PATH, mode
+ * 0600 (missing folders made 0700).  An existing file is never replaced
+ * (VIDX_EEXIST). */
+int vidx_key_new(vidx *h, const char *path, const char *by);
+/* Read the private key at PATH: VIDX_ENOENT when missing, VIDX_EINVAL when
+ * group or others may read it, VIDX_EFORMAT when it is not a vidx key. */
+int vidx_key_load(vidx *h, const char *path, vidx_key **out);
+void vidx_key_free(vidx_key *k);
+const char *vidx_key_name(const vidx_key *k);        /* its operator */
+/* SHA-256 (64 hex digits) of the DER public key */
+const char *vidx_key_fingerprint(const vidx_key *k);
+/* "vidx-key ed25519 FINGERPRINT NAME\n" and the public key in PEM, to be
+ * kept outside the index (malloc'ed). */
+char *vidx_key_export(const vidx_key *k);
+/* From now on h signs what it writes with K: custody events (the event's
+ * hash) and manifests (manifest.json.sig).  h owns K; NULL stops. */
+void vidx_use_key(vidx *h, vidx_key *k);
+
+/* Read a trust file: `vidx key export` outputs and PEM certificates,
+ * concatenated.  VIDX_EFORMAT names the bad line. */
+int vidx_trust_load(vidx *h, const char *path, vidx_trust **out);
+void vidx_trust_free(vidx_trust *t);
+size_t vidx_trust_count(const vidx_trust *t);
+/* From now on h checks signatures against T; h owns T. */
+void vidx_use_trust(vidx *h, vidx_trust *t);
+
+/* An RSA key (2048 bits) and a self-signed X.509 certificate naming
+ * SUBJECT, valid DAYS, for signed ONVIF exports; the key goes to KEY_PATH
+ * (0600), the certificate to CERT_PATH.  Nothing is replaced. */
+int vidx_cert_new(vidx *h, const char *cert_path, const char *key_path,
+                  const char *subject, int days);
+/* Sign ONVIF exports with this certificate (PEM or DER) and its private
+ * key (PEM, 0600) from now on; they must belong together. */
+int vidx_use_cert(vidx *h, const char *cert_path, const char *key_path);
 
 /* ---- JSON ------------------------------------------------------------ */
 
