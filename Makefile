@@ -20,7 +20,8 @@ TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
-            valgrind openssl atomicparsley mediainfo
+            valgrind libimage-exiftool-perl gpsbabel openssl atomicparsley \
+            mediainfo
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -80,7 +81,7 @@ units: $(UNITS)
 
 deps:
 	@missing=; \
-	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind \
+	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind exiftool gpsbabel \
 	  openssl AtomicParsley mediainfo; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \

@@ -12,7 +12,7 @@ static void usage(void)
 {
 	printf(
 "usage: vidx-pull [-hV] [-d db] --case id --out dir [--by name] [--key file]\n"
-"                 [--sign [--cert file --cert-key file]]\n"
+"                 [--host name] [--sign [--cert file --cert-key file]]\n"
 "                 [--format mp4|mkv|native] [--no-source-hash] [--json]\n"
 "                 [--near lat,lon --radius dist] [--bbox s,w,n,e]\n"
 "                 [-c camera ...] [--tag tag ...]\n"
@@ -40,6 +40,8 @@ static void usage(void)
 "  --cert FILE, --cert-key FILE\n"
 "                          the certificate and its key for --sign (default\n"
 "                          $XDG_CONFIG_HOME/vidx/cert.pem, cert-key.pem)\n"
+"  --host NAME             the machine this is (default: its name): sources\n"
+"                          held by another host are named, not read\n"
 "  --format F              mp4 (default; mkv when the streams do not fit\n"
 "                          MP4), mkv, or native: the exact source bytes of\n"
 "                          MPEG-TS, DHAV and raw streams, one clip per\n"
@@ -199,6 +201,7 @@ int main(int argc, char **argv)
 		{"sign", no_argument, NULL, 'G'},
 		{"cert", required_argument, NULL, 'C'},
 		{"cert-key", required_argument, NULL, 'Q'},
+		{"host", required_argument, NULL, 'S'},
 		{"format", required_argument, NULL, 'F'},
 		{"no-source-hash", no_argument, NULL, 'H'},
 		{"json", no_argument, NULL, 'J'},
@@ -234,6 +237,10 @@ int main(int argc, char **argv)
 		case 'G': o.sign = 1; break;
 		case 'C': cert = optarg; break;
 		case 'Q': cert_key = optarg; break;
+		case 'S':
+			if (vidx_set_host(h, optarg) < 0)
+				cli_usage_error("--host: %s", vidx_errmsg(h));
+			break;
 		case 'F':
 			if (!strcmp(optarg, "mp4"))
 				o.format = VIDX_FMT_MP4;

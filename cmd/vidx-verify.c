@@ -13,9 +13,9 @@ static void usage(void)
 {
 	printf(
 "usage: vidx-verify [-hV] [-d db] [--json] [--by name] [--key file]\n"
-"                   [--trust file] [-c camera | --case id]\n"
+"                   [--trust file] [--host name] [-c camera | --case id]\n"
 "       vidx-verify [-hV] [-d db] [--json] [--by name] [--key file]\n"
-"                   [--trust file] [--no-sources] dir\n"
+"                   [--trust file] [--host name] [--no-sources] dir\n"
 "\n"
 "Without DIR: re-hash the recordings in the index (all, one camera's, or\n"
 "those a case's clips came from) and compare with the SHA-256 taken at\n"
@@ -37,7 +37,8 @@ static void usage(void)
 "                      $XDG_CONFIG_HOME/vidx/key, when there is one)\n"
 "  --trust FILE        check every signature against the keys and\n"
 "                      certificates in FILE (vidx key export outputs)\n"
-
+"  --host NAME         the machine this is (default: its name): recordings\n"
+"                      held only by another host are skipped, naming it\n"
 "  --no-sources        DIR: do not read the sources (a folder checked away\n"
 "                      from the evidence)\n"
 "  --json              one JSON object per item\n"
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
 		{"by", required_argument, NULL, 'b'},
 		{"key", required_argument, NULL, 'k'},
 		{"trust", required_argument, NULL, 'T'},
+		{"host", required_argument, NULL, 'H'},
 		{"json", no_argument, NULL, 'J'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
@@ -101,7 +103,10 @@ int main(int argc, char **argv)
 		case 'b': by = optarg; break;
 		case 'k': keyfile = optarg; break;
 		case 'T': trust = optarg; break;
-
+		case 'H':
+			if (vidx_set_host(h, optarg) < 0)
+				cli_usage_error("--host: %s", vidx_errmsg(h));
+			break;
 		case 'J': json_out = 1; break;
 		case 'd': db = optarg; db_given = 1; break;
 		case 'h': usage(); break;
