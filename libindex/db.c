@@ -198,6 +198,21 @@ static const char *const migrations[] = {
 	"DROP TABLE recording_paths;"
 	"ALTER TABLE recording_paths_v6 RENAME TO recording_paths;"
 	"ALTER TABLE recordings ADD COLUMN host TEXT NOT NULL DEFAULT '';",
+
+	/* v7: signed custody.  An event made with a key holds the key's
+	 * fingerprint (KEY) and its Ed25519 signature of the event's hash (SIG,
+	 * base64); events before v7, and those made without a key, have
+	 * neither.  KEYS keeps the public keys that signed, so a log can be
+	 * read: a copy, never trusted by itself (trust comes from a trust
+	 * file held outside the index). */
+	"ALTER TABLE custody ADD COLUMN key TEXT;"
+	"ALTER TABLE custody ADD COLUMN sig TEXT;"
+	"CREATE TABLE keys ("
+	"  fingerprint TEXT PRIMARY KEY NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  public_key TEXT NOT NULL,"
+	"  added INTEGER NOT NULL"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

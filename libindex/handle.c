@@ -23,6 +23,7 @@ void vidx_free(vidx *h)
 	vidx_key_free(h->key);
 	vidx_trust_free(h->trust);
 	vidx__cert_free(h->cert);
+	free(h->anchors);
 	free(h);
 }
 

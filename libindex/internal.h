@@ -23,6 +23,8 @@ struct vidx {
 	vidx_key *key;     /* signs what h writes (vidx_use_key), or NULL */
 	vidx_trust *trust; /* the keys checks trust (vidx_use_trust), or NULL */
 	vidx__cert *cert;  /* signs ONVIF exports (vidx_use_cert), or NULL */
+	vidx_anchor *anchors; /* checks of custody logs hold to these */
+	size_t nanchors;
 	char host[256]; /* vidx_host(); "" until first asked */
 };
 
@@ -170,6 +172,10 @@ int vidx__unhex32(const char *hex, unsigned char out[32]);
 /* ---- custody.c ---- */
 /* 0, or VIDX_ENOENT "unknown case 'ID'" */
 int vidx__case_exists(vidx *h, const char *id);
+/* 0, or VIDX_EINVAL when the case requires signed events and h has no key */
+int vidx__custody_need_key(vidx *h, const char *case_id);
+/* the case's newest event: its number and hash (0 and "" when none) */
+int vidx__custody_head(vidx *h, const char *case_id, int64_t *seq, char hash[65]);
 
 /* ---- json.c ---- */
 struct json_t;

@@ -996,6 +996,9 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		return rc;
 	if (o->sign && !h->cert)
 		return vidx__fail(h, VIDX_EINVAL, "--sign: no certificate to sign with");
+	/* a signed case: refused before anything is cut, not at the end */
+	if ((rc = vidx__custody_need_key(h, o->case_id)) < 0)
+		return rc;
 	if (!vidx_operator_valid(o->by))
 		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
 		                  "without control characters");
@@ -1077,6 +1080,21 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		"AAC without ADTS header, else the whole packet), each unit after its "
 		"32-bit big-endian length, and 4 zero bytes after each packet"));
 	json_object_set_new(man, "signed_by", manifest_signer(h));
+	{
+		/* the head of the case's log this pull follows: an anchor the
+		 * folder keeps (its pull event comes after it, holding this
+		 * manifest's hash) */
+		int64_t hseq;
+		char hh[65];
+		json_t *head = json_object();
+		if ((rc = vidx__custody_head(h, o->case_id, &hseq, hh)) < 0) {
+			json_decref(head);
+			goto out;
+		}
+		json_object_set_new(head, "seq", json_integer(hseq));
+		json_object_set_new(head, "hash", json_string(hh));
+		json_object_set_new(man, "custody_head", head);
+	}
 	json_object_set_new(man, "clips", json_incref(pl.clips));
 	json_object_set_new(man, "failed", json_incref(pl.failed));
 	if (!(text = json_dumps(man, JSON_INDENT(2) | JSON_ENSURE_ASCII))) {

@@ -67,10 +67,17 @@ static void say(checker *k, const char *kind, const char *item,
 static int log_event(checker *k, const char *case_id, const char *scope,
                      const char *what)
 {
-	json_t *d = json_object();
+	json_t *d;
 	char *text;
 	int rc;
 
+	/* a signed case takes no unsigned event: say so rather than fail */
+	if (vidx_case_signed(k->h, case_id) == 1 && !vidx__key(k->h)) {
+		say(k, "custody", case_id, "skipped", "no verify event written: the case "
+		    "requires signed events and there is no key (--key)");
+		return 0;
+	}
+	d = json_object();
 	json_object_set_new(d, "scope", json_string(scope));
 	json_object_set_new(d, "what", vidx__jstr(what));
 	json_object_set_new(d, "checked", json_integer(k->checked));
@@ -83,6 +90,39 @@ static int log_event(checker *k, const char *case_id, const char *scope,
 	rc = vidx_custody_add(k->h, case_id, k->by, "verify", text, NULL);
 	free(text);
 	return rc;
+}
+
+/* ---- the custody log --------------------------------------------------------- */
+
+/* the log's check as items: what failed, each anchor that does not hold;
+ * 1 when all holds */
+static int say_log(checker *k, const char *case_id, const vidx_custody_report *r)
+{
+	size_t i;
+	int ok = 1;
+
+	if (r->chain_broken) {
+		say(k, "custody", case_id, "failed", "%zu event%s of the log fail%s their "
+		    "hash check (see vidx-case log)", r->chain_broken, r->chain_broken == 1 ?
+		    "" : "s", r->chain_broken == 1 ? "s" : "");
+		ok = 0;
+	}
+	if (r->bad_sigs) {
+		say(k, "custody", case_id, "failed", "%zu event%s of the log ha%s a signature "
+		    "that does not count (see vidx-case log%s)", r->bad_sigs,
+		    r->bad_sigs == 1 ? "" : "s", r->bad_sigs == 1 ? "s" : "ve",
+		    k->h->trust ? " --trust" : "");
+		ok = 0;
+	}
+	for (i = 0; i < r->nanchors; i++)
+		if (!r->anchors[i].ok) {
+			char item[128];
+			snprintf(item, sizeof(item), "%s anchor %lld", case_id,
+			         (long long)r->anchors[i].seq);
+			say(k, "custody", item, "failed", "%s", r->anchors[i].why);
+			ok = 0;
+		}
+	return ok;
 }
 
 /* ---- recordings -------------------------------------------------------------- */
@@ -170,7 +210,7 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, NULL};
 	sqlite3_stmt *st = NULL;
 	shas s = {0};
-	size_t broken = 0, i;
+	size_t i;
 	int rc;
 
 	if ((rc = vidx__need_db(h)) < 0)
@@ -180,12 +220,11 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 		                  "without control characters");
 	k.failures = json_array();
 	if (case_id) {
-		if ((rc = vidx_custody_each(h, case_id, collect_sources, &s, &broken)) < 0)
+		vidx_custody_report r;
+		if ((rc = vidx_custody_check(h, case_id, collect_sources, &s, &r)) < 0)
 			goto out;
-		if (broken)
-			say(&k, "custody", case_id, "failed", "%zu event%s of the log fail%s "
-			    "their hash check (see vidx-case log)", broken, broken == 1 ? "" : "s",
-			    broken == 1 ? "s" : "");
+		if (say_log(&k, case_id, &r))
+			say(&k, "custody", case_id, "ok", "%s", r.summary);
 		if (s.rc < 0) {
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
@@ -783,12 +822,20 @@ static void check_clip(checker *k, const char *dir, json_t *clip, int no_sources
 typedef struct pullfind {
 	const char *mhex;
 	int found;
+	int64_t head_seq;      /* the manifest's custody_head, 0 none */
+	const char *head_hash;
+	int head_seen, head_ok;
 } pullfind;
 
 static int find_pull(void *ctx, const vidx_event *e)
 {
 	pullfind *p = ctx;
 	json_t *d;
+
+	if (p->head_seq && e->seq == p->head_seq) {
+		p->head_seen = 1;
+		p->head_ok = e->hash && !strcmp(e->hash, p->head_hash);
+	}
 	if (strcmp(e->kind, "pull") || !(d = json_loads(e->detail, 0, NULL)))
 		return 0;
 	if (!strcmp(jstr_of(d, "manifest_sha256"), p->mhex))
@@ -841,20 +888,34 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 	if (!h->db) {
 		say(&k, "custody", case_id, "skipped", "no index to read the log from");
 	} else {
-		size_t broken = 0;
-		pullfind pf = {mhex, 0};
-		if (vidx_custody_each(h, case_id, find_pull, &pf, &broken) < 0)
+		vidx_custody_report r;
+		json_t *head = json_object_get(man, "custody_head");
+		pullfind pf = {mhex, 0, jint_of(head, "seq"), jstr_of(head, "hash"), 0, 0};
+		if (vidx_custody_check(h, case_id, find_pull, &pf, &r) < 0) {
 			say(&k, "custody", case_id, "failed", "%s", vidx_errmsg(h));
-		else if (broken)
-			say(&k, "custody", case_id, "failed", "%zu event%s of the log fail%s "
-			    "their hash check (see vidx-case log)", broken, broken == 1 ? "" : "s",
-			    broken == 1 ? "s" : "");
-		else if (!pf.found)
-			say(&k, "custody", case_id, "failed", "no pull event in the log records "
-			    "this manifest (SHA-256 %s)", mhex);
-		else
-			say(&k, "custody", case_id, "ok", "chain intact; the pull of this "
-			    "manifest is in it");
+		} else {
+			int ok = say_log(&k, case_id, &r);
+			/* the head the pull followed is an anchor the folder kept */
+			if (json_is_object(head) && pf.head_seq > 0 && !pf.head_ok) {
+				say(&k, "custody", case_id, "failed", "the log this pull followed "
+				    "(event %lld, %.16s...) is not in it any more: %s",
+				    (long long)pf.head_seq, pf.head_hash, pf.head_seen ?
+				    "it was rewritten" : "it was cut back");
+				ok = 0;
+			}
+			if (!pf.found) {
+				say(&k, "custody", case_id, "failed", "no pull event in the log "
+				    "records this manifest (SHA-256 %s)", mhex);
+				ok = 0;
+			}
+			if (r.signed_case && !man_signed)
+				say(&k, "signature", "manifest.json", "failed", "not signed, in a "
+				    "case that requires signed events");
+			if (ok)
+				say(&k, "custody", case_id, "ok", "chain intact; the pull of this "
+				    "manifest is in it%s%s", json_is_object(head) ? ", after the head "
+				    "it recorded" : "", r.summary + strlen("chain intact"));
+		}
 		if (!vidx__case_exists(h, case_id) && sqlite3_db_readonly(h->db, "main") == 0) {
 			char *abs = realpath(dir, NULL);
 			int r = log_event(&k, case_id, "folder", abs ? abs : dir);

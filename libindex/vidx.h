@@ -489,13 +489,81 @@ typedef struct vidx_event {
 	int64_t seq, at;
 	int rule;
 	int64_t old_seq;
+	/* its signature (schema v7): the fingerprint of the key that signed
+	 * it and the Ed25519 signature of HASH (base64), or NULL; SIGNER the
+	 * key's operator (the trust file's name for it, else the index's
+	 * copy's); SIG_STATE a VIDX_SIG_*; SIG_PROBLEM why the signature does
+	 * not count (also in PROBLEM when the chain is intact), or NULL */
+	const char *key, *sig, *signer, *sig_problem;
+	int sig_state;
 } vidx_event;
+
+enum {
+	VIDX_SIG_NONE = 0,  /* unsigned */
+	VIDX_SIG_VALID,     /* valid with the index's copy of its key: not
+	                       checked against a trust file */
+	VIDX_SIG_TRUSTED,   /* valid with the trust file's key for its operator */
+	VIDX_SIG_UNCHECKED, /* its key is neither in the index nor in a trust file */
+	VIDX_SIG_BAD,       /* see SIG_PROBLEM */
+};
+/* "unsigned", "valid", "trusted", "unchecked", "bad" */
+const char *vidx_sig_state_name(int state);
+
+/* A chain head kept outside the index (vidx_case_seal prints one): the
+ * case's event SEQ had hash HASH.  A check fills OK and, when the log up
+ * to SEQ is not what it was, WHY. */
+typedef struct vidx_anchor {
+	int64_t seq;
+	char hash[65];
+	int ok;
+	char why[240];
+} vidx_anchor;
+/* "SEQ:HASH" (HASH 64 hex digits) into *A; VIDX_EINVAL otherwise. */
+int vidx_anchor_parse(vidx *h, const char *s, vidx_anchor *a);
+/* Check every custody log against these anchors from now on (copied). */
+int vidx_use_anchors(vidx *h, const vidx_anchor *a, size_t n);
+
+/* What a check of a case's log found (vidx_custody_check). */
+typedef struct vidx_custody_report {
+	size_t events;
+	size_t broken;        /* events with a chain or a signature problem */
+	size_t chain_broken;  /* ... with a chain problem */
+	size_t unsigned_events, valid, trusted, unchecked, bad_sigs;
+	int signed_case;      /* the case requires signatures */
+	int64_t head_seq;     /* its newest event, 0 when none */
+	char head[65];
+	const vidx_anchor *anchors; /* h's anchors, checked */
+	size_t nanchors, anchors_failed;
+	/* one line: what holds, and what could not be checked ("chain
+	 * intact; not checked against any key or anchor; ...") */
+	char summary[640];
+} vidx_custody_report;
+/* Walk a case's log as vidx_custody_each does, checking each event's
+ * hash, link and signature (against h's trust file when there is one) and
+ * h's anchors, and sum it up in *R.  Returns 0 (R->broken and
+ * R->anchors_failed say what failed) or <0. */
+int vidx_custody_check(vidx *h, const char *case_id,
+                       int (*cb)(void *ctx, const vidx_event *e), void *ctx,
+                       vidx_custody_report *r);
 
 /* An operator's name fit for the custody log: not empty, one line, no
  * control characters.  1 yes, 0 no. */
 int vidx_operator_valid(const char *by);
 /* Open a case (id rules as for cameras): the first custody event. */
 int vidx_case_new(vidx *h, const char *id, const char *title, const char *by);
+/* The same; with VIDX_CASE_SIGNED the case requires every event to be
+ * signed (its first event says so, and needs h's key): an event without a
+ * key is refused, and a check reports any unsigned one. */
+enum { VIDX_CASE_SIGNED = 1 };
+int vidx_case_open(vidx *h, const char *id, const char *title, const char *by,
+                   int flags);
+/* Seal a case's log: append a "seal" event and give its number and hash,
+ * the head to keep outside the index.  A log that fails its check is not
+ * sealed (VIDX_EFORMAT). */
+int vidx_case_seal(vidx *h, const char *case_id, const char *by, int64_t *seq,
+                   char hash[65]);
+/* 1 when the case requires signed events, 0 not, <0 error */
+int vidx_case_signed(vidx *h, const char *case_id);
 /* Append a custody event of KIND with DETAIL (JSON text) to a case; HASH,
  * if not NULL, gets the new event's hash.  VIDX_ENOENT for no such case. */
 int vidx_custody_add(vidx *h, const char *case_id, const char *by,

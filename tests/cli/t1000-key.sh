@@ -103,6 +103,18 @@ test_expect_success 'a key of someone else than --by is refused' '
 	test "$(sqlite3 v.db "SELECT count(*) FROM custody")" = 1
 '
 
+test_expect_success 'vidx-case new, note and seal refuse a loose or missing key too; nothing written' '
+	n=$(sqlite3 v.db "SELECT count(*) FROM custody") &&
+	for args in "new Z --title t" "note A text" "seal A"; do
+		test_expect_code 1 vidx-case -d v.db $args --key loose.key 2>err &&
+		grep "can be read by others" err &&
+		test_expect_code 1 vidx-case -d v.db $args --key nowhere.key 2>err &&
+		grep "cannot read key .nowhere.key.: No such file or directory" err || exit 1
+	done &&
+	test "$(sqlite3 v.db "SELECT count(*) FROM custody")" = $n &&
+	test "$(sqlite3 v.db "SELECT count(*) FROM cases")" = 1
+'
+
 test_expect_success 'a file that is not a vidx key is refused' '
 	openssl genpkey -algorithm ed25519 -out raw.pem && chmod 600 raw.pem &&
 	test_expect_code 1 vidx-key export --key raw.pem 2>err &&

@@ -71,7 +71,7 @@ test_expect_success 'on host b, a path of host a that is there (shared storage) 
 	vidx-verify -d $DB --host b >out &&
 	grep "^ok  *recording $TRASH/rec.ts" out &&
 	vidx-verify -d $DB --host b f1 >out &&
-	! grep -v "^ok " out &&
+	! grep -v -E "^(ok |skipped  *signature  *manifest.json: not signed)" out &&
 	mv b.away b/rec.ts
 '
 

@@ -1,5 +1,6 @@
-/* trust files (vidx-key exports and PEM certificates, concatenated) and
- * private key files, as vidx-verify --trust and --key read them */
+/* trust files (vidx-key exports and PEM certificates, concatenated),
+ * private key files, as vidx-verify --trust and --key read them, and the
+ * input as an --anchor SEQ:HASH */
 #include <sys/stat.h>
 #include "fuzz.h"
 
@@ -21,6 +22,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		free(e);
 	}
 	vidx_key_free(k);
+	{
+		char *t = fuzz_str(data, n);
+		vidx_anchor a;
+		if (vidx_anchor_parse(h, t, &a) == 0 && (a.seq < 1 || strlen(a.hash) != 64))
+			abort();
+		free(t);
+	}
 	vidx_free(h);
 	return 0;
 }
