@@ -653,7 +653,7 @@ static const char *plural(size_t n)
 static void summarize(vidx *h, vidx_custody_report *r)
 {
 	char *b = r->summary;
-	size_t n = sizeof(r->summary), i, sig = r->valid + r->trusted + r->unchecked;
+	size_t n = sizeof(r->summary), i;
 
 	b[0] = 0;
 	if (r->chain_broken)
@@ -691,7 +691,6 @@ static void summarize(vidx *h, vidx_custody_report *r)
 		    "insider)");
 	else if (r->unsigned_events && !r->signed_case)
 		add(b, n, "; %zu unsigned", r->unsigned_events);
-	(void)sig;
 }
 
 int vidx_custody_check(vidx *h, const char *case_id,

@@ -571,8 +571,9 @@ int vidx_custody_add(vidx *h, const char *case_id, const char *by,
 int vidx_case_note(vidx *h, const char *case_id, const char *by,
                    const char *text);
 int vidx_case_each(vidx *h, int (*cb)(void *ctx, const vidx_case *c), void *ctx);
-/* Walk a case's log in order, checking each event's hash and link; *BROKEN
- * counts the events that fail.  CB may be NULL. */
+/* Walk a case's log in order, checking each event's hash and link and its
+ * signature (against h's trust file when there is one, see vidx_event);
+ * *BROKEN counts the events that fail.  CB may be NULL. */
 int vidx_custody_each(vidx *h, const char *case_id,
                       int (*cb)(void *ctx, const vidx_event *e), void *ctx,
                       size_t *broken);
