@@ -15,13 +15,15 @@ MANDIR  = $(DESTDIR)$(PREFIX)/share/man
 
 # libraries found with pkg-config; the Debian packages that provide them and
 # the tools the tests and demo run
-PKGS      = libavformat libavcodec libavutil jansson sqlite3 libcrypto
+PKGS      = libavformat libavcodec libavutil libavfilter libswscale jansson \
+            sqlite3 libcrypto
 TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
-            valgrind libimage-exiftool-perl gpsbabel openssl atomicparsley \
-            mediainfo
+            valgrind libavfilter-dev libswscale-dev fonts-dejavu-core \
+            libimage-exiftool-perl gpsbabel imagemagick \
+            openssl atomicparsley mediainfo
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -81,13 +83,15 @@ units: $(UNITS)
 
 deps:
 	@missing=; \
-	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind exiftool gpsbabel \
-	  openssl AtomicParsley mediainfo; do \
+	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind \
+	         exiftool gpsbabel montage openssl AtomicParsley mediainfo; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \
 	  missing="$$missing libraries"; \
 	[ -e /usr/share/zoneinfo/America/New_York ] || missing="$$missing tzdata"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || \
+	  missing="$$missing fonts-dejavu-core"; \
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
 	  >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \

@@ -72,6 +72,10 @@ static int print_one(void *ctx, const vidx_recording *r)
 	printf("%6lld %-12s %-24s %-24s %8.1fs %11lld %.12s %s\n", (long long)r->id,
 	       r->camera, b1, b2, (r->end - r->start) / 1e6, (long long)r->size,
 	       r->sha256, cli_clean(r->path, pb, sizeof(pb)));
+	/* competing times are what an examiner must see */
+	if (r->time_disagree > 0)
+		printf("%6s ! times disagree: %s (start from %s)\n", "",
+		       cli_clean(r->time_disagreement, pb, sizeof(pb)), r->time_source);
 	return 0;
 }
 

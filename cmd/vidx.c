@@ -21,6 +21,8 @@ static const struct {
 	{"case", "cases and their append-only, hash-chained custody log"},
 	{"pull", "cut the footage found into a case folder, losslessly"},
 	{"verify", "re-hash recordings; check a case folder against its sources"},
+	{"still", "what every camera showed at one true instant: PNGs, contact sheets"},
+	{"mosaic", "the cameras side by side on true time, as one MP4"},
 	{"key", "an operator's signing key; the certificate for signed exports"},
 };
 

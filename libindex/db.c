@@ -199,9 +199,18 @@ static const char *const migrations[] = {
 	"ALTER TABLE recording_paths_v6 RENAME TO recording_paths;"
 	"ALTER TABLE recordings ADD COLUMN host TEXT NOT NULL DEFAULT '';",
 
-	/* v7: signed custody.  An event made with a key holds the key's
+	/* v7: more of what the probe found of a recording's time: which two
+	 * of its candidate starts (mtime aside) are more than a second apart
+	 * ('' when none are), all the candidates as found (JSON), and where its
+	 * frame rate came from.  NULL for recordings ingested before v7: not
+	 * known. */
+	"ALTER TABLE recordings ADD COLUMN time_disagreement TEXT;"
+	"ALTER TABLE recordings ADD COLUMN time_candidates TEXT;"
+	"ALTER TABLE recordings ADD COLUMN fps_source TEXT;",
+
+	/* v8: signed custody.  An event made with a key holds the key's
 	 * fingerprint (KEY) and its Ed25519 signature of the event's hash (SIG,
-	 * base64); events before v7, and those made without a key, have
+	 * base64); events before v8, and those made without a key, have
 	 * neither.  KEYS keeps the public keys that signed, so a log can be
 	 * read: a copy, never trusted by itself (trust comes from a trust
 	 * file held outside the index). */

@@ -65,9 +65,10 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 	        "INSERT INTO recordings (camera_id, sha256, size, path, format,"
 	        " vcodec, width, height, fps, acodec, start, end, first_pts,"
 	        " time_source, time_raw, time_detail, time_flags, keyframe_count,"
-	        " segment_count, damaged, ingested, host) VALUES (?1, ?2, ?3, ?4, ?5,"
+	        " segment_count, damaged, ingested, host, time_disagreement,"
+	        " time_candidates, fps_source) VALUES (?1, ?2, ?3, ?4, ?5,"
 	        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-	        " ?20, ?21, ?22) ON CONFLICT (sha256) DO NOTHING")))
+	        " ?20, ?21, ?22, ?23, ?24, ?25) ON CONFLICT (sha256) DO NOTHING")))
 		return VIDX_ERR;
 	sqlite3_bind_text(st, 1, r->camera, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, r->sha256, 32, SQLITE_STATIC);
@@ -93,6 +94,14 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 	sqlite3_bind_int(st, 20, r->damaged);
 	sqlite3_bind_int64(st, 21, now);
 	sqlite3_bind_text(st, 22, vidx_host(h), -1, SQLITE_STATIC);
+	/* what else the probe found of its times (unknown for imports) */
+	if (r->time_candidates) {
+		sqlite3_bind_text(st, 23, r->time_disagreement ? r->time_disagreement : "",
+		                  -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 24, r->time_candidates, -1, SQLITE_STATIC);
+	}
+	if (r->fps_source)
+		sqlite3_bind_text(st, 25, r->fps_source, -1, SQLITE_STATIC);
 	if ((rc = step_done(h, st, "writing recording")) < 0)
 		return rc;
 	*dup = sqlite3_changes(h->db) == 0;
@@ -195,10 +204,7 @@ static int as_filed(vidx *h, vidx_ingest_result *r)
 	int rc;
 
 	if (sqlite3_prepare_v2(h->db, "SELECT camera_id, start, end, keyframe_count,"
-	                       " segment_count, damaged,"
-	                       " CASE time_source WHEN 'manual' THEN 1 WHEN 'filename'"
-	                       " THEN 2 WHEN 'stream' THEN 3 WHEN 'container' THEN 4"
-	                       " WHEN 'mtime' THEN 5 ELSE 0 END"
+	                       " segment_count, damaged, time_source"
 	                       " FROM recordings WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "finding duplicate");
 	sqlite3_bind_int64(st, 1, r->recording_id);
@@ -211,7 +217,15 @@ static int as_filed(vidx *h, vidx_ingest_result *r)
 		r->keyframes = (size_t)sqlite3_column_int64(st, 3);
 		r->segments = (size_t)sqlite3_column_int64(st, 4);
 		r->damaged = sqlite3_column_int(st, 5);
-		r->time_source = sqlite3_column_int(st, 6);
+		/* the source as the index names it (enum order has changed) */
+		{
+			const char *src = (const char *)sqlite3_column_text(st, 6);
+			int k;
+			r->time_source = VIDX_SRC_NONE;
+			for (k = VIDX_SRC_MANUAL; src && k <= VIDX_SRC_MTIME; k++)
+				if (!strcmp(vidx_source_name(k), src))
+					r->time_source = k;
+		}
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : vidx__sql_fail(h, "finding duplicate");
@@ -224,7 +238,7 @@ int vidx_ingest_file(vidx *h, const char *path, const char *camera,
 	vidx_probe_opts po;
 	vidx_probe *p = NULL;
 	vidx_camera cam;
-	char *abs = NULL;
+	char *abs = NULL, *cands = NULL;
 	vidx_segment *sg = NULL;
 	size_t nseg = 0, i;
 	int rc;
@@ -284,6 +298,13 @@ int vidx_ingest_file(vidx *h, const char *path, const char *camera,
 		in.kf = p->kf;
 		in.nkf = p->nkeyframes;
 		in.damaged = p->damaged;
+		in.time_disagreement = p->time_disagree ? p->time_disagreement : "";
+		in.fps_source = p->fps_source;
+		if (!(cands = vidx__candidates_json(p))) {
+			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+			goto out;
+		}
+		in.time_candidates = cands;
 		if ((rc = vidx_recording_add(h, &in, &r->recording_id, &dup)) < 0)
 			goto out;
 		r->status = dup ? VIDX_DUPLICATE : VIDX_INGESTED;
@@ -309,6 +330,7 @@ out:
 	vidx_camera_clear(&cam);
 	vidx_probe_free(p);
 	free(abs);
+	free(cands);
 	free(sg);
 	return rc;
 }
@@ -335,7 +357,8 @@ int vidx_recording_each(vidx *h, const char *camera,
 	        " r.height, r.time_flags, r.damaged, r.fps, r.size, r.start, r.end,"
 	        " r.first_pts, r.ingested, r.keyframe_count, r.segment_count,"
 	        " (SELECT count(*) FROM recording_paths p WHERE p.recording_id = r.id),"
-	        " r.host FROM recordings r WHERE ?1 IS NULL OR r.camera_id = ?1"
+	        " r.host, r.time_disagreement, r.time_candidates, r.fps_source"
+	        " FROM recordings r WHERE ?1 IS NULL OR r.camera_id = ?1"
 	        " ORDER BY r.camera_id, r.start, r.id", -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "listing recordings");
 	if (camera)
@@ -372,6 +395,13 @@ int vidx_recording_each(vidx *h, const char *camera,
 		r.segments = sqlite3_column_int64(st, 21);
 		r.npaths = sqlite3_column_int64(st, 22);
 		r.host = col(st, 23);
+		r.time_disagreement = sqlite3_column_type(st, 24) == SQLITE_NULL ? NULL
+		                    : col(st, 24);
+		r.time_disagree = r.time_disagreement ? *r.time_disagreement != 0 : -1;
+		r.time_candidates = sqlite3_column_type(st, 25) == SQLITE_NULL ? NULL
+		                  : col(st, 25);
+		r.fps_source = sqlite3_column_type(st, 26) == SQLITE_NULL ? NULL
+		             : col(st, 26);
 		if ((stop = cb(ctx, &r)) != 0) {
 			sqlite3_finalize(st);
 			return stop;

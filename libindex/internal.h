@@ -169,6 +169,22 @@ int vidx__recording_by_sha(vidx *h, const char *hex, int64_t *id);
 /* 64 hex digits to 32 bytes: 0, or -1 when HEX is not that. */
 int vidx__unhex32(const char *hex, unsigned char out[32]);
 
+/* ---- outfile.c: new files that never replace one (working copies) ---- */
+/* mkdir -p; -1 with errno */
+int vidx__mkdirs(const char *path);
+/* a new, empty file beside FINAL, .BASE.partial-PID-N, created with
+ * O_EXCL (malloc'ed name), or NULL with errno */
+char *vidx__tmp_beside(const char *final);
+/* TMP, complete, is synced, hashed from disk (HEX, SIZE) and linked as
+ * FINAL (N bytes of room).  When FINAL is taken: with NEXT_FREE the first
+ * free FINAL-2.ext, -3 ... (written back into FINAL), else VIDX_EEXIST.
+ * TMP is removed whatever happens. */
+int vidx__publish_new(vidx *h, const char *tmp, char *final, size_t n,
+                      int next_free, char hex[65], int64_t *size);
+/* LEN bytes of BUF as the new file FINAL, as vidx__publish_new */
+int vidx__write_new(vidx *h, char *final, size_t n, const void *buf,
+                    size_t len, int next_free, char hex[65], int64_t *size);
+
 /* ---- custody.c ---- */
 /* 0, or VIDX_ENOENT "unknown case 'ID'" */
 int vidx__case_exists(vidx *h, const char *id);
@@ -183,6 +199,12 @@ struct json_t;
  * that are not UTF-8 escaped as \xNN */
 struct json_t *vidx__jtime(int64_t us);
 struct json_t *vidx__jstr(const char *s);
+/* a still, a sheet as objects (to be completed by a manifest) */
+struct json_t *vidx__jstill(const vidx_still *s);
+struct json_t *vidx__jsheet(const vidx_sheet *s);
+/* a probe's time candidates as a JSON array (malloc'ed), as vidx-probe
+ * --json prints them; kept in the index with the recording */
+char *vidx__candidates_json(const vidx_probe *p);
 
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,

@@ -75,6 +75,34 @@ static char *dump(json_t *o)
 	return s;
 }
 
+/* every candidate, with how far it is from the chosen start */
+static json_t *jcandidates(const vidx_probe *p)
+{
+	json_t *a = json_array(), *v;
+	size_t i;
+
+	for (i = 0; i < p->ncand; i++) {
+		const vidx_time_candidate *c = &p->cand[i];
+		v = json_object();
+		json_object_set_new(v, "source", json_string(vidx_source_name(c->source)));
+		json_object_set_new(v, "time", jtime(c->utc));
+		json_object_set_new(v, "raw", jstr(c->raw));
+		json_object_set_new(v, "detail", jstr(c->detail));
+		json_object_set_new(v, "flags", jflags(c->flags));
+		json_object_set_new(v, "chosen", json_boolean((int)i == p->chosen));
+		json_object_set_new(v, "offset_s", c->utc != VIDX_TIME_NONE &&
+		                    p->start != VIDX_TIME_NONE ? jsec(c->utc - p->start)
+		                                               : json_null());
+		json_array_append_new(a, v);
+	}
+	return a;
+}
+
+char *vidx__candidates_json(const vidx_probe *p)
+{
+	return dump(jcandidates(p));
+}
+
 char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 {
 	json_t *o = json_object(), *v, *a;
@@ -99,6 +127,10 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(v, "fps", p->fps_den ? json_real((double)p->fps_num /
 	                                                     p->fps_den)
 	                                         : json_null());
+	json_object_set_new(v, "fps_source", p->fps_source ? json_string(p->fps_source)
+	                                                   : json_null());
+	json_object_set_new(v, "fps_assumed", json_boolean(p->fps_assumed));
+	json_object_set_new(v, "fps_note", jstr(p->fps_note));
 	json_object_set_new(o, "video", v);
 	if (p->has_audio) {
 		v = json_object();
@@ -113,22 +145,16 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(o, "end", jtime(p->end));
 	json_object_set_new(o, "time_source", json_string(vidx_source_name(p->time_source)));
 	json_object_set_new(o, "time_reason", json_string(p->time_reason));
-	a = json_array();
-	for (i = 0; i < p->ncand; i++) {
-		const vidx_time_candidate *c = &p->cand[i];
-		v = json_object();
-		json_object_set_new(v, "source", json_string(vidx_source_name(c->source)));
-		json_object_set_new(v, "time", jtime(c->utc));
-		json_object_set_new(v, "raw", jstr(c->raw));
-		json_object_set_new(v, "detail", jstr(c->detail));
-		json_object_set_new(v, "flags", jflags(c->flags));
-		json_object_set_new(v, "chosen", json_boolean((int)i == p->chosen));
-		json_array_append_new(a, v);
-	}
-	json_object_set_new(o, "time_candidates", a);
+	json_object_set_new(o, "time_candidates", jcandidates(p));
+	json_object_set_new(o, "time_disagree", json_boolean(p->time_disagree));
+	json_object_set_new(o, "time_disagreement", p->time_disagree
+	                    ? json_string(p->time_disagreement) : json_null());
+	json_object_set_new(o, "named_length_s", p->named_length > 0
+	                    ? jsec(p->named_length) : json_null());
 	json_object_set_new(o, "first_pts_s", jsec(p->first_pts));
 	json_object_set_new(o, "last_pts_s", jsec(p->last_pts));
 	json_object_set_new(o, "packets", json_integer(p->nb_packets));
+	json_object_set_new(o, "leading_packets", json_integer(p->nb_leading));
 	json_object_set_new(o, "keyframe_count", json_integer((json_int_t)p->nkeyframes));
 	json_object_set_new(o, "index_method", json_string(p->index_method ? p->index_method : ""));
 	json_object_set_new(o, "damaged", json_boolean(p->damaged));
@@ -292,6 +318,17 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 	json_object_set_new(o, "time_raw", jstr(r->time_raw));
 	json_object_set_new(o, "time_detail", jstr(r->time_detail));
 	json_object_set_new(o, "time_flags", jflags(r->time_flags));
+	json_object_set_new(o, "time_disagree", r->time_disagree < 0 ? json_null()
+	                    : json_boolean(r->time_disagree));
+	json_object_set_new(o, "time_disagreement", r->time_disagree > 0
+	                    ? jstr(r->time_disagreement) : json_null());
+	{
+		/* kept as vidx-probe printed it; older recordings have none */
+		json_t *c = r->time_candidates ? json_loads(r->time_candidates, 0, NULL) : NULL;
+		json_object_set_new(o, "time_candidates", c ? c : json_null());
+	}
+	json_object_set_new(o, "fps_source", r->fps_source ? jstr(r->fps_source)
+	                                                   : json_null());
 	json_object_set_new(o, "first_pts_s", jsec(r->first_pts));
 	json_object_set_new(o, "keyframe_count", json_integer(r->keyframes));
 	json_object_set_new(o, "segments", json_integer(r->segments));
@@ -762,4 +799,122 @@ char *vidx_track_json(const vidx_place *pl, int64_t start)
 		return NULL;
 	}
 	return buf;
+}
+
+/* ---- stills, sheets, mosaics ------------------------------------------------ */
+
+static json_t *jrect(const vidx_tile *t, int video)
+{
+	return video ? json_pack("{s:i, s:i, s:i, s:i}", "x", t->vx, "y", t->vy, "w", t->vw,
+	                         "h", t->vh)
+	             : json_pack("{s:i, s:i, s:i, s:i}", "x", t->x, "y", t->y, "w", t->w,
+	                         "h", t->h);
+}
+
+static json_t *jtiles(const vidx_tile *t, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+	for (i = 0; i < n; i++) {
+		json_t *o = jrect(&t[i], 0);
+		json_object_set_new(o, "camera", jstr(t[i].camera));
+		json_object_set_new(o, "found", json_boolean(t[i].found));
+		json_object_set_new(o, "video", jrect(&t[i], 1));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *vidx__jstill(const vidx_still *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "camera", jstr(s->camera));
+	json_object_set_new(o, "name", jstr(s->name ? s->name : ""));
+	json_object_set_new(o, "distance_m", jdist(s->distance_m));
+	json_object_set_new(o, "at", jtime(s->at));
+	if (!s->found) {
+		json_object_set_new(o, "png", json_null());
+		json_object_set_new(o, "error", jstr(s->error ? s->error : ""));
+		json_object_set_new(o, "no_footage", json_boolean(!s->failed));
+		return o;
+	}
+	json_object_set_new(o, "frame_time", jtime(s->frame_time));
+	json_object_set_new(o, "camera_time", jtime(s->camera_time));
+	json_object_set_new(o, "correction_ms", json_real((double)s->correction_us / 1000));
+	json_object_set_new(o, "recording_id", json_integer(s->recording_id));
+	json_object_set_new(o, "path", jstr(s->path));
+	json_object_set_new(o, "sha256", json_string(s->sha256));
+	json_object_set_new(o, "pts_s", jsec(s->pts));
+	json_object_set_new(o, "frame", s->frame >= 0 ? json_integer(s->frame) : json_null());
+	json_object_set_new(o, "keyframe_pts_s", jsec(s->keyframe_pts));
+	json_object_set_new(o, "keyframe_pos", s->keyframe_pos >= 0
+	                    ? json_integer(s->keyframe_pos) : json_null());
+	json_object_set_new(o, "byte_start", s->byte_start >= 0
+	                    ? json_integer(s->byte_start) : json_null());
+	json_object_set_new(o, "byte_end", s->byte_end >= 0
+	                    ? json_integer(s->byte_end) : json_null());
+	json_object_set_new(o, "packets_decoded", json_integer(s->packets));
+	json_object_set_new(o, "width", json_integer(s->width));
+	json_object_set_new(o, "height", json_integer(s->height));
+	json_object_set_new(o, "pix_fmt", json_string(s->pix_fmt ? s->pix_fmt : ""));
+	json_object_set_new(o, "frame_hash", json_string(s->frame_hash));
+	json_object_set_new(o, "png", s->png ? jstr(s->png) : json_null());
+	json_object_set_new(o, "png_sha256", s->png ? json_string(s->png_sha256) : json_null());
+	json_object_set_new(o, "png_size", s->png ? json_integer(s->png_size) : json_null());
+	json_object_set_new(o, "conversion", s->png && s->conversion ? json_string(s->conversion)
+	                                                            : json_null());
+	return o;
+}
+
+char *vidx_still_json(const vidx_still *s)
+{
+	return dump(vidx__jstill(s));
+}
+
+json_t *vidx__jsheet(const vidx_sheet *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "sheet", s->path ? jstr(s->path) : json_null());
+	json_object_set_new(o, "at", jtime(s->at));
+	if (s->error) {
+		json_object_set_new(o, "error", jstr(s->error));
+		json_object_set_new(o, "skipped", json_boolean(s->skipped));
+		return o;
+	}
+	json_object_set_new(o, "sha256", json_string(s->sha256));
+	json_object_set_new(o, "size", json_integer(s->size));
+	json_object_set_new(o, "width", json_integer(s->width));
+	json_object_set_new(o, "height", json_integer(s->height));
+	json_object_set_new(o, "tiles", jtiles(s->tiles, s->ntiles));
+	json_object_set_new(o, "filter_graph", s->filter_graph ? jstr(s->filter_graph)
+	                                                       : json_null());
+	return o;
+}
+
+char *vidx_sheet_json(const vidx_sheet *s)
+{
+	return dump(vidx__jsheet(s));
+}
+
+char *vidx_mosaic_json(const vidx_mosaic_info *m)
+{
+	json_t *o = json_object(), *f = json_array();
+	size_t i;
+	json_object_set_new(o, "path", jstr(m->path));
+	json_object_set_new(o, "sha256", json_string(m->sha256));
+	json_object_set_new(o, "size", json_integer(m->size));
+	json_object_set_new(o, "manifest", jstr(m->manifest));
+	json_object_set_new(o, "manifest_sha256", json_string(m->manifest_sha256));
+	json_object_set_new(o, "from", jtime(m->from));
+	json_object_set_new(o, "to", jtime(m->to));
+	json_object_set_new(o, "fps", json_real((double)m->fps_num / m->fps_den));
+	json_object_set_new(o, "fps_rational", json_pack("[i, i]", m->fps_num, m->fps_den));
+	json_object_set_new(o, "frames", json_integer(m->frames));
+	json_object_set_new(o, "width", json_integer(m->width));
+	json_object_set_new(o, "height", json_integer(m->height));
+	json_object_set_new(o, "tiles", jtiles(m->tiles, m->ntiles));
+	for (i = 0; i < m->nfailed; i++)
+		json_array_append_new(f, jstr(m->failed[i]));
+	json_object_set_new(o, "failed", f);
+	return dump(o);
 }

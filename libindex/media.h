@@ -60,15 +60,22 @@ struct AVStream *vidx__first_video(struct AVFormatContext *fc);
  * only the latter can give a clip that is a run of the source's bytes */
 int vidx__seeks_by_time(const struct AVInputFormat *f);
 
-/* hash of packets that does not depend on the container (see clip.c) */
+/* ---- phash.c: hash of packets that does not depend on the container ---- */
+#define VIDX_PHASH_VERSION 2 /* what vidx-pull writes; 1 for old manifests */
 typedef struct vidx__phash {
 	void *md;    /* EVP_MD_CTX, NULL when not hashing */
 	int codec;   /* enum AVCodecID */
 	int nal_len; /* 1-4: length-prefixed NAL units; 0: Annex B or none */
+	int version; /* of the definition (see phash.c) */
+	void *ps;    /* version 2, H.264/HEVC: the distinct parameter sets */
 	int64_t packets;
 } vidx__phash;
-int vidx__phash_init(vidx__phash *ph, const struct AVCodecParameters *par);
+/* Start hashing a stream with parameters PAR (its header's parameter sets
+ * count for version 2).  -1 when out of memory; vidx__phash_free then. */
+int vidx__phash_init(vidx__phash *ph, const struct AVCodecParameters *par,
+                     int version);
 void vidx__phash_add(vidx__phash *ph, const uint8_t *p, size_t n);
+/* the digest as 64 hex digits; frees what init took.  -1 on failure */
 int vidx__phash_final(vidx__phash *ph, char hex[65]);
 void vidx__phash_free(vidx__phash *ph);
 
@@ -89,6 +96,8 @@ void vidx__src_close(vidx__src *s);
  * packets taken: BYTE_END is the first byte not taken). */
 typedef struct vidx__cut {
 	int64_t seek_pts, seek_pos, end_pts, frame_dur, out_off;
+	int ts_tables; /* in: MPEG-TS byte runs start at the program tables
+	                  before the keyframe (see clip.c) */
 	int by_bytes, damaged;
 	int64_t first_pts, last_pts, byte_start, byte_end, nvideo, naudio;
 	int64_t out_end; /* clip time just after its last frame */
@@ -104,5 +113,105 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
                    int (*sink)(void *ctx, int video, struct AVPacket *pkt,
                                int64_t pts, int64_t dts),
                    void *ctx);
+
+/* ---- decode.c: the frames of a cut, from its seek keyframe ---- */
+
+struct AVFrame;
+/* a packet fed to the decoder: its stream time (us), byte offset, and
+ * whether the decoder refused it */
+typedef struct vidx__dpkt {
+	int64_t pts, pos;
+	int err;
+} vidx__dpkt;
+typedef struct vidx__decode {
+	/* in */
+	int threads;          /* decoder threads, 0: as many as the CPUs */
+	int keep;             /* remember the packets (pk) */
+	/* each frame in presentation order with its stream time (us); may take
+	 * the frame (av_frame_move_ref).  0 go on, 1 stop, <0 fail (with the
+	 * message on the handle) */
+	int (*on_frame)(void *ctx, struct AVFrame *f, int64_t pts);
+	void *ctx;
+	/* out */
+	vidx__dpkt *pk;       /* the packets fed, in decode order (keep) */
+	size_t npk, cap;
+	int64_t packets;      /* how many were fed */
+	int send_errors, stopped;
+	int corrupt_frames;   /* frames the decoder flagged as damaged */
+	int av_errors;        /* errors libav* logged while decoding */
+} vidx__decode;
+/* Decode the video of cut C from S (vidx__src_open) by the rule of
+ * vidx__cut_walk: from the keyframe the index names until a frame at or
+ * after C->end_pts was taken and the next packet's decode time reaches it;
+ * then the decoder is drained.  Sound is not read.  0, or <0 with the
+ * reason; D->pk is freed by vidx__decode_free. */
+int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d);
+void vidx__decode_free(vidx__decode *d);
+/* index in D->pk of the packet with presentation time PTS, or -1 */
+long vidx__decode_find(const vidx__decode *d, int64_t pts);
+/* The index, in decode order from 0, of the video packet of S at byte POS
+ * (or, when POS < 0, the keyframe at stream time PTS): from the
+ * container's own index when it lists every packet (MP4, AVI), else by
+ * reading PATH's packets from its start without decoding them.  >= 0, or
+ * <0 with the reason. */
+int64_t vidx__packet_number(vidx *h, vidx__src *s, const char *path,
+                            int64_t pos, int64_t pts);
+/* SHA-256 of F's pixels as ffmpeg's framehash muxer hashes a decoded
+ * frame: its rawvideo packet (planes one after the other, no padding, the
+ * palette last). */
+int vidx__frame_hash(const struct AVFrame *f, char hex[65]);
+
+/* ---- draw.c: pictures: PNG files, tiles with labels ---- */
+
+/* F as PNG bytes (malloc'ed): converted by libswscale only when PNG
+ * cannot hold its pixel format (CONV says how, else "none"), with a tEXt
+ * chunk per KEY, VALUE pair of TEXT (NULL-ended; ASCII values) and a last
+ * one, vidx:conversion, holding CONV. */
+int vidx__png(vidx *h, const struct AVFrame *f, const char *const *text,
+              unsigned char **buf, size_t *len, char conv[200]);
+/* Escape S for one level of libavfilter's parsers: a backslash before
+ * '\', '\'' and each of SPECIAL.  Returns a malloc'ed string. */
+char *vidx__av_escape(const char *s, const char *special);
+
+/* N inputs, one tile each, in a grid: each picture scaled (aspect kept)
+ * into TW x TH, a band of 3 label lines below it, drawn by libavfilter
+ * (scale, pad, drawtext with a TrueType font, xstack). */
+struct AVFilterGraph;
+struct AVFilterContext;
+typedef struct vidx__tin {
+	struct AVFrame *f;       /* pending frame, or NULL: a blank */
+	int w, h, fmt, sar_num, sar_den; /* what the graph was built for */
+	struct AVFrame *blank;   /* the last black picture made, for reuse */
+} vidx__tin;
+typedef struct vidx__tiles {
+	int n, cols, rows, tw, th, band, fs, W, H, out_fmt;
+	int tb_num, tb_den;
+	char *font;
+	char *desc;              /* the graph, from [in0].. to [out] */
+	struct AVFilterGraph *g;
+	struct AVFilterContext **src, *sink;
+	vidx__tin *in;
+	struct AVFrame **out;    /* combined frames not yet taken */
+	size_t nout;
+} vidx__tiles;
+/* OUT_FMT: AV_PIX_FMT_RGB24 (sheets) or YUV420P (mosaics); TB the time
+ * base of the frames pushed.  FONT NULL: DejaVu Sans Mono. */
+int vidx__tiles_init(vidx *h, vidx__tiles *t, int n, int tw, int th,
+                     const char *font, int out_fmt, int tb_num, int tb_den);
+void vidx__tiles_rect(const vidx__tiles *t, int i, vidx_tile *r);
+/* Input I's next picture: F (not taken; NULL: a black one) with label
+ * lines L1..L3 and, over the picture, BIG (NULL: none). */
+int vidx__tiles_set(vidx *h, vidx__tiles *t, int i, const struct AVFrame *f,
+                    const char *l1, const char *l2, const char *l3,
+                    const char *big);
+/* Push every input's picture at PTS; OUT gets a combined frame when one is
+ * ready (returns 1; vidx__tiles_next may have more), 0 when none yet.  EOF
+ * (pts ignored) ends the inputs.  A change in an input's size or format
+ * builds the graph again; the frames the old one held come out first. */
+int vidx__tiles_run(vidx *h, vidx__tiles *t, int64_t pts, int eof,
+                    struct AVFrame *out);
+/* the next combined frame after EOF: 1, 0 when none is left */
+int vidx__tiles_next(vidx *h, vidx__tiles *t, struct AVFrame *out);
+void vidx__tiles_free(vidx__tiles *t);
 
 #endif

@@ -27,6 +27,7 @@ typedef struct checker {
 	json_t *failures; /* [{kind, item, status, detail}] for the custody event */
 	int64_t checked;
 	json_t *hashed;   /* folder files hashed by the sums check: path -> [hex, size] */
+	int phv;          /* the manifest's packet hash version (1 when unsaid) */
 	json_t *man;      /* the manifest, for a folder */
 } checker;
 
@@ -207,7 +208,7 @@ static void check_recording(checker *k, sqlite3_stmt *st)
 int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
                            const char *by, void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, NULL};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, 1, NULL};
 	sqlite3_stmt *st = NULL;
 	shas s = {0};
 	size_t i;
@@ -375,8 +376,8 @@ static void check_sums(checker *k, const char *dir, json_t *clips)
 	}
 }
 
-static int packet_hashes(vidx *h, const char *path, int audio, char vhex[65],
-                         char ahex[65], int64_t *nv, int64_t *na)
+static int packet_hashes(vidx *h, const char *path, int audio, int version,
+                         char vhex[65], char ahex[65], int64_t *nv, int64_t *na)
 {
 	vidx__src s;
 	vidx__phash vh = {0}, ah = {0};
@@ -386,8 +387,9 @@ static int packet_hashes(vidx *h, const char *path, int audio, char vhex[65],
 	if ((rc = vidx__src_open(h, &s, path)) < 0)
 		goto out;
 	if (!(pkt = av_packet_alloc()) ||
-	    vidx__phash_init(&vh, s.fc->streams[s.vi]->codecpar) < 0 ||
-	    (audio && s.ai >= 0 && vidx__phash_init(&ah, s.fc->streams[s.ai]->codecpar) < 0)) {
+	    vidx__phash_init(&vh, s.fc->streams[s.vi]->codecpar, version) < 0 ||
+	    (audio && s.ai >= 0 &&
+	     vidx__phash_init(&ah, s.fc->streams[s.ai]->codecpar, version) < 0)) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -497,9 +499,9 @@ static void check_sources(checker *k, json_t *clip, const char *clip_path)
 		}
 		if (!started) {
 			started = 1;
-			if (vidx__phash_init(&ch.vh, s.fc->streams[s.vi]->codecpar) < 0 ||
+			if (vidx__phash_init(&ch.vh, s.fc->streams[s.vi]->codecpar, k->phv) < 0 ||
 			    (json_is_string(json_object_get(audio, "packets_sha256")) && s.ai >= 0 &&
-			     vidx__phash_init(&ch.ah, s.fc->streams[s.ai]->codecpar) < 0)) {
+			     vidx__phash_init(&ch.ah, s.fc->streams[s.ai]->codecpar, k->phv) < 0)) {
 				say(k, "source", item, "failed", "out of memory");
 				vidx__src_close(&s);
 				ok = 0;
@@ -510,6 +512,7 @@ static void check_sources(checker *k, json_t *clip, const char *clip_path)
 		c.seek_pos = jint_of(json_object_get(src, "cut"), "seek_pos");
 		c.end_pts = jint_of(json_object_get(src, "cut"), "end_pts_us");
 		c.frame_dur = jint_of(json_object_get(src, "cut"), "frame_dur_us");
+		c.ts_tables = json_is_true(json_object_get(json_object_get(src, "cut"), "ts_tables"));
 		/* placed after the part before it, as vidx-pull placed it: which
 		 * audio packets overlap is decided in clip time */
 		c.out_off = out_off;
@@ -801,7 +804,7 @@ static void check_clip(checker *k, const char *dir, json_t *clip, int no_sources
 		    (long long)jint_of(clip, "size"));
 		return;
 	}
-	if (packet_hashes(h, full, want_a != NULL, vhex, ahex, &nv, &na) < 0) {
+	if (packet_hashes(h, full, want_a != NULL, k->phv, vhex, ahex, &nv, &na) < 0) {
 		say(k, "clip", rel, "failed", "%s", vidx_errmsg(h));
 		return;
 	}
@@ -847,7 +850,7 @@ static int find_pull(void *ctx, const vidx_event *e)
 int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
                     void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, NULL};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, 1, NULL};
 	char path[PATH_MAX], mhex[65];
 	json_t *man = NULL, *clips, *c;
 	json_error_t err;
@@ -876,6 +879,14 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 	}
 	clips = json_object_get(man, "clips");
 	case_id = jstr_of(man, "case");
+	/* manifests from before version 2 of the packet hash say nothing */
+	k.phv = json_is_integer(json_object_get(man, "packets_sha256_version"))
+	      ? (int)jint_of(man, "packets_sha256_version") : 1;
+	if (k.phv < 1 || k.phv > VIDX_PHASH_VERSION) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "%s: packet hash version %d is not one "
+		                "this vidx knows (upgrade vidx)", path, k.phv);
+		goto out;
+	}
 	k.man = man;
 	check_sums(&k, dir, clips);
 	check_manifest_sig(&k, dir, man, &man_signed);

@@ -94,9 +94,26 @@ char *vidx_time_format_local(int64_t us, const char *zone, char *buf);
 
 /* Check a --name-time pattern.  Fields: %Y %y %m %d %H %M %S %L (ms)
  * %f (us) %s (Unix seconds, UTC) %%; '*' any run of characters, '?' one
- * character.  A pattern with '/' is matched against that many trailing path
- * components, else against the base name.  0 ok, VIDX_EINVAL. */
+ * character; %E before a field (%EH %EM %ES ...; not %s) makes it a field
+ * of the recording's end, which needs at least %EH %EM.  A pattern with
+ * '/' is matched against that many trailing path components, else against
+ * the base name.  0 ok, VIDX_EINVAL. */
 int vidx_name_pattern_check(vidx *h, const char *pattern);
+
+/* What a file name says of its recording: when it started and, for a
+ * pattern with end fields, when it ended (its date fields default to the
+ * start's, seconds to 0; an end before the start on the same date is the
+ * next day; an end that is not after the start, or a day or more after
+ * it, is no end).  LABEL: for "auto", the vendor pattern's name (static). */
+typedef struct vidx_name_span {
+	vidx_civil start, end;
+	int has_end, is_utc;
+	const char *label;
+} vidx_name_span;
+/* Match PATTERN ("auto": the built-in vendor patterns; "none": nothing)
+ * against PATH.  1 matched, 0 no match, VIDX_EINVAL bad pattern. */
+int vidx_name_span_match(vidx *h, const char *pattern, const char *path,
+                         vidx_name_span *sp);
 
 /* Match PATTERN (or, when PATTERN is "auto", the built-in vendor patterns)
  * against PATH.  On a match fills *c, sets *is_utc (the pattern used %s)
@@ -227,14 +244,28 @@ typedef struct vidx_probe {
 	char vprofile[48];
 	int width, height;
 	int fps_num, fps_den;  /* average frame rate, 0/0 unknown */
+	/* where the rate came from: "container" (the file has timestamps, which
+	 * time the frames), or for a raw stream without them: "name" (the file
+	 * name's start and end: its frames over that length), "vui" (the
+	 * stream's own timing info) or "default" (neither: 25 fps); the last
+	 * two are assumed (FPS_ASSUMED), nothing in the file checks them */
+	const char *fps_source;
+	int fps_assumed;
+	char fps_note[224];    /* how the rate was found, in words */
+	int64_t named_length;  /* us: the name's end minus its start; 0 none */
 	int has_audio;
 	char acodec[32];
 	int sample_rate, channels;
 	int nb_streams;
 
-	int64_t first_pts, last_pts; /* video stream time span, us */
+	int64_t first_pts, last_pts; /* video stream time span, us: from the
+	                                first instant (the first keyframe) to
+	                                the latest frame */
 	int64_t frame_dur;           /* us, nominal */
 	int64_t nb_packets;          /* video packets seen/indexed */
+	int64_t nb_leading;          /* of them, before the first keyframe of
+	                                their segment or shown before it (open
+	                                GOP): not footage of this file */
 
 	int64_t start, end;          /* wall clock UTC; VIDX_TIME_NONE unknown */
 	int time_source;             /* chosen candidate's source */
@@ -242,6 +273,10 @@ typedef struct vidx_probe {
 	char time_reason[160];
 	vidx_time_candidate *cand;
 	size_t ncand;
+	/* two usable candidates (mtime aside: copying changes it) more than a
+	 * second apart; TIME_DISAGREEMENT says which, in words */
+	int time_disagree;
+	char time_disagreement[160];
 
 	const char *index_method;    /* "container-index" or "packet-scan" */
 	size_t nkeyframes;
@@ -382,6 +417,10 @@ typedef struct vidx_recording_in {
 	const vidx_keyframe *kf;              /* pts in stream time */
 	size_t nkf;
 	int damaged;
+	const char *time_candidates;  /* JSON array (vidx-probe's), or NULL:
+	                                 not known; with it TIME_DISAGREEMENT */
+	const char *time_disagreement; /* which disagree, or "" */
+	const char *fps_source;       /* see vidx_probe; NULL not known */
 } vidx_recording_in;
 
 /* Add R.  Runs inside the caller's transaction if one is open (see
@@ -404,6 +443,11 @@ typedef struct vidx_recording {
 	int64_t size, start, end, first_pts, ingested;
 	int64_t keyframes, segments, npaths;
 	const char *host;  /* where PATH was seen ("" before hosts were kept) */
+	/* kept since schema v7; -1 and NULLs for recordings ingested before */
+	int time_disagree;             /* candidates more than 1 s apart */
+	const char *time_disagreement; /* which, in words ("" none) */
+	const char *time_candidates;   /* JSON array, as vidx-probe found them */
+	const char *fps_source;        /* see vidx_probe */
 } vidx_recording;
 
 /* Call CB for each recording (of CAMERA when not NULL), ordered by camera
@@ -489,7 +533,7 @@ typedef struct vidx_event {
 	int64_t seq, at;
 	int rule;
 	int64_t old_seq;
-	/* its signature (schema v7): the fingerprint of the key that signed
+	/* its signature (schema v8): the fingerprint of the key that signed
 	 * it and the Ed25519 signature of HASH (base64), or NULL; SIGNER the
 	 * key's operator (the trust file's name for it, else the index's
 	 * copy's); SIG_STATE a VIDX_SIG_*; SIG_PROBLEM why the signature does
@@ -753,5 +797,143 @@ char *vidx_place_feature(const vidx_place *pl, int64_t start, const char *props)
 char *vidx_probe_feature(const vidx_probe *p);
 /* The track's points as JSON lines {t, lat, lon, alt_m}, one per line. */
 char *vidx_track_json(const vidx_place *pl, int64_t start);
+
+/* ---- stills and mosaics: what the cameras saw (working copies) ----------- */
+
+/* A picture is never evidence: a still, a contact sheet or a mosaic is a
+ * working copy, named, tagged and listed in a manifest as such, with the
+ * source bytes and the exact processing that made it.  Times are true time
+ * (each camera's clock observations applied) unless named camera_*. */
+
+/* The frame of one camera on screen at one true instant: the last frame
+ * whose presentation time is at or before it, decoded from the seek
+ * keyframe the index names.  FOUND 0: no still, and ERROR says why (no
+ * footage at that instant; FAILED 1 when there was footage but it could
+ * not be decoded or written).  The strings live as long as the still. */
+typedef struct vidx_still {
+	const char *camera, *name, *tz;  /* the camera (tz may be NULL) */
+	double lat, lon, distance_m;     /* NaN when unknown */
+	int64_t at;                      /* the instant asked */
+	int found, failed;
+	const char *error;               /* NULL when found */
+	int64_t frame_time;              /* when the frame came on screen */
+	int64_t camera_time;             /* the same on the camera's clock */
+	int64_t correction_us;           /* camera clock - true time */
+	int64_t recording_id;
+	const char *path, *sha256;       /* the source recording (index) */
+	int64_t pts;                     /* the frame's stream time, us */
+	int64_t frame;                   /* its packet's index in the video
+	                                    stream in decode order, from 0 */
+	int64_t keyframe_pts, keyframe_pos; /* where decoding started */
+	int64_t byte_start, byte_end;    /* source bytes read: from the
+	                                    keyframe to the first not read */
+	int64_t packets;                 /* video packets decoded */
+	int width, height;
+	const char *pix_fmt;             /* as decoded */
+	char frame_hash[65];             /* SHA-256 of the decoded planes, as
+	                                    ffmpeg -f framehash -hash sha256 */
+	const char *png;                 /* as written; NULL when none */
+	char png_sha256[65];
+	int64_t png_size;
+	const char *conversion;          /* the colour conversion into the PNG */
+} vidx_still;
+
+/* The still of CAMERA (only its recording RECORDING_ID, or -1: any) at true
+ * instant AT, written as the new file PNG (NULL: decoded and hashed only).
+ * The PNG is written under a temporary name and linked into place: an
+ * existing file is never replaced (VIDX_EEXIST).  Returns 0 with *OUT set
+ * (free with vidx_still_free), VIDX_ENOENT when the camera has no footage
+ * at AT, or <0 with the reason (VIDX_EFORMAT: cannot be decoded, source
+ * changed; VIDX_EIO: cannot be read or written).  For per-clip pictures of
+ * reports and the like. */
+int vidx_still_file(vidx *h, const char *camera, int64_t recording_id,
+                    int64_t at, const char *png, vidx_still **out);
+void vidx_still_free(vidx_still *s);
+
+/* A camera's place in a picture of several (pixels).  X, Y, W, H: the
+ * tile with its label band; VX, VY, VW, VH: the box the camera's picture is
+ * scaled into (letterboxed, aspect kept). */
+typedef struct vidx_tile {
+	const char *camera;
+	int found;               /* a frame shown (sheet), or footage somewhere
+	                            in the window (mosaic) */
+	int x, y, w, h, vx, vy, vw, vh;
+} vidx_tile;
+
+/* A contact sheet as written, or, with ERROR, not: SKIPPED 1 when no
+ * camera had footage at that instant (not a failure). */
+typedef struct vidx_sheet {
+	const char *path, *error;
+	int skipped;
+	char sha256[65];
+	int64_t size, at;
+	int width, height;
+	const vidx_tile *tiles;  /* one per selected camera, nearest first */
+	size_t ntiles;
+	const char *filter_graph;
+} vidx_sheet;
+
+typedef struct vidx_stills_opts {
+	int64_t from, to, every; /* the instants FROM, FROM + EVERY, ... <= TO;
+	                            EVERY 0: FROM alone */
+	const char *out_dir;     /* stills here (made if missing); NULL: none */
+	const char *sheet;       /* a contact sheet per instant; NULL: none.
+	                            With EVERY, each step's time goes before
+	                            the extension */
+	int tile_w, tile_h;      /* a sheet tile's picture; 0: 320x180 */
+	const char *font;        /* NULL: DejaVu Sans Mono (fonts-dejavu-core) */
+	const char *case_id;     /* in a case: OUT_DIR is the case folder (NULL:
+	                            the folder of its last pull); stills and
+	                            sheets go in its stills/, with a manifest
+	                            and a "still" custody event by BY */
+	const char *by;
+	const char *query_json;  /* the question, for the manifest */
+	void (*on_still)(void *ctx, const vidx_still *s); /* may be NULL */
+	void (*on_sheet)(void *ctx, const vidx_sheet *s);
+	void *ctx;
+} vidx_stills_opts;
+
+/* Stills of every camera Q selects (its window is ignored) at each instant
+ * of O; ON_STILL gets each, footage or not, in Q's camera order (nearest
+ * first with a place).  Returns the number of stills and sheets that
+ * failed (no footage is not a failure), or <0 when nothing could be done. */
+int vidx_stills(vidx *h, const vidx_query *q, const vidx_stills_opts *o);
+
+typedef struct vidx_mosaic_opts {
+	const char *out;         /* the MP4: a new file */
+	int fps_num, fps_den;    /* output rate; 0: 25/1 */
+	int tile_w, tile_h;      /* a tile's picture; 0: 640x360 */
+	const char *font;
+	const char *case_id, *by; /* in a case: a "mosaic" custody event */
+	const char *query_json;
+	/* called after each output frame (may be NULL) */
+	void (*on_progress)(void *ctx, int64_t done, int64_t total);
+	void *ctx;
+} vidx_mosaic_opts;
+
+typedef struct vidx_mosaic_info {
+	const char *path, *manifest;   /* the MP4 and its sidecar manifest */
+	char sha256[65], manifest_sha256[65];
+	int64_t size, frames, from, to;
+	int fps_num, fps_den, width, height;
+	const vidx_tile *tiles;
+	size_t ntiles;
+	const char *const *failed;     /* sources that could not be read */
+	size_t nfailed;
+} vidx_mosaic_info;
+
+/* The cameras Q selects side by side over Q's window as one H.264 MP4:
+ * output frame k at from + k / fps shows in each tile the frame on screen
+ * at that true instant, labelled; "no footage" where there is none.
+ * Written under a temporary name and linked into place with its manifest
+ * (PATH.manifest.json).  Returns the number of sources that could not be
+ * read (their tiles say so), or <0 with nothing written. */
+int vidx_mosaic(vidx *h, const vidx_query *q, const vidx_mosaic_opts *o,
+                vidx_mosaic_info **out);
+void vidx_mosaic_free(vidx_mosaic_info *m);
+
+char *vidx_still_json(const vidx_still *s);
+char *vidx_sheet_json(const vidx_sheet *s);
+char *vidx_mosaic_json(const vidx_mosaic_info *m);
 
 #endif /* VIDX_H */

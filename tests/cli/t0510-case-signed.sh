@@ -127,6 +127,25 @@ test_expect_success 'a signed case refuses an event without a key, from every to
 	grep "a signed case needs a key" err
 '
 
+test_expect_success 'vidx-still and vidx-mosaic sign their custody events too, and are refused unsigned' '
+	n=$(sqlite3 $DB "SELECT count(*) FROM custody") &&
+	test_expect_code 1 env XDG_CONFIG_HOME=$TRASH/nokey vidx-still -d $DB --case S --by bob \
+		--at 2022-07-04T21:00:02Z -c cam >/dev/null 2>err &&
+	grep "requires signed events" err &&
+	test_expect_code 1 env XDG_CONFIG_HOME=$TRASH/nokey vidx-mosaic -d $DB --case S --by bob \
+		-o m0.mp4 --tile 160x90 --from 2022-07-04T21:00:01Z --to 2022-07-04T21:00:02Z -c cam \
+		>/dev/null 2>err &&
+	grep "requires signed events" err &&
+	test "$(sqlite3 $DB "SELECT count(*) FROM custody")" = $n &&
+	vidx-still -d $DB --case S --at 2022-07-04T21:00:02Z -c cam >/dev/null &&
+	vidx-mosaic -d $DB --case S -o m1.mp4 --tile 160x90 --from 2022-07-04T21:00:01Z \
+		--to 2022-07-04T21:00:02Z -c cam >/dev/null &&
+	vidx-case -d $DB log --json --trust trusted S | tail -n 2 | jq -r "[.kind, .by, .signature] | @tsv" >l &&
+	printf "still\tDet. Ruiz\ttrusted\nmosaic\tDet. Ruiz\ttrusted\n" >e && test_cmp e l &&
+	test_expect_code 2 vidx-still -d $DB --key bob.key --at 2022-07-04T21:00:02Z -c cam 2>err &&
+	grep "key goes with --case" err
+'
+
 test_expect_success 'another operator signs with their own key; --trust names them' '
 	vidx-case -d $DB note --key bob.key S "took over" &&
 	vidx-case -d $DB log --json --trust trusted S | tail -n 1 | jq -r "[.by, .signer, .signature] | @tsv" >l &&

@@ -22,7 +22,7 @@ for t in "$bin"/fuzz_*; do
 	rm -rf "$work" && mkdir -p "$work"
 	extra=
 	# media are seeded with the fixtures themselves (read, never written)
-	[ "$name" = probe ] && extra=$root/fixtures
+	case $name in probe | decode) extra=$root/fixtures ;; esac
 	if [ "$mode" = long ]; then
 		set -- "$work" "$corpus" $extra
 	else
