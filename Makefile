@@ -144,7 +144,7 @@ $(FZ)/libindex.a: $(FUZZ_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FZ)/libindex.a
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/readers.h $(FZ)/libindex.a
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ilibindex -o $@ $< \
 	  $(FZ)/libindex.a $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
@@ -229,7 +229,7 @@ demo: deps
 # otherwise use; test data is made once in build/bench-data.  BENCH_RUNS=N.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@for b in bench/probe bench/ingest bench/query bench/pull; do \
+	@for b in bench/probe bench/ingest bench/query bench/pull bench/mobile; do \
 	  [ -f $$b ] || continue; echo "== $$b" >&2; sh $$b || exit 1; done
 
 # ---- install, clean ----------------------------------------------------------

@@ -14,7 +14,7 @@
  * into; rule 1 covered an index-wide counter, which events made before v5
  * keep beside their place (old_seq) and are still checked by.
  *
- * Signatures (schema v8): an operator with a key signs the event's hash
+ * Signatures (schema v10): an operator with a key signs the event's hash
  * (its 64 hex digits, as ASCII) with Ed25519; the event keeps the key's
  * fingerprint and the signature beside its fields, outside the hash, so
  * the chain and its old events are as they were.  A chain anyone could

@@ -114,6 +114,53 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
                                int64_t pts, int64_t dts),
                    void *ctx);
 
+/* ---- nalkey.c: H.264 key frames as libavformat's parser marks them ---- */
+
+typedef struct vidx__nalkey vidx__nalkey;
+/* For PAR's H.264 stream, NAL units in Annex B (ANNEXB) or length-prefixed
+ * as PAR's avcC extradata says.  NULL for another codec, AVC without avcC,
+ * or out of memory. */
+vidx__nalkey *vidx__nalkey_new(const struct AVCodecParameters *par, int annexb);
+void vidx__nalkey_free(vidx__nalkey *k);
+/* Is the access unit AU a key frame to ffprobe: FLAGGED by the container,
+ * or made one by the parser?  N bytes of it are given, of TOTAL.  1 or 0;
+ * VIDX__NK_MORE when N bytes are not enough to tell; VIDX_ENOMEM.  Units
+ * must be given in stream order. */
+enum { VIDX__NK_MORE = -100 };
+int vidx__nalkey_au(vidx__nalkey *k, const uint8_t *au, size_t n, size_t total,
+                    int flagged);
+/* how many access units went to the parser itself */
+int64_t vidx__nalkey_parsed(const vidx__nalkey *k);
+
+/* ---- mkv.c, ts.c: container readers of our own ---- */
+
+/* The video packets of a file, in file order, as libavformat would give
+ * them: TS is pts in the stream's time base, else dts (AV_NOPTS_VALUE when
+ * neither); POS and SIZE as ffprobe reports them. */
+typedef struct vidx__pkt {
+	int64_t ts, pos;
+	int32_t size;
+	int key;
+} vidx__pkt;
+typedef struct vidx__pkts {
+	vidx__pkt *a;
+	size_t n, cap;
+	const char *method; /* the probe's index_method */
+	int damaged;
+	int64_t parsed;     /* access units the H.264 parser was asked about */
+} vidx__pkts;
+int vidx__pkts_add(vidx__pkts *p, int64_t ts, int64_t pos, int64_t size, int key);
+void vidx__pkts_free(vidx__pkts *p);
+/* Read the packets of stream ST of FC (opened by the caller on FD, SIZE
+ * bytes) with our own reader.  1: P is filled; 0: not a file this reader
+ * takes exactly (anything unusual: the caller reads it with libavformat);
+ * <0: VIDX_ENOMEM, or VIDX_EIO when the file could not be read, with the
+ * message on H. */
+int vidx__mkv_read(vidx *h, int fd, int64_t size, const struct AVFormatContext *fc,
+                   const struct AVStream *st, vidx__pkts *p);
+int vidx__ts_read(vidx *h, int fd, int64_t size, const struct AVFormatContext *fc,
+                  const struct AVStream *st, vidx__pkts *p);
+
 /* ---- decode.c: the frames of a cut, from its seek keyframe ---- */
 
 struct AVFrame;

@@ -217,6 +217,38 @@ static int index_mp4(scan *s, AVFormatContext *fc, AVStream *st, int fd)
 	return 1;
 }
 
+/* Keyframes and packets from a container reader of our own (mkv.c, ts.c):
+ * what the scan below would list, from far fewer bytes.  Returns 1 done,
+ * 0 not a file these readers take (the caller scans), <0 failed. */
+static int index_own(vidx *h, scan *s, AVFormatContext *fc, AVStream *st, int fd)
+{
+	vidx__pkts pk;
+	size_t i;
+	int r;
+
+	/* the parser's complaints, as in the scan (nalkey.c asks it) */
+	vidx__av_errors(1);
+	r = vidx__mkv_read(h, fd, s->p->size, fc, st, &pk);
+	if (r == 0)
+		r = vidx__ts_read(h, fd, s->p->size, fc, st, &pk);
+	if (r <= 0 || !pk.n) {
+		vidx__pkts_free(&pk); /* no packets: the scan says why */
+		return r < 0 ? r : 0;
+	}
+	for (i = 0; i < pk.n; i++) {
+		int64_t ts = to_us(pk.a[i].ts, st->time_base);
+		if (add_packet(s, ts, pk.a[i].key) < 0 || (pk.a[i].key &&
+		    add_keyframe(s, ts, pk.a[i].pos, pk.a[i].size) < 0)) {
+			vidx__pkts_free(&pk);
+			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		}
+	}
+	s->p->damaged = pk.damaged || vidx__av_errors(0);
+	s->p->index_method = pk.method;
+	vidx__pkts_free(&pk);
+	return 1;
+}
+
 /* Keyframes by reading every packet of the video stream. */
 static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 {
@@ -765,8 +797,13 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* index_mp4 and index_own read with pread or a map: libavformat's
+	 * position is intact for the scan */
+	if (r == 0 && (r = index_own(h, &s, fc, st, io.fd)) < 0) {
+		rc = r;
+		goto out;
+	}
 	if (r == 0) {
-		/* index_mp4 reads with pread: libavformat's position is intact */
 		p->nb_packets = 0;
 		if ((rc = index_scan(h, &s, fc, st)) < 0)
 			goto out;

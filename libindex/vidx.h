@@ -134,6 +134,7 @@ enum vidx_geo_source {
 	VIDX_GEO_DJI_SRT, /* a DJI .SRT sidecar beside the video */
 	VIDX_GEO_NMEA,    /* NMEA RMC/GGA sentences in a subtitle or data track */
 	VIDX_GEO_CAMERA,  /* the fixed camera's position (index only) */
+	VIDX_GEO_NOVATEK, /* a Novatek dashcam's 'gps ' box and freeGPS blocks */
 };
 const char *vidx_geo_source_name(int src);
 /* the enum value of NAME, 0 when unknown */
@@ -155,7 +156,8 @@ typedef struct vidx_place {
 	int track_source;        /* VIDX_GEO_*: a track; 0 none */
 	vidx_geopoint *track;    /* kept points, in time order */
 	size_t ntrack;
-	char track_raw[128];     /* what it was read from (first GPSU, sidecar) */
+	char track_raw[192];     /* what it was read from (first GPSU, a
+	                            sidecar's name and SHA-256) */
 	size_t dropped;          /* points flagged and left out */
 	char problems[8][192];   /* why, one line each (the first 8) */
 	size_t nproblems;
@@ -337,6 +339,8 @@ typedef struct vidx_camera {
 	char *tags;     /* comma-separated */
 	int64_t created;
 	int64_t recordings; /* filled by get/list */
+	int mobile;         /* no position of its own (lat, lon NAN): each
+	                       recording carries its place */
 } vidx_camera;
 
 /* which fields vidx_camera_set() changes */
@@ -344,9 +348,10 @@ enum { VIDX_CAM_NAME = 1, VIDX_CAM_LAT = 2, VIDX_CAM_LON = 4,
        VIDX_CAM_ADDRESS = 8, VIDX_CAM_TZ = 16, VIDX_CAM_TAGS = 32 };
 
 /* Add C (caller keeps C).  VIDX_EINVAL for a bad id, position or zone,
- * VIDX_EEXIST when the id is taken. */
+ * VIDX_EEXIST when the id is taken.  A mobile camera has no position. */
 int vidx_camera_add(vidx *h, const vidx_camera *c);
-/* Change the FIELDS of camera C->id.  VIDX_ENOENT if unknown. */
+/* Change the FIELDS of camera C->id.  VIDX_ENOENT if unknown; a mobile
+ * camera's position cannot be set (VIDX_EINVAL). */
 int vidx_camera_set(vidx *h, const vidx_camera *c, unsigned fields);
 /* Remove a camera; refused with VIDX_EEXIST while recordings reference it
  * unless FORCE, which removes them too. */
@@ -392,7 +397,9 @@ typedef struct vidx_ingest_result {
 const char *vidx_status_name(int status);
 
 /* Hash, probe and index one file for CAMERA in one transaction.  Local
- * times are read in O->tz, else the camera's zone.  Content already indexed
+ * times are read in O->tz, else the camera's zone.  The recording's own
+ * place (position or track) is kept with it; a mobile camera's recording
+ * without one is refused (VIDX_EFORMAT).  Content already indexed
  * (same SHA-256) is a duplicate: only the new path is remembered.  Returns
  * 0 (ingested or duplicate) or <0 with the reason in r->error and
  * vidx_errmsg(h); a failed file leaves no row behind. */
@@ -421,6 +428,9 @@ typedef struct vidx_recording_in {
 	                                 not known; with it TIME_DISAGREEMENT */
 	const char *time_disagreement; /* which disagree, or "" */
 	const char *fps_source;       /* see vidx_probe; NULL not known */
+	const vidx_place *place;              /* its own position or track, or
+	                                         NULL; required for a mobile
+	                                         camera */
 } vidx_recording_in;
 
 /* Add R.  Runs inside the caller's transaction if one is open (see
@@ -448,6 +458,7 @@ typedef struct vidx_recording {
 	const char *time_disagreement; /* which, in words ("" none) */
 	const char *time_candidates;   /* JSON array, as vidx-probe found them */
 	const char *fps_source;        /* see vidx_probe */
+	const vidx_place *place;  /* its own position or track, NULL if none */
 } vidx_recording;
 
 /* Call CB for each recording (of CAMERA when not NULL), ordered by camera
@@ -489,6 +500,14 @@ typedef struct vidx_span {
 	int64_t correction_us;        /* camera clock - true time at start */
 	int64_t seek_time, seek_camera; /* the keyframe at or before start */
 	int64_t seek_pts, seek_pos;   /* its stream time (us) and byte offset */
+	int mobile;                   /* a mobile camera's recording: LAT, LON
+	                                 are its place at CLOSEST_AT (or its one
+	                                 position), DISTANCE_M = CLOSEST_M */
+	double closest_m;             /* nearest to --near in the span, NaN */
+	int64_t closest_at;           /* when (true time), VIDX_TIME_NONE */
+	vidx_geopoint *trail;         /* the track in the span, OFF = true time
+	                                 (UTC us); NULL for a position */
+	size_t ntrail;
 } vidx_span;
 
 /* Per selected camera: what of the window is covered, and what is not. */
@@ -498,6 +517,7 @@ typedef struct vidx_coverage {
 	vidx_interval *covered, *uncovered;
 	size_t ncovered, nuncovered;
 	int64_t covered_us;
+	int mobile;  /* a mobile camera: listed only when it was there */
 } vidx_coverage;
 
 typedef struct vidx_result {
@@ -508,7 +528,11 @@ typedef struct vidx_result {
 	size_t ncams;
 } vidx_result;
 
-/* Answer Q in one read transaction.  VIDX_ENOENT for an unknown camera,
+/* Answer Q in one read transaction.  A mobile camera's recording matches
+ * while its own track (or position) was within the radius or box: its
+ * spans are those parts of the window, clipped to the recording, with
+ * MOBILE set and the closest approach; the camera is in the coverage
+ * only if one of its recordings was there (or no place was asked).  VIDX_ENOENT for an unknown camera,
  * VIDX_EINVAL for an empty window or a bad radius. */
 int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out);
 void vidx_result_free(vidx_result *r);
@@ -533,7 +557,7 @@ typedef struct vidx_event {
 	int64_t seq, at;
 	int rule;
 	int64_t old_seq;
-	/* its signature (schema v8): the fingerprint of the key that signed
+	/* its signature (schema v10): the fingerprint of the key that signed
 	 * it and the Ed25519 signature of HASH (base64), or NULL; SIGNER the
 	 * key's operator (the trust file's name for it, else the index's
 	 * copy's); SIG_STATE a VIDX_SIG_*; SIG_PROBLEM why the signature does
@@ -787,6 +811,9 @@ char *vidx_windows_json(const vidx_window *w, size_t n);
 char *vidx_check_json(const vidx_check *c);
 char *vidx_case_clip_json(const vidx_case_clip *c);
 char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
+/* A span as a GeoJSON Feature: a Point at its camera (or its recording's
+ * position), or a LineString of its track's part in the span. */
+char *vidx_span_feature(const vidx_span *s);
 /* A recording's place as GeoJSON: one Feature (Point for a position,
  * LineString for a track, null geometry for neither) with PROPS (a JSON
  * object text, taken as it is; NULL for none) as its properties plus
@@ -795,6 +822,10 @@ char *vidx_place_feature(const vidx_place *pl, int64_t start, const char *props)
 /* vidx_place_feature of a probe, with its path, sha256, start, end and
  * time source as properties. */
 char *vidx_probe_feature(const vidx_probe *p);
+/* vidx_place_feature of a recording in the index (its own place, else its
+ * fixed camera's position CAM, which may be NULL): id, camera, mobile,
+ * start, end, sha256, path. */
+char *vidx_recording_feature(const vidx_recording *r, const vidx_camera *cam);
 /* The track's points as JSON lines {t, lat, lon, alt_m}, one per line. */
 char *vidx_track_json(const vidx_place *pl, int64_t start);
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # An index and a case folder made by vidx before signatures (fixtures/v6,
 # made by fixtures/make-v6.sh with the tools of main at a18c6e8, schema v6):
-# they migrate forward (v8: signatures beside events, a keys table), verify
+# they migrate forward (v10: signatures beside events, a keys table), verify
 # exactly as those tools did, and say what they could not check: unsigned,
 # against no key or anchor.  Signed events then join the old chain.
 . "$(dirname "$0")/lib.sh"
@@ -29,10 +29,10 @@ test_expect_success 'set-up: the v6 index, its recording here, its case folder' 
 	cp -r "$V6/case" case
 '
 
-test_expect_success 'it migrates to v8: the events as they were, unsigned; an empty keys table' '
+test_expect_success 'it migrates to v10: the events as they were, unsigned; an empty keys table' '
 	sqlite3 $DB "SELECT id, case_id, seq, at, by, kind, detail, prev, hash FROM custody" >before &&
 	vidx-camera -d $DB list >/dev/null &&
-	test "$(sqlite3 $DB "PRAGMA user_version")" = 8 &&
+	test "$(sqlite3 $DB "PRAGMA user_version")" = 10 &&
 	test "$(sqlite3 $DB "PRAGMA integrity_check")" = ok &&
 	sqlite3 $DB "SELECT id, case_id, seq, at, by, kind, detail, prev, hash FROM custody" >after &&
 	test_cmp before after &&
