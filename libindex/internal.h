@@ -148,6 +148,9 @@ typedef struct vidx__oeff_info {
 	char cert_fpr[65], cert_subject[256];
 	int64_t sibo_at, sibo_len, cert_at, cert_len; /* payloads in the file */
 } vidx__oeff_info;
+/* Where the file-level meta box that ends the MP4 at PATH starts (the
+ * bytes before it are the same in every export of the same clip), or -1. */
+int64_t vidx__oeff_meta_offset(const char *path);
 /* Read the ONVIF boxes of the MP4 open on FD and check its signature.
  * <0 only when it is not an MP4 whose boxes can be read. */
 int vidx__oeff_read(vidx *h, int fd, vidx__oeff_info *o);
@@ -373,5 +376,11 @@ static inline const unsigned char *vidx__map_at(vidx__map *m, int64_t pos,
  * up, FN was not run. */
 enum { VIDX__MAP_FAULT = -1000, VIDX__MAP_UNGUARDED = -1001 };
 int vidx__map_run(vidx__map *m, int (*fn)(void *ctx), void *ctx);
+
+/* ---- query.c: clock corrections, for reports ---- */
+/* CAMERA's clock reading CAM as true time (*TRUE_US) and the offset
+ * (camera - true) applied there (*OFF), from its clock observations. */
+int vidx__clock_to_true(vidx *h, const char *camera, int64_t cam,
+                        int64_t *true_us, int64_t *off);
 
 #endif

@@ -996,3 +996,15 @@ char *vidx_mosaic_json(const vidx_mosaic_info *m)
 	json_object_set_new(o, "failed", f);
 	return dump(o);
 }
+
+char *vidx_report_item_json(const vidx_report_item *it)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "kind", jstr(it->kind));
+	json_object_set_new(o, "path", jstr(it->path));
+	json_object_set_new(o, "status", jstr(it->status));
+	json_object_set_new(o, "sha256", it->sha256 ? jstr(it->sha256) : json_null());
+	json_object_set_new(o, "size", it->size >= 0 ? json_integer(it->size) : json_null());
+	json_object_set_new(o, "detail", jstr(it->detail ? it->detail : ""));
+	return dump(o);
+}

@@ -485,6 +485,21 @@ out:
 
 /* ---- reading back --------------------------------------------------------------------- */
 
+int64_t vidx__oeff_meta_offset(const char *path)
+{
+	struct stat sb;
+	int64_t off = -1, msz;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), last;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0 || top_box(fd, sb.st_size, "meta", &off, &msz, &last) != 1 ||
+	    !last)
+		off = -1;
+	close(fd);
+	return off;
+}
+
 static int64_t from_filetime(uint64_t t)
 {
 	if (t / 10 > (uint64_t)INT64_MAX)

@@ -1061,3 +1061,17 @@ bad:
 	return vidx__fail(h, VIDX_EINVAL, "cannot read distance '%s' (want e.g. "
 	                  "300, 300m, 1.5km)", s ? s : "");
 }
+
+int vidx__clock_to_true(vidx *h, const char *camera, int64_t cam,
+                        int64_t *true_us, int64_t *off)
+{
+	clockfn f;
+	int rc;
+
+	if ((rc = load_clock(h, camera, &f)) < 0)
+		return rc;
+	*off = offset_at(&f, cam);
+	*true_us = cam - *off;
+	free_clock(&f);
+	return 0;
+}

@@ -966,5 +966,56 @@ void vidx_mosaic_free(vidx_mosaic_info *m);
 char *vidx_still_json(const vidx_still *s);
 char *vidx_sheet_json(const vidx_sheet *s);
 char *vidx_mosaic_json(const vidx_mosaic_info *m);
+/* ---- reports and timelines ------------------------------------------------- */
+
+/* One file a report wrote, or one thing that could not go in it.  PATH is
+ * relative to the report folder (a timeline's path as given); KIND: "page",
+ * "pdf", "clip", "case-manifest", "case-sums", "proxy", "still",
+ * "manifest", "sums", "timesketch", "l2tcsv"; STATUS: "linked" or
+ * "copied" (a clip, checked against its SHA-256), "made", or "failed"
+ * with the reason in DETAIL. */
+typedef struct vidx_report_item {
+	const char *kind, *path, *status, *sha256, *detail;
+	int64_t size;
+} vidx_report_item;
+
+typedef struct vidx_report_opts {
+	const char *case_id;
+	const char *by;          /* the operator, for the custody event */
+	const char *out_dir;     /* the report folder (must not exist, or be
+	                            empty); NULL: timelines only */
+	const char *at;          /* the incident time (vidx_time_parse, local
+	                            times in ZONE) or NULL */
+	const char *tz;          /* the zone local times are shown and read in;
+	                            NULL: the zone of the case's cameras */
+	int pdf;                 /* also report.pdf, printed by Chromium */
+	const char *chromium;    /* the browser for pdf; NULL: $VIDX_CHROMIUM,
+	                            else chromium in $PATH */
+	int proxies;             /* H.264 working copies of the clips a browser
+	                            cannot play */
+	int no_stills;           /* no stills of the clips (they are decoded
+	                            from the source recordings, which must be
+	                            there: vidx_still_file) */
+	const char *timesketch;  /* write a Timesketch JSONL timeline here */
+	const char *l2tcsv;      /* write a plaso l2tcsv timeline here */
+	void (*on_item)(void *ctx, const vidx_report_item *it); /* may be NULL */
+	void *ctx;
+} vidx_report_opts;
+
+/* Write the case report: DIR/report.html (self-contained: styles, script,
+ * map and timeline inline, nothing fetched from outside DIR), the case's
+ * clips beside it (hard links on the case folder's filesystem, else
+ * copies; each checked against the SHA-256 its manifest and custody log
+ * give), a still of each clip at its start and at the incident (PNG working
+ * copies, vidx_still_file) unless O->no_stills, proxies with O->proxies, report.pdf with O->pdf, and
+ * report-manifest.json and SHA256SUMS over all of it; then the timelines
+ * asked for, and a "report" event in the case's custody log holding the
+ * manifest's and the timelines' SHA-256.  The folder is built under a
+ * temporary name and renamed into place; nothing existing is overwritten.
+ * Returns the number of items that failed (each reported through on_item:
+ * a clip that changed is left out and named), or <0 when no report could
+ * be made. */
+int vidx_report(vidx *h, const vidx_report_opts *o);
+char *vidx_report_item_json(const vidx_report_item *it);
 
 #endif /* VIDX_H */
