@@ -15,7 +15,8 @@ static void usage(void)
 "Merge the indexes SHARD ... (each host's own, made with the same camera\n"
 "registry) into the index DB, made if missing: cameras, clock\n"
 "observations, recordings with their paths and hosts, segments and\n"
-"keyframes, cases with their custody logs.  The same recording (SHA-256)\n"
+"keyframes, places and tracks, cases with their custody logs (signatures\n"
+"included) and the keys that signed them.  The same recording (SHA-256)\n"
 "in two shards is one recording with both paths.  Cameras must agree, and\n"
 "a case's custody log must be the same in both or one a prefix of the\n"
 "other: any other difference is a conflict, each is named, and nothing is\n"
@@ -56,14 +57,14 @@ static void row(const char *name, const vidx_merge_stats *s)
 		return;
 	}
 	if (!header++)
-		printf("%8s %6s %10s %10s %10s %10s %10s %6s %7s  %s\n", "CAMERAS", "CLOCK",
-		       "RECORDINGS", "DUPLICATES", "PATHS", "SEGMENTS", "KEYFRAMES", "CASES",
-		       "EVENTS", "SHARD");
-	printf("%8lld %6lld %10lld %10lld %10lld %10lld %10lld %6lld %7lld  %s\n",
+		printf("%8s %6s %10s %10s %10s %10s %10s %6s %7s %5s  %s\n", "CAMERAS",
+		       "CLOCK", "RECORDINGS", "DUPLICATES", "PATHS", "SEGMENTS", "KEYFRAMES",
+		       "CASES", "EVENTS", "KEYS", "SHARD");
+	printf("%8lld %6lld %10lld %10lld %10lld %10lld %10lld %6lld %7lld %5lld  %s\n",
 	       (long long)s->cameras, (long long)s->clock_obs, (long long)s->recordings,
 	       (long long)s->duplicates, (long long)s->paths, (long long)s->segments,
 	       (long long)s->keyframes, (long long)s->cases, (long long)s->events,
-	       name ? cli_clean(name, nb, sizeof(nb)) : "(total)");
+	       (long long)s->keys, name ? cli_clean(name, nb, sizeof(nb)) : "(total)");
 }
 
 static void on_shard(void *ctx, const char *shard, const vidx_merge_stats *s)

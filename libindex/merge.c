@@ -15,6 +15,10 @@
  *    field, or one a prefix of the other (the longer is kept, copied
  *    verbatim, so its chain verifies the same); anything else is a
  *    conflict.  Conflicts are all reported, and nothing is merged;
+ *  - a signing key (keys: the public keys that signed custody events,
+ *    which travel with each event) is its fingerprint: one already there
+ *    must have the same name and public key (the earliest time it was
+ *    added is kept), anything else is a conflict;
  *  - a clock observation already there (every field but its row id and
  *    when it was recorded) is not added again;
  *  - a recording is its SHA-256: one already there keeps its row and
@@ -49,11 +53,12 @@
  * handles each in its own way; a shard with rows in a table it does not
  * know is refused rather than merged without them. */
 static const char *const known[] = {
-	"cameras", "clock_obs", "recordings", "cases", "custody",
+	"cameras", "clock_obs", "recordings", "cases", "custody", "keys",
 };
-/* R*Trees, kept by triggers; their shadow tables are NAME_node, _parent
- * and _rowid */
-static const char *const rtrees[] = {"camera_geo", "segment_span"};
+/* R*Trees, kept by triggers but place_chunk, whose entries of a recording
+ * (its place by the minute, the recording an auxiliary column) are copied
+ * with it; their shadow tables are NAME_node, _parent and _rowid */
+static const char *const rtrees[] = {"camera_geo", "segment_span", "place_chunk"};
 #define MAX_CHILD 16
 
 /* ---- columns ------------------------------------------------------------ */
@@ -373,6 +378,92 @@ out:
 	return rc;
 }
 
+/* signing keys: new ones added; one already there (the same fingerprint)
+ * must have the same name and public key, or a reader of the log would be
+ * told another signer, or shown a key that is not the one that signed */
+static int merge_keys(merge *m, sqlite3 *sh, const char *name)
+{
+	vidx *h = m->h;
+	sqlite3_stmt *src = NULL, *find = NULL, *ins = NULL, *older = NULL;
+	cols c;
+	char *list = NULL, *ph = NULL;
+	int rc, i, fp_col, added_col;
+
+	if ((rc = table_cols(h, h->db, "keys", &c)) < 0)
+		return rc;
+	fp_col = col_index(&c, "fingerprint");
+	added_col = col_index(&c, "added");
+	if (fp_col < 0 || added_col < 0) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "keys: no fingerprint or added column");
+		goto out;
+	}
+	if (!(list = col_list(&c, -1, "")) || !(ph = placeholders(c.n))) {
+		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.keys ORDER BY"
+	                                      " fingerprint", list), &src)) < 0 ||
+	    (rc = prep(h, h->db, sqlite3_mprintf("SELECT %s FROM main.keys WHERE"
+	                                         " fingerprint = ?1", list), &find)) < 0 ||
+	    (rc = prep(h, h->db, sqlite3_mprintf("INSERT INTO main.keys (%s) VALUES (%s)",
+	                                         list, ph), &ins)) < 0 ||
+	    (rc = prep(h, h->db, sqlite3_mprintf("UPDATE main.keys SET added = ?2"
+	                                         " WHERE fingerprint = ?1 AND added > ?2"),
+	               &older)) < 0)
+		goto out;
+	while ((rc = sqlite3_step(src)) == SQLITE_ROW) {
+		const char *fp = (const char *)sqlite3_column_text(src, fp_col);
+		sqlite3_reset(find);
+		sqlite3_bind_value(find, 1, sqlite3_column_value(src, fp_col));
+		if ((rc = sqlite3_step(find)) == SQLITE_ROW) {
+			for (i = 0; i < c.n; i++) {
+				char a[128], b[128], from[256];
+				if (i == added_col ||
+				    same_value(sqlite3_column_value(src, i), sqlite3_column_value(find, i)))
+					continue;
+				show_value(sqlite3_column_value(src, i), a, sizeof(a));
+				show_value(sqlite3_column_value(find, i), b, sizeof(b));
+				origin_get(m, "key", fp ? fp : "", from, sizeof(from));
+				conflict(m, "key %.16s: %s is %s in %s but %s in %s", fp ? fp : "?",
+				         c.name[i], a, name, b, from);
+				break;
+			}
+			sqlite3_reset(older);
+			sqlite3_bind_value(older, 1, sqlite3_column_value(src, fp_col));
+			sqlite3_bind_value(older, 2, sqlite3_column_value(src, added_col));
+			if (sqlite3_step(older) != SQLITE_DONE) {
+				rc = vidx__sql_fail(h, "merging keys");
+				goto out;
+			}
+		} else if (rc == SQLITE_DONE) {
+			sqlite3_reset(ins);
+			for (i = 0; i < c.n; i++)
+				sqlite3_bind_value(ins, i + 1, sqlite3_column_value(src, i));
+			if (sqlite3_step(ins) != SQLITE_DONE) {
+				rc = vidx__sql_fail(h, "merging keys");
+				goto out;
+			}
+			if ((rc = origin_set(m, "key", fp ? fp : "", name)) < 0)
+				goto out;
+			m->cur->keys++;
+		} else {
+			rc = vidx__sql_fail(h, "merging keys");
+			goto out;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : vidx__fail(h, VIDX_ERR, "%s: reading keys: %s",
+	                                         name, sqlite3_errmsg(sh));
+out:
+	sqlite3_finalize(src);
+	sqlite3_finalize(find);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(older);
+	sqlite3_free(list);
+	sqlite3_free(ph);
+	cols_free(&c);
+	return rc;
+}
+
 /* one case's log, shard against OUT: the same, a prefix, or a conflict */
 static int merge_log(merge *m, sqlite3 *sh, const char *name, const char *case_id,
                      const cols *c, int fresh)
@@ -618,7 +709,10 @@ typedef struct child {
 	int always;
 } child;
 
-static int child_open(merge *m, sqlite3 *sh, child *ch, const char *table, int always)
+/* OWN_ID: the name of a column that is OUT's to give whatever its type
+ * (an R*Tree's id), NULL for none */
+static int child_open(merge *m, sqlite3 *sh, child *ch, const char *table, int always,
+                      const char *own_id)
 {
 	vidx *h = m->h;
 	char *list = NULL, *ph = NULL, *q;
@@ -635,6 +729,8 @@ static int child_open(merge *m, sqlite3 *sh, child *ch, const char *table, int a
 		return vidx__fail(h, VIDX_EFORMAT, "%s: no recording_id column", table);
 	/* a rowid of its own is OUT's to give; recording_id as key is kept */
 	ch->skip = ch->c.rowid_pk >= 0 && ch->c.rowid_pk != rid ? ch->c.rowid_pk : -1;
+	if (own_id && (ch->skip = col_index(&ch->c, own_id)) < 0)
+		return vidx__fail(h, VIDX_EFORMAT, "%s: no %s column", table, own_id);
 	ch->rid_col = ch->skip >= 0 && ch->skip < rid ? rid - 1 : rid;
 	/* rows of one recording in the order they were written (a table
 	 * WITHOUT ROWID is in the order of its key) */
@@ -817,10 +913,23 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 		goto out;
 	for (nch = 0; nch < nnames; nch++)
 		if ((rc = child_open(m, sh, &ch[nch], names[nch],
-		                     !strcmp(names[nch], "recording_paths"))) < 0) {
+		                     !strcmp(names[nch], "recording_paths"), NULL)) < 0) {
 			nch++;
 			goto out;
 		}
+	/* a recording's place by the minute: an R*Tree, no foreign key, no
+	 * trigger to fill it; copied with a new recording, new ids */
+	if (nnames < MAX_CHILD && (names[nnames] = strdup("place_chunk"))) {
+		nnames++;
+		if ((rc = child_open(m, sh, &ch[nch], "place_chunk", 0, "id")) < 0) {
+			nch++;
+			goto out;
+		}
+		nch++;
+	} else {
+		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
 	while ((rc = sqlite3_step(src)) == SQLITE_ROW) {
 		int64_t old = sqlite3_column_int64(src, id_col), new_id;
 		int fresh;
@@ -931,6 +1040,7 @@ static void add_stats(vidx_merge_stats *a, const vidx_merge_stats *b)
 	a->keyframes += b->keyframes;
 	a->cases += b->cases;
 	a->events += b->events;
+	a->keys += b->keys;
 }
 
 /* remove .BASE.merge-PID.partial files in DIR of merges no longer running */
@@ -1029,8 +1139,10 @@ int vidx_merge(vidx *h, const char *out, const char *const *paths, size_t n,
 			m.cur = &ps[i];
 			if (pass == 0 && (rc = known_tables(&m, sh[i].h->db, sh[i].name)) < 0)
 				break;
-			rc = pass == 0 ? merge_cameras(&m, sh[i].h->db, sh[i].name)
-			               : merge_cases(&m, sh[i].h->db, sh[i].name);
+			if (pass == 0 && (rc = merge_cameras(&m, sh[i].h->db, sh[i].name)) == 0)
+				rc = merge_keys(&m, sh[i].h->db, sh[i].name);
+			else if (pass == 1)
+				rc = merge_cases(&m, sh[i].h->db, sh[i].name);
 		}
 	if (rc == 0 && m.conflicts)
 		rc = vidx__fail(h, VIDX_EEXIST, "%d conflict%s: nothing merged", m.conflicts,
