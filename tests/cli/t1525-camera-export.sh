@@ -76,6 +76,31 @@ test_expect_success 'export of the imported registry is the same bytes' '
 	vidx-camera -d c.db export | cmp - reg.geojson
 '
 
+test_expect_success 'a mobile camera: no geometry, mobile true; it comes back mobile, the same bytes; gpsbabel reads the fixed ones' '
+	cp b.db mob.db &&
+	vidx-camera -d mob.db add dash-1 --mobile --name "Patrol car 12 dashcam" --tz America/New_York &&
+	vidx-camera -d mob.db clock dash-1 --camera-time "2022-07-04 21:00:05" \
+		--true-time "2022-07-04 21:00:00" --by tech &&
+	vidx-camera -d mob.db export >mob.geojson &&
+	test "$(jq -c ".features[] | select(.id == \"dash-1\") | [.geometry, .properties.mobile, (.properties.clock | length)]" mob.geojson)" = "[null,true,1]" &&
+	test "$(jq "[.features[] | select(.properties.mobile == false)] | length" mob.geojson)" = 6 &&
+	vidx-camera -d mob2.db import mob.geojson 2>/dev/null &&
+	vidx-camera -d mob2.db export | cmp - mob.geojson &&
+	test "$(sqlite3 mob2.db "SELECT mobile, quote(lat), quote(lon) FROM cameras WHERE id = '"'"'dash-1'"'"'")" = "1|NULL|NULL" &&
+	vidx-camera -d mob.db list --json >expect && vidx-camera -d mob2.db list --json >actual &&
+	test_cmp expect actual &&
+	gpsbabel -i geojson -f mob.geojson -o unicsv -F mb.csv &&
+	test "$(sed 1d mb.csv | grep -c .)" = 6 &&
+	# a mobile camera with a position, or mobile not a boolean: refused, named
+	jq -c "(.features[] | select(.id == \"dash-1\") | .geometry) = {type: \"Point\", coordinates: [1, 2]}" mob.geojson >bad1.geojson &&
+	test_expect_code 1 vidx-camera -d bad.db import bad1.geojson 2>err &&
+	grep "^vidx-camera: bad1.geojson: feature 5: a mobile camera has no geometry (null)$" err &&
+	jq -c "(.features[] | select(.id == \"dash-1\") | .properties.mobile) = \"yes\"" mob.geojson >bad2.geojson &&
+	test_expect_code 1 vidx-camera -d bad.db import bad2.geojson 2>err &&
+	grep "^vidx-camera: bad2.geojson: feature 5: mobile must be true or false$" err &&
+	test "$(vidx-camera -d bad.db list --json 2>/dev/null | wc -l)" = 0
+'
+
 test_expect_success 'positions come back to the last bit (as many digits as that takes)' '
 	vidx-camera -d x.db add fine --lat 0.30000000000000004 --lon -72.92561000000001 &&
 	vidx-camera -d x.db add round --lat 41.3 --lon -72.9 &&

@@ -7,6 +7,7 @@
 # all named and nothing is merged, an older shard is refused until upgraded,
 # and a merge killed with SIGKILL leaves the index as it was.
 . "$(dirname "$0")/lib.sh"
+. "$VIDX_SRC/tests/cli/geo.sh"
 
 KILLS=${VIDX_FAULT_RUNS:-6}
 
@@ -277,6 +278,136 @@ test_expect_success 'a table the merge does not know, with rows: refused; a new 
 	sqlite3 w.db "SELECT lower(hex(r.sha256)), t.tag FROM tags_x t JOIN recordings r ON r.id = t.recording_id" >want &&
 	sqlite3 wout.db "SELECT lower(hex(r.sha256)), t.tag FROM tags_x t JOIN recordings r ON r.id = t.recording_id" >got &&
 	test_cmp want got && test "$(lines got)" = 1
+'
+
+test_expect_success 'signed cases from two shards: each event keeps its key and signature, the keys come across once, every chain checks the same against the trust file' '
+	vidx-key new --by ann --key ann.key >ann.pub 2>/dev/null &&
+	vidx-key new --by bob --key bob.key >bob.pub 2>/dev/null &&
+	cat ann.pub bob.pub >trusted &&
+	fa=$(head -n 1 ann.pub | cut -d" " -f3) && fb=$(head -n 1 bob.pub | cut -d" " -f3) &&
+	shard s1.db && shard s2.db &&
+	vidx-ingest -d s1.db --host ha -c transit --start 2022-07-05T01:25:00Z ev/a1.ts >/dev/null &&
+	vidx-ingest -d s2.db --host hb -c transit --start 2022-07-05T01:26:00Z ev/b1.ts >/dev/null &&
+	vidx-case -d s1.db new S1 --title "one" --signed --key ann.key &&
+	vidx-case -d s1.db note --key ann.key S1 "DVR export taken" &&
+	vidx-pull -d s1.db --case S1 --key ann.key --out sp1 -c transit \
+		--from 2022-07-05T01:25:01Z --to 2022-07-05T01:25:03Z >/dev/null &&
+	vidx-case -d s2.db new S2 --title "two" --signed --key bob.key &&
+	# ann signs in both shards: her key is in both, one row after the merge
+	vidx-case -d s2.db note --key ann.key S2 "second opinion" &&
+	vidx-pull -d s2.db --case S2 --key bob.key --out sp2 -c transit \
+		--from 2022-07-05T01:26:01Z --to 2022-07-05T01:26:03Z >/dev/null &&
+	for s in 1 2; do
+		vidx-case -d s$s.db log --trust trusted S$s >log.s$s 2>&1 &&
+		vidx-case -d s$s.db log --json --trust trusted S$s >logj.s$s &&
+		vidx-verify -d s$s.db --trust trusted --case S$s >ver.s$s &&
+		vidx-verify -d s$s.db --trust trusted sp$s | sed "/^ok  *custody /d" >dir.s$s || exit 1
+	done &&
+	grep "every event signed by its operator.s key in the trust file" log.s1 &&
+	test "$(jq -r .signature logj.s2 | sort -u)" = trusted &&
+	test "$(jq -r .signer logj.s2 | paste -sd " ")" = "bob ann bob" &&
+	vidx-merge -d ms.db s1.db s2.db >out &&
+	test "$(tail -n 1 out | awk "{print \$9, \$10, \$NF}")" = "6 2 (total)" &&
+	# keys: one row a fingerprint, as the shards have it
+	{ sqlite3 s1.db "SELECT fingerprint, name, hex(public_key) FROM keys" &&
+	  sqlite3 s2.db "SELECT fingerprint, name, hex(public_key) FROM keys"; } | sort -u >want &&
+	sqlite3 ms.db "SELECT fingerprint, name, hex(public_key) FROM keys" | sort >got &&
+	test_cmp want got &&
+	test "$(sqlite3 ms.db "SELECT group_concat(fingerprint, \" \") FROM (SELECT fingerprint FROM keys ORDER BY 1)")" = \
+		"$(printf "%s\n" $fa $fb | sort | paste -sd " ")" &&
+	# events: every column, key and signature too, as in their shard
+	q="SELECT case_id, seq, at, by, kind, detail, prev, hash, old_seq, key, sig FROM custody ORDER BY 1, 2" &&
+	{ sqlite3 s1.db "$q" && sqlite3 s2.db "$q"; } >want &&
+	sqlite3 ms.db "$q" >got && test_cmp want got &&
+	test "$(sqlite3 ms.db "SELECT count(*) FROM custody WHERE sig IS NULL")" = 0 &&
+	for s in 1 2; do
+		vidx-case -d ms.db log --trust trusted S$s >log.m$s 2>&1 &&
+		test_cmp log.s$s log.m$s &&
+		vidx-case -d ms.db log --json --trust trusted S$s >logj.m$s &&
+		test_cmp logj.s$s logj.m$s &&
+		vidx-verify -d ms.db --trust trusted --case S$s >ver.m$s &&
+		test_cmp ver.s$s ver.m$s &&
+		vidx-verify -d ms.db --trust trusted sp$s | sed "/^ok  *custody /d" >dir.m$s &&
+		test_cmp dir.s$s dir.m$s || exit 1
+	done &&
+	# and without vidx: each event of the merged index by openssl, with
+	# the public key from the trust file (never the index copy)
+	for row in $(sqlite3 ms.db "SELECT case_id || \":\" || seq || \":\" || key FROM custody"); do
+		c=${row%%:*} && r=${row#*:} && n=${r%%:*} && k=${r#*:} &&
+		if [ "$k" = "$fa" ]; then pub=ann.pub; else test "$k" = "$fb" && pub=bob.pub; fi &&
+		sqlite3 ms.db "SELECT hash FROM custody WHERE case_id = '"'"'$c'"'"' AND seq = $n" | tr -d "\n" >ev.hash &&
+		sqlite3 ms.db "SELECT sig FROM custody WHERE case_id = '"'"'$c'"'"' AND seq = $n" | base64 -d >ev.sig &&
+		openssl pkeyutl -verify -pubin -inkey $pub -rawin -in ev.hash -sigfile ev.sig >ossl 2>&1 &&
+		grep -q "^Signature Verified Successfully$" ossl || exit 1
+	done &&
+	# merged again: nothing changes
+	dump ms.db >before && vidx-merge -d ms.db s2.db s1.db >/dev/null && dump ms.db >after &&
+	test_cmp before after
+'
+
+test_expect_success 'a key that differs under the same fingerprint (its name, its public key): each named, nothing merged' '
+	fa=$(head -n 1 ann.pub | cut -d" " -f3) && fb=$(head -n 1 bob.pub | cut -d" " -f3) &&
+	cp s2.db s3.db &&
+	sqlite3 s3.db "UPDATE keys SET name = '"'"'mallory'"'"' WHERE fingerprint = '"'"'$fa'"'"';
+		UPDATE keys SET public_key = (SELECT public_key FROM keys WHERE fingerprint = '"'"'$fa'"'"')
+		WHERE fingerprint = '"'"'$fb'"'"'" &&
+	dump ms.db >before &&
+	test_expect_code 1 vidx-merge -d ms.db s3.db 2>err &&
+	grep "^vidx-merge: conflict: key $(echo $fa | cut -c1-16): name is mallory in s3.db but ann in ms.db$" err &&
+	grep "^vidx-merge: conflict: key $(echo $fb | cut -c1-16): public_key is -----BEGIN PUBLIC KEY-----.* in s3.db but -----BEGIN PUBLIC KEY-----.* in ms.db$" err &&
+	grep "^vidx-merge: 2 conflicts: nothing merged$" err &&
+	dump ms.db >after && test_cmp before after &&
+	test_expect_code 1 vidx-merge -d ms3.db s1.db s3.db 2>err && test ! -e ms3.db &&
+	grep "^vidx-merge: conflict: key .*: name is mallory in s3.db but ann in s1.db$" err &&
+	# the key of bob is in s3 only here: nothing to compare it with (whether a
+	# key is the one its fingerprint names is for --trust, never the index)
+	grep -c "^vidx-merge: conflict: key " err >n && test "$(cat n)" = 1
+'
+
+test_expect_success 'mobile cameras: the registry with them, their recordings places and tracks come across; the same answers to place questions' '
+	base_mp4 base.mp4 &&
+	mkgeo nmea - dash.srt n=8 utc=2022-07-05T01:24:00 lat=41.3057699 \
+		lon=-72.92632748 dlat=0 dlon=0.00017937 &&
+	ffmpeg -nostdin -loglevel error -y -i base.mp4 -i dash.srt -map 0 -map 1 \
+		-c copy -c:s mov_text -f mov dash.mov &&
+	ffmpeg -nostdin -loglevel error -y -i base.mp4 -c copy -map 0 -movflags use_metadata_tags \
+		-metadata com.apple.quicktime.location.ISO6709=+41.306130-072.925610/ \
+		-metadata com.apple.quicktime.creationdate=2022-07-04T21:24:30-0400 phone.mov &&
+	vidx-camera -d mreg.db import "$FIXTURES/demo-cameras.csv" 2>/dev/null &&
+	vidx-camera -d mreg.db add dash-1 --mobile --name "Patrol car 12 dashcam" &&
+	vidx-camera -d mreg.db add witness-a --mobile &&
+	vidx-camera -d mreg.db export >mreg.geojson &&
+	test "$(jq -c "[.features[] | select(.properties.mobile) | [.id, .geometry]]" mreg.geojson)" = \
+		"[[\"dash-1\",null],[\"witness-a\",null]]" &&
+	for d in mo1 mo2 mone; do vidx-camera -d $d.db import mreg.geojson 2>/dev/null || exit 1; done &&
+	vidx-ingest -d mo1.db --host h1 -c dash-1 dash.mov >/dev/null &&
+	vidx-ingest -d mo2.db --host h2 -c witness-a phone.mov >/dev/null &&
+	vidx-ingest -d mo2.db --host h2 -c transit --start 2022-07-05T01:24:00Z ev/a1.ts >/dev/null &&
+	vidx-ingest -d mone.db --host h1 -c dash-1 dash.mov >/dev/null &&
+	vidx-ingest -d mone.db --host h2 -c witness-a phone.mov >/dev/null &&
+	vidx-ingest -d mone.db --host h2 -c transit --start 2022-07-05T01:24:00Z ev/a1.ts >/dev/null &&
+	vidx-merge -d mm.db mo1.db mo2.db >/dev/null &&
+	vidx-camera -d mone.db export >e1 && vidx-camera -d mm.db export >e2 && test_cmp e1 e2 &&
+	q="SELECT lower(hex(r.sha256)), p.source, p.raw, p.lat, p.lon, p.alt, p.points, hex(p.track),
+		p.dropped, p.problems FROM recording_place p JOIN recordings r ON r.id = p.recording_id ORDER BY 1" &&
+	sqlite3 mone.db "$q" >want && sqlite3 mm.db "$q" >got && test_cmp want got &&
+	test "$(lines got)" = 2 &&
+	q="SELECT lower(hex(r.sha256)), c.min_lat, c.max_lat, c.min_lon, c.max_lon, c.t0, c.t1
+		FROM place_chunk c JOIN recordings r ON r.id = c.recording_id ORDER BY 1, 2, 4, 6" &&
+	sqlite3 mone.db "$q" >want && sqlite3 mm.db "$q" >got && test_cmp want got &&
+	test "$(lines got)" -ge 2 &&
+	ids="walk(if type == \"object\" then del(.recording_id, .segment_id, .id, .ingested, .host) else . end)" &&
+	for d in mone mm; do
+		for r in 30 100 2000; do
+			vidx-query -d $d.db --json --near 41.30568,-72.92561 --radius $r \
+				--from 2022-07-05T01:20:00Z --to 2022-07-05T01:30:00Z || exit 1
+		done | jq -c "$ids" >ans.$d &&
+		vidx-query -d $d.db --geojson --near 41.30568,-72.92561 --radius 100 \
+			--from 2022-07-05T01:20:00Z --to 2022-07-05T01:30:00Z | jq -c "$ids" >>ans.$d &&
+		vidx-ls -d $d.db --json | jq -c "$ids" >>ans.$d || exit 1
+	done &&
+	test_cmp ans.mone ans.mm &&
+	test "$(jq -r "select(.mobile == true) | .camera" ans.mm | sort -u | paste -sd " ")" = "dash-1 witness-a"
 '
 
 test_expect_success 'set-up: a shard of 50,000 synthetic recordings (sqlite3), for the kills' '
