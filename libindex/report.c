@@ -1603,7 +1603,9 @@ int vidx_report(vidx *h, const vidx_report_opts *o)
 		}
 		item(&r, i ? "l2tcsv" : "timesketch", p, "made", hex, -1, NULL);
 	}
-	if ((rc = log_report(&r, o->out_dir ? mhex : NULL, o->out_dir ? page_hex : NULL,
+	/* nothing made (timelines only, none written): no report to log */
+	if ((o->out_dir || json_object_size(timelines)) &&
+	    (rc = log_report(&r, o->out_dir ? mhex : NULL, o->out_dir ? page_hex : NULL,
 	                     have_pdf ? pdf_hex : NULL, timelines)) < 0)
 		goto out;
 	rc = (int)r.failed;

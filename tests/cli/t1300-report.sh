@@ -322,6 +322,15 @@ test_expect_success 'timelines only: no folder, a report event that says so' '
 	test "$(jq -r .timelines.timesketch.sha256 d.json)" = "$(sha256sum only.jsonl | cut -c1-64)"
 '
 
+test_expect_success 'timelines that cannot be written: named, exit 1, no custody event, nothing overwritten' '
+	vidx-case -d $DB log --json C1 >log.before && sha256sum only.jsonl >sum &&
+	test_expect_code 1 vidx-report -d $DB --by ann --timesketch only.jsonl \
+		--l2tcsv nodir/t.csv C1 >out 2>err &&
+	grep "only.jsonl.*not overwritten" err && grep "nodir/t.csv.*No such file or directory" err &&
+	sha256sum -c sum && test ! -e nodir &&
+	vidx-case -d $DB log --json C1 >log.after && test_cmp log.before log.after
+'
+
 test_expect_success '--pdf without a browser says how to install one; the rest is made' '
 	(VIDX_CHROMIUM=/nonexistent/chromium; export VIDX_CHROMIUM
 	 test_expect_code 1 vidx-report -d $DB --out nopdf --pdf C1 2>err) &&
