@@ -827,6 +827,17 @@ static int on_rec(void *ctx, const vidx_recording *x)
 	y->sha256 = rp__str(r, hex);
 	y->cam_start = x->start;
 	y->cam_end = x->end;
+	y->lat[0] = y->lat[1] = y->lon[0] = y->lon[1] = NAN;
+	if (x->place && x->place->track_source && x->place->ntrack) {
+		const vidx_geopoint *t = x->place->track;
+		y->lat[0] = t[0].lat;
+		y->lon[0] = t[0].lon;
+		y->lat[1] = t[x->place->ntrack - 1].lat;
+		y->lon[1] = t[x->place->ntrack - 1].lon;
+	} else if (x->place && x->place->loc_source) {
+		y->lat[0] = y->lat[1] = x->place->loc.lat;
+		y->lon[0] = y->lon[1] = x->place->loc.lon;
+	}
 	return 0;
 }
 

@@ -266,6 +266,18 @@ test_expect_success 'a mobile camera: its track on the map, labelled with its cl
 	! grep -q "without a position not on the map" drep/report.html
 '
 
+test_expect_success 'a mobile camera in the timelines: its recording at its first and last fix (exiftool)' '
+	. "$VIDX_SRC/tests/cli/geo.sh" && have_exiftool &&
+	vidx-report -d $TRASH/m.db --by ann --timesketch dash.jsonl --l2tcsv dash.csv D >/dev/null &&
+	exif_all GPSLatitude dash.mov >lat && exif_all GPSLongitude dash.mov >lon &&
+	paste -d " " lat lon | sed -n "1p;\$p" >theirs &&
+	for d in "Recording start" "Recording end"; do
+		jq -r "select(.timestamp_desc == \"$d\") | \"\(.latitude) \(.longitude)\"" dash.jsonl
+	done >mine &&
+	near theirs mine 1e-6 &&
+	grep -c "vidx recording,Recording [a-z]*,.*; position: 41.30577" dash.csv >n && test "$(cat n)" = 2
+'
+
 test_expect_success 'Timesketch JSONL: one event per recording start and end, clip, clock observation, custody event' '
 	vidx-report -d $DB --by ann --timesketch ts.jsonl C1 >/dev/null &&
 	jq -c "select((.message | type) == \"string\" and (.datetime | type) == \"string\" and
