@@ -1193,7 +1193,10 @@ static void make_stills(rp *r)
 				item(r, "still", rel, "failed", NULL, -1, st->problem);
 				continue;
 			}
-			rc = vidx_still_file(r->h, c->camera, st->recording_id, at, png, &s);
+			/* the manifest's start is cut to the millisecond: the first
+			 * frame begins within the millisecond after it */
+			rc = vidx_still_file(r->h, c->camera, st->recording_id,
+			                     k ? at : at + 999, png, &s);
 			if (rc < 0) {
 				st->problem = rp__str(r, vidx_errmsg(r->h));
 				item(r, "still", rel, "failed", NULL, -1, st->problem);

@@ -266,6 +266,26 @@ test_expect_success 'a mobile camera: its track on the map, labelled with its cl
 	! grep -q "without a position not on the map" drep/report.html
 '
 
+test_expect_success 'a clip that starts inside a millisecond (a drone log in microseconds): its first frame still' '
+	. "$VIDX_SRC/tests/cli/geo.sh" &&
+	base_mp4 drone.mp4 && mkgeo djisrt - drone.tmp n=200 fps=25 date=2022-07-04T21:24:40 &&
+	sed "s/^2022-07-04 21:24:40,000,000\$/2022-07-04 21:24:40,000,500/" drone.tmp >drone.SRT &&
+	M=$TRASH/dr.db &&
+	vidx-camera -d $M add drone-1 --mobile --tz America/New_York &&
+	vidx-ingest -d $M -c drone-1 drone.mp4 >/dev/null &&
+	test "$(sqlite3 $M "SELECT start % 1000 FROM recordings")" = 500 &&
+	vidx-case -d $M new DR --title drone --by ann &&
+	vidx-pull -d $M --case DR --by ann --out drcase -c drone-1 \
+		--from 2022-07-05T01:24:00Z --to 2022-07-05T01:25:00Z >/dev/null &&
+	vidx-report -d $M --by ann --out drrep DR >out &&
+	jq -r ".files[] | select(.kind == \"still\") | \"\(.path) \(.still_of_clip) \(.frame_hash)\"" \
+		drrep/report-manifest.json >stills &&
+	test "$(lines stills)" = 1 && read -r png clip fh <stills &&
+	ffmpeg -nostdin -v error -i drrep/$clip -map 0:v:0 -frames:v 1 -f framehash -hash sha256 - |
+		grep -v "^#" | sed "s/.*, //" >want &&
+	echo "$fh" >got && test_cmp want got
+'
+
 test_expect_success 'a mobile camera in the timelines: its recording at its first and last fix (exiftool)' '
 	. "$VIDX_SRC/tests/cli/geo.sh" && have_exiftool &&
 	vidx-report -d $TRASH/m.db --by ann --timesketch dash.jsonl --l2tcsv dash.csv D >/dev/null &&
