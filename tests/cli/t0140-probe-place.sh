@@ -258,7 +258,10 @@ test_expect_success '--gpx: GPX 1.1 that gpsbabel reads back, point for point' '
 	gpsbabel -w -i gpx -f t.gpx -o unicsv -F wpt.csv &&
 	tail -n +2 wpt.csv | cut -d, -f2,3 | tr , " " >theirs &&
 	echo "51.4169 -0.0806" >mine && near theirs mine &&
-	grep -c "<time>2022-07-05T01:24:3" t.gpx
+	grep -c "<time>2022-07-05T01:24:3" t.gpx &&
+	# the schema wants waypoints before tracks: in the order gpsbabel writes
+	gpsbabel -i gpx -f t.gpx -o gpx,gpxver=1.1 -F - | grep -o "<wpt \|<trk>" >expect &&
+	grep -o "<wpt \|<trk>" t.gpx >actual && test_cmp expect actual
 '
 
 test_expect_success 'usage: one output form; --track with a table or --json' '

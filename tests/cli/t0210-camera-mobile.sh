@@ -83,6 +83,9 @@ test_expect_success 'the stored track is the probed one, point for point' '
 	test $(($(lines t.csv) - 1)) = 144 &&
 	tail -n +2 t.csv | cut -d, -f2,3 | tr , " " >theirs &&
 	cut -d" " -f2,3 probed >mine && near theirs mine 1e-7 &&
+	# GPX 1.1: the waypoints before the tracks, in the order gpsbabel writes
+	gpsbabel -i gpx -f w.gpx -o gpx,gpxver=1.1 -F - | grep -o "<wpt \|<trk>" >expect &&
+	grep -o "<wpt \|<trk>" w.gpx >actual && test_cmp expect actual &&
 	vidx-ls -c witness-1 --geojson |
 		jq -e "[.features[].geometry.type] | sort == [\"LineString\", \"Point\", \"Point\"]"
 '
