@@ -621,8 +621,6 @@ static int import_geojson(vidx *h, FILE *f, const char *path, size_t *count)
 		vidx_camera c = {0};
 		char tagbuf[1024] = "", idbuf[32];
 		const char *type = jstr_or(geom, "type");
-
-
 		json_t *mobile = json_object_get(props, "mobile");
 
 		if (mobile && !json_is_boolean(mobile)) {
@@ -643,7 +641,8 @@ static int import_geojson(vidx *h, FILE *f, const char *path, size_t *count)
 		    json_array_size(coords) < 2 || !json_is_number(json_array_get(coords, 0)) ||
 		    !json_is_number(json_array_get(coords, 1))) {
 			rc = vidx__fail(h, VIDX_EFORMAT, "%s: feature %zu: geometry must be a "
-			                "Point [lon, lat]", path, i + 1);
+			                "Point [lon, lat] (or null, with \"mobile\": true)",
+			                path, i + 1);
 			goto out;
 		} else {
 			c.lon = json_number_value(json_array_get(coords, 0));
