@@ -21,8 +21,8 @@ TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
-            valgrind libavfilter-dev libswscale-dev fonts-dejavu-core \
-            libimage-exiftool-perl imagemagick
+            valgrind libimage-exiftool-perl gpsbabel libavfilter-dev \
+            libswscale-dev fonts-dejavu-core imagemagick
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -83,7 +83,7 @@ units: $(UNITS)
 deps:
 	@missing=; \
 	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind \
-	         exiftool montage; do \
+	         exiftool gpsbabel montage; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \

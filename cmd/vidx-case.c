@@ -111,9 +111,13 @@ static int print_clip(void *ctx, const vidx_case_clip *c)
 	printf("%s\n", vidx_time_format(c->end, b));
 	printf("    pulled   %s by %s (event %lld)\n", vidx_time_format(c->at, b), c->by,
 	       (long long)c->seq);
-	for (i = 0; i < c->nsources; i++)
-		printf("    source   recording %lld  sha256 %s\n",
-		       (long long)c->recording_ids[i], c->source_sha256[i]);
+	for (i = 0; i < c->nsources; i++) {
+		if (c->recording_ids[i] < 0)
+			printf("    source   sha256 %s  (not in this index)\n", c->source_sha256[i]);
+		else
+			printf("    source   sha256 %s  recording %lld\n", c->source_sha256[i],
+			       (long long)c->recording_ids[i]);
+	}
 	return 0;
 }
 

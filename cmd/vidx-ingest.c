@@ -19,7 +19,8 @@ static void usage(void)
 	printf(
 "usage: vidx-ingest [-0hV] [--json] [-d db] [-j jobs] (--camera id |\n"
 "                   --camera-from-dir) [-s time] [-n pattern] [-z zone]\n"
-"                   [--gap duration] [--files-from file] [path ...]\n"
+"                   [--gap duration] [--host name] [--files-from file]\n"
+"                   [path ...]\n"
 "\n"
 "Add recordings to the index: each file is hashed (SHA-256) while it is\n"
 "read, probed, and stored with its keyframes and continuous segments in\n"
@@ -34,6 +35,8 @@ static void usage(void)
 "  -n, --name-time PAT     start time from the file name (see vidx-probe)\n"
 "  -z, --tz ZONE           zone of local times (default: the camera's)\n"
 "      --gap DUR           split segments at jumps longer than DUR\n"
+"      --host NAME         the machine the paths are on, kept with each path\n"
+"                          (default: this machine's name)\n"
 "      --files-from FILE   read paths from FILE ('-' = standard input)\n"
 "  -0, --null              paths in --files-from end with NUL, not newline\n"
 "  -j, --jobs N            ingest N files at once (default 1)\n"
@@ -56,7 +59,7 @@ typedef struct batch {
 	item *it;
 	size_t n, cap, next, done, failed;
 	int64_t bytes, bytes_done;
-	const char *db, *camera;
+	const char *db, *camera, *host;
 	vidx_probe_opts o;
 	int json, progress, from_dir, walk_failed;
 	struct { dev_t dev; ino_t ino; } skip[3]; /* the index, -wal, -shm */
@@ -297,6 +300,9 @@ static void *worker(void *arg)
 	vidx *h = vidx_new();
 	int open_rc = h ? vidx_open(h, b->db, 0) : VIDX_ENOMEM;
 
+	if (h && b->host)
+		vidx_set_host(h, b->host); /* checked in main */
+
 	for (;;) {
 		vidx_ingest_result r;
 		item *it;
@@ -347,6 +353,7 @@ int main(int argc, char **argv)
 		{"name-time", required_argument, NULL, 'n'},
 		{"tz", required_argument, NULL, 'z'},
 		{"gap", required_argument, NULL, 'G'},
+		{"host", required_argument, NULL, 'H'},
 		{"files-from", required_argument, NULL, 'F'},
 		{"null", no_argument, NULL, '0'},
 		{"jobs", required_argument, NULL, 'j'},
@@ -358,7 +365,7 @@ int main(int argc, char **argv)
 	};
 	static batch b;
 	static vidx *h; /* static: still reachable when a usage error exits */
-	const char *files_from = NULL;
+	const char *files_from = NULL, *host = NULL;
 	pthread_t *th;
 	size_t jobs = 1, i;
 	int ch, nul = 0, rc;
@@ -383,6 +390,11 @@ int main(int argc, char **argv)
 				cli_usage_error("--gap: cannot read duration '%s'", optarg);
 			break;
 		case 'F': files_from = optarg; break;
+		case 'H':
+			if (vidx_set_host(h, optarg) < 0)
+				cli_usage_error("--host: %s", vidx_errmsg(h));
+			host = optarg;
+			break;
 		case '0': nul = 1; break;
 		case 'j':
 		{
@@ -460,6 +472,7 @@ int main(int argc, char **argv)
 		vidx_camera_clear(&c);
 	}
 	vidx_free(h);
+	b.host = host;
 	for (i = 0; b.from_dir && i < b.n; i++)
 		b.it[i].camera = dir_camera(b.it[i].path);
 

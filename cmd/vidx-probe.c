@@ -11,12 +11,15 @@
 static void usage(void)
 {
 	printf(
-"usage: vidx-probe [-hkV] [--json] [--local] [--sha256] [-d db] [-s time]\n"
-"                  [-n pattern] [-z zone] [--gap duration] file ...\n"
+"usage: vidx-probe [-hkV] [--json | --geojson | --gpx] [--track] [--local]\n"
+"                  [--sha256] [-d db] [-s time] [-n pattern] [-z zone]\n"
+"                  [--gap duration] file ...\n"
 "\n"
 "Describe recordings: format, streams, duration, keyframes, gaps, and the\n"
 "wall-clock start and end with every candidate time found and why one was\n"
-"chosen.  Files are opened read-only and never changed.\n"
+"chosen, and the recording's own place: a position (phones) or a track\n"
+"(GoPro GPMF, DJI .SRT sidecar, dashcam NMEA).  Files are opened read-only\n"
+"and never changed.\n"
 "\n"
 "  -s, --start TIME        the recording started at TIME (manual source)\n"
 "  -n, --name-time PAT     read the start from the file name: %%Y %%y %%m %%d %%H\n"
@@ -29,6 +32,11 @@ static void usage(void)
 "  -k, --keyframes         list every keyframe of the main video stream\n"
 "      --sha256            hash each file (SHA-256) while reading it\n"
 "      --json              one JSON object per file per line\n"
+"      --track             list the track's points (with --json: one\n"
+"                          {t, lat, lon, alt_m} object per line after the file's)\n"
+"      --geojson           a GeoJSON FeatureCollection: each file a Point or\n"
+"                          LineString feature with its times and SHA-256\n"
+"      --gpx               the tracks (and positions) as GPX 1.1\n"
 "      --local             show times in --tz instead of UTC\n"
 "  -d, --db PATH           index (unused by probe; accepted for uniformity)\n"
 "  -h, --help              this help\n"
@@ -42,7 +50,7 @@ static void usage(void)
 
 typedef struct cfg {
 	vidx_probe_opts o;
-	int json, local;
+	int json, local, track, geojson, gpx, nfeat;
 } cfg;
 
 static const char *flags_text(int f)
@@ -65,6 +73,8 @@ static char *fmt_time(const cfg *c, int64_t us, char *b)
 	return c->local ? vidx_time_format_local(us, c->o.tz, b)
 	                : vidx_time_format(us, b);
 }
+
+static void print_place(const cfg *c, const vidx_probe *p);
 
 static void print_table(const cfg *c, const vidx_probe *p)
 {
@@ -112,6 +122,7 @@ static void print_table(const cfg *c, const vidx_probe *p)
 			       fmt_time(c, p->start + p->segs[i + 1].start, b2));
 		printf("\n");
 	}
+	print_place(c, p);
 	if (p->kf) {
 		printf("  %14s %12s %9s\n", "pts_s", "pos", "size");
 		for (i = 0; i < p->nkeyframes; i++) {
@@ -122,6 +133,71 @@ static void print_table(const cfg *c, const vidx_probe *p)
 			printf(" %12lld %9d\n", (long long)p->kf[i].pos, p->kf[i].size);
 		}
 	}
+}
+
+static void print_place(const cfg *c, const vidx_probe *p)
+{
+	const vidx_place *pl = &p->place;
+	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ];
+	size_t i;
+
+	if (pl->make[0] || pl->model[0] || pl->software[0])
+		printf("  device     %s %s%s%s\n", pl->make, pl->model,
+		       pl->software[0] ? ", software " : "", pl->software);
+	if (pl->loc_source)
+		printf("  location   %.7f, %.7f%s  (%s: \"%s\")%s\n", pl->loc.lat,
+		       pl->loc.lon, "", vidx_geo_source_name(pl->loc_source), pl->loc_raw,
+		       pl->track_source ? " [the track is used]" : "");
+	if (pl->track_source) {
+		const vidx_geopoint *a = &pl->track[0], *z = &pl->track[pl->ntrack - 1];
+		printf("  track      %zu points (%s), %.7f, %.7f .. %.7f, %.7f\n",
+		       pl->ntrack, vidx_geo_source_name(pl->track_source), a->lat, a->lon,
+		       z->lat, z->lon);
+		if (p->chosen >= 0)
+			printf("  %-10s %s .. %s\n", "", fmt_time(c, p->start + a->off, b1),
+			       fmt_time(c, p->start + z->off, b2));
+		printf("  %-10s %s%s\n", "", pl->track_raw, pl->dropped ? "" : "");
+	}
+	if (pl->dropped)
+		printf("  %-10s %zu point%s flagged and left out\n", pl->track_source ?
+		       "" : "track", pl->dropped, pl->dropped == 1 ? "" : "s");
+	for (i = 0; i < pl->nproblems && i < 8; i++)
+		printf("  %-10s %s\n", i ? "" : "problems", pl->problems[i]);
+	if (c->track && pl->track_source) {
+		printf("  %-24s %12s %13s %9s\n", "t", "lat", "lon", "alt_m");
+		for (i = 0; i < pl->ntrack; i++) {
+			const vidx_geopoint *q = &pl->track[i];
+			printf("  %-24s %12.7f %13.7f %9.1f\n", p->chosen >= 0
+			       ? fmt_time(c, p->start + q->off, b1) : "-", q->lat, q->lon,
+			       q->alt_m);
+		}
+	}
+}
+
+/* one Feature (GeoJSON) or one <trk>/<wpt> (GPX) for P */
+static int print_geo(cfg *c, const vidx_probe *p)
+{
+	const vidx_place *pl = &p->place;
+	char *s;
+	int64_t st = p->chosen >= 0 ? p->start : VIDX_TIME_NONE;
+
+	if (c->gpx) {
+		if (!pl->track_source && !pl->loc_source)
+			return 0;
+		s = pl->track_source ? vidx_gpx_trk(p->path, st, pl->track, pl->ntrack, 0)
+		                     : vidx_gpx_trk(p->path, st, &pl->loc, 1, 1);
+		if (!s)
+			return -1;
+		fputs(s, stdout);
+		free(s);
+		return 0;
+	}
+	s = vidx_probe_feature(p);
+	if (!s)
+		return -1;
+	printf("%s%s", c->nfeat++ ? ",\n" : "", s);
+	free(s);
+	return 0;
 }
 
 /* static, so it stays reachable (not a leak) when a usage error exits */
@@ -138,6 +214,9 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'J'},
 		{"local", no_argument, NULL, 'L'},
 		{"sha256", no_argument, NULL, 'H'},
+		{"track", no_argument, NULL, 'T'},
+		{"geojson", no_argument, NULL, 'G' + 256},
+		{"gpx", no_argument, NULL, 'X'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -168,6 +247,9 @@ int main(int argc, char **argv)
 		case 'J': c.json = 1; break;
 		case 'L': c.local = 1; break;
 		case 'H': c.o.hash = 1; break;
+		case 'T': c.track = 1; break;
+		case 'G' + 256: c.geojson = 1; break;
+		case 'X': c.gpx = 1; break;
 		case 'd': break;
 		case 'h': usage(); break;
 		case 'V': cli_version(); break;
@@ -177,6 +259,16 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		cli_usage_error("no files given");
+	if (c.json + c.geojson + c.gpx > 1)
+		cli_usage_error("choose one of --json, --geojson, --gpx");
+	if (c.track && (c.geojson || c.gpx))
+		cli_usage_error("--track goes with the table or --json");
+	if (c.geojson)
+		c.o.hash = 1; /* features name their recordings by SHA-256 */
+	if (c.geojson)
+		printf("{\"type\":\"FeatureCollection\",\"features\":[\n");
+	if (c.gpx)
+		fputs(vidx_gpx_head(), stdout);
 	cli_check_tz_env();
 	if (c.o.tz && !vidx_tz_valid(c.o.tz))
 		cli_usage_error("--tz: unknown time zone '%s'", c.o.tz);
@@ -199,12 +291,30 @@ int main(int argc, char **argv)
 			failed = 1;
 			continue;
 		}
-		if (c.json) {
+		{
+			/* what was found but not used: said, not silently dropped */
+			char pb[CLI_CLEAN_MAX];
+			size_t k;
+			for (k = 0; k < p->place.nproblems && k < 8; k++)
+				cli_warn("'%s': %s", cli_clean(argv[i], pb, sizeof(pb)),
+				         p->place.problems[k]);
+		}
+		if (c.geojson || c.gpx) {
+			if (print_geo(&c, p) < 0) {
+				cli_warn("out of memory");
+				failed = 1;
+			}
+		} else if (c.json) {
 			if (!(js = vidx_probe_json(p, c.o.keep_keyframes))) {
 				cli_warn("out of memory");
 				failed = 1;
 			} else {
 				puts(js);
+				free(js);
+			}
+			if (c.track && (js = vidx_track_json(&p->place, p->chosen >= 0
+			                                     ? p->start : VIDX_TIME_NONE))) {
+				fputs(js, stdout);
 				free(js);
 			}
 		} else {
@@ -215,6 +325,10 @@ int main(int argc, char **argv)
 		vidx_probe_free(p);
 		fflush(stdout);
 	}
+	if (c.geojson)
+		printf("%s]}\n", c.nfeat ? "\n" : "");
+	if (c.gpx)
+		fputs(vidx_gpx_tail(), stdout);
 	vidx_free(h);
 	return cli_flush(failed ? EXIT_SOME_FAILED : EXIT_OK);
 }

@@ -11,7 +11,7 @@
 static void usage(void)
 {
 	printf(
-"usage: vidx-pull [-hV] [-d db] --case id --out dir [--by name]\n"
+"usage: vidx-pull [-hV] [-d db] --case id --out dir [--by name] [--host name]\n"
 "                 [--format mp4|mkv|native] [--no-source-hash] [--json]\n"
 "                 [--near lat,lon --radius dist] [--bbox s,w,n,e]\n"
 "                 [-c camera ...] [--tag tag ...]\n"
@@ -31,6 +31,8 @@ static void usage(void)
 "  --out DIR               the case folder (made if missing; must not hold\n"
 "                          a pull already)\n"
 "  --by NAME               the operator (default $USER)\n"
+"  --host NAME             the machine this is (default: its name): sources\n"
+"                          held by another host are named, not read\n"
 "  --format F              mp4 (default; mkv when the streams do not fit\n"
 "                          MP4), mkv, or native: the exact source bytes of\n"
 "                          MPEG-TS, DHAV and raw streams, one clip per\n"
@@ -186,6 +188,7 @@ int main(int argc, char **argv)
 		{"case", required_argument, NULL, 'K'},
 		{"out", required_argument, NULL, 'o'},
 		{"by", required_argument, NULL, 'b'},
+		{"host", required_argument, NULL, 'S'},
 		{"format", required_argument, NULL, 'F'},
 		{"no-source-hash", no_argument, NULL, 'H'},
 		{"json", no_argument, NULL, 'J'},
@@ -217,6 +220,10 @@ int main(int argc, char **argv)
 		case 'K': o.case_id = optarg; break;
 		case 'o': o.out_dir = optarg; break;
 		case 'b': o.by = optarg; break;
+		case 'S':
+			if (vidx_set_host(h, optarg) < 0)
+				cli_usage_error("--host: %s", vidx_errmsg(h));
+			break;
 		case 'F':
 			if (!strcmp(optarg, "mp4"))
 				o.format = VIDX_FMT_MP4;

@@ -12,8 +12,10 @@
 static void usage(void)
 {
 	printf(
-"usage: vidx-verify [-hV] [-d db] [--json] [--by name] [-c camera | --case id]\n"
-"       vidx-verify [-hV] [-d db] [--json] [--by name] [--no-sources] dir\n"
+"usage: vidx-verify [-hV] [-d db] [--json] [--by name] [--host name]\n"
+"                   [-c camera | --case id]\n"
+"       vidx-verify [-hV] [-d db] [--json] [--by name] [--host name]\n"
+"                   [--no-sources] dir\n"
 "\n"
 "Without DIR: re-hash the recordings in the index (all, one camera's, or\n"
 "those a case's clips came from) and compare with the SHA-256 taken at\n"
@@ -30,6 +32,8 @@ static void usage(void)
 "  -c, --camera ID     only this camera's recordings\n"
 "  --case ID           the recordings the case's clips came from\n"
 "  --by NAME           who verifies, for the custody log (default $USER)\n"
+"  --host NAME         the machine this is (default: its name): recordings\n"
+"                      held only by another host are skipped, naming it\n"
 "  --no-sources        DIR: do not read the sources (a folder checked away\n"
 "                      from the evidence)\n"
 "  --json              one JSON object per item\n"
@@ -64,6 +68,7 @@ int main(int argc, char **argv)
 		{"case", required_argument, NULL, 'K'},
 		{"no-sources", no_argument, NULL, 'S'},
 		{"by", required_argument, NULL, 'b'},
+		{"host", required_argument, NULL, 'H'},
 		{"json", no_argument, NULL, 'J'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
@@ -88,6 +93,10 @@ int main(int argc, char **argv)
 		case 'K': case_id = optarg; break;
 		case 'S': no_sources = 1; break;
 		case 'b': by = optarg; break;
+		case 'H':
+			if (vidx_set_host(h, optarg) < 0)
+				cli_usage_error("--host: %s", vidx_errmsg(h));
+			break;
 		case 'J': json_out = 1; break;
 		case 'd': db = optarg; db_given = 1; break;
 		case 'h': usage(); break;

@@ -8,6 +8,11 @@
  * UPDATE and DELETE so that only someone bypassing vidx can try, and the
  * chain shows it.  (Removing the newest events leaves a shorter valid
  * chain: a case folder keeps the head it saw, so verify can tell.)
+ *
+ * Hash rules: rule 2 (from schema v5) covers the event's place in its
+ * case's log, so a case's chain is the same in any index it is merged
+ * into; rule 1 covered an index-wide counter, which events made before v5
+ * keep beside their place (old_seq) and are still checked by.
  */
 #define _DEFAULT_SOURCE
 #include <stdlib.h>
@@ -29,8 +34,9 @@ static void field(EVP_MD_CTX *md, const char *s)
 	EVP_DigestUpdate(md, s, n);
 }
 
-/* hash of one event; OUT gets 64 hex digits */
-static int event_hash(const char *prev, const char *case_id, int64_t seq,
+/* hash of one event by RULE (1 or 2; SEQ is the number that rule
+ * covers); OUT gets 64 hex digits */
+static int event_hash(int rule, const char *prev, const char *case_id, int64_t seq,
                       int64_t at, const char *by, const char *kind,
                       const char *detail, char out[65])
 {
@@ -46,7 +52,7 @@ static int event_hash(const char *prev, const char *case_id, int64_t seq,
 	snprintf(num[1], sizeof(num[1]), "%lld", (long long)at);
 	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 	if (ok) {
-		field(md, "vidx-custody-1");
+		field(md, rule == 1 ? "vidx-custody-1" : "vidx-custody-2");
 		field(md, prev);
 		field(md, case_id);
 		field(md, num[0]);
@@ -73,22 +79,19 @@ static int append(vidx *h, const char *case_id, const char *by,
 	int64_t seq = 1;
 	int rc;
 
-	if (sqlite3_prepare_v2(h->db, "SELECT hash FROM custody WHERE case_id = ?1"
+	/* the case's newest event: its hash is the link, its place + 1 ours */
+	if (sqlite3_prepare_v2(h->db, "SELECT hash, seq FROM custody WHERE case_id = ?1"
 	                       " ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "reading custody log");
 	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(st, 0));
+		seq = sqlite3_column_int64(st, 1) + 1;
+	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return vidx__sql_fail(h, "reading custody log");
-	if (sqlite3_prepare_v2(h->db, "SELECT coalesce(max(seq), 0) + 1 FROM custody",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return vidx__sql_fail(h, "reading custody log");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (event_hash(prev, case_id, seq, at, by, kind, detail, hash) < 0)
+	if (event_hash(2, prev, case_id, seq, at, by, kind, detail, hash) < 0)
 		return vidx__fail(h, VIDX_ERR, "SHA-256 failed");
 	if (sqlite3_prepare_v2(h->db, "INSERT INTO custody (seq, case_id, at, by, kind,"
 	                       " detail, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
@@ -267,9 +270,9 @@ int vidx_custody_each(vidx *h, const char *case_id,
 	*broken = 0;
 	if ((rc = vidx__need_db(h)) < 0 || (rc = vidx__case_exists(h, case_id)) < 0)
 		return rc;
-	if (sqlite3_prepare_v2(h->db, "SELECT seq, at, by, kind, detail, prev, hash"
-	                       " FROM custody WHERE case_id = ?1 ORDER BY seq", -1,
-	                       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h->db, "SELECT seq, at, by, kind, detail, prev, hash,"
+	                       " old_seq FROM custody WHERE case_id = ?1 ORDER BY seq",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "reading custody log");
 	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -285,10 +288,12 @@ int vidx_custody_each(vidx *h, const char *case_id,
 		e.detail = (const char *)sqlite3_column_text(st, 4);
 		e.prev = (const char *)sqlite3_column_text(st, 5);
 		e.hash = (const char *)sqlite3_column_text(st, 6);
+		e.rule = sqlite3_column_type(st, 7) == SQLITE_NULL ? 2 : 1;
+		e.old_seq = e.rule == 1 ? sqlite3_column_int64(st, 7) : 0;
 		if (!e.by || !e.kind || !e.detail || !e.prev || !e.hash) {
 			e.problem = "damaged: a field is missing";
-		} else if (event_hash(e.prev, case_id, e.seq, e.at, e.by, e.kind,
-		                      e.detail, want) < 0) {
+		} else if (event_hash(e.rule, e.prev, case_id, e.rule == 1 ? e.old_seq : e.seq,
+		                      e.at, e.by, e.kind, e.detail, want) < 0) {
 			sqlite3_finalize(st);
 			return vidx__fail(h, VIDX_ERR, "SHA-256 failed");
 		} else if (strcmp(want, e.hash)) {
@@ -348,10 +353,21 @@ static int clip_event(void *ctx, const vidx_event *e)
 			break;
 		}
 		json_array_foreach(srcs, k, s) {
-			ids[k] = json_integer_value(json_object_get(s, "recording_id"));
+			/* the recording of that SHA-256 in this index: the row id an
+			 * event made before v5 names may be another's after a merge */
 			sha[k] = json_string_value(json_object_get(s, "sha256"));
 			if (!sha[k])
 				sha[k] = "";
+			ids[k] = -1;
+			if (vidx__recording_by_sha(w->h, sha[k], &ids[k]) < 0) {
+				rc = w->rc = VIDX_ERR;
+				break;
+			}
+		}
+		if (rc) {
+			free(ids);
+			free(sha);
+			break;
 		}
 		memset(&cc, 0, sizeof(cc));
 		cc.case_id = e->case_id;

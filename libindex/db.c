@@ -148,6 +148,56 @@ static const char *const migrations[] = {
 
 	/* v4: UNIQUE (recording_id, seq) already indexes segments by recording */
 	"DROP INDEX IF EXISTS segments_recording;",
+
+	/* v5: a custody event's number is its place in its case's log (1, 2,
+	 * ...), so shards' logs can be merged; ID only orders this index's rows.
+	 * Events made before v5 keep the index-wide number their hash covers
+	 * (hash rule 1) in OLD_SEQ; events with OLD_SEQ NULL hash their SEQ
+	 * (rule 2, see custody.c). */
+	"DROP TRIGGER custody_no_update;"
+	"DROP TRIGGER custody_no_delete;"
+	"DROP INDEX custody_case;"
+	"CREATE TABLE custody_v5 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id TEXT NOT NULL REFERENCES cases(id),"
+	"  seq INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  by TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  prev TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  old_seq INTEGER,"
+	"  UNIQUE (case_id, seq)"
+	");"
+	"INSERT INTO custody_v5 (id, case_id, seq, at, by, kind, detail, prev, hash,"
+	"  old_seq) SELECT seq, case_id, row_number() OVER (PARTITION BY case_id"
+	"  ORDER BY seq), at, by, kind, detail, prev, hash, seq FROM custody;"
+	"DROP TABLE custody;"
+	"ALTER TABLE custody_v5 RENAME TO custody;"
+	"CREATE TRIGGER custody_no_update BEFORE UPDATE ON custody BEGIN"
+	"  SELECT RAISE(ABORT, 'the custody log is append-only');"
+	"END;"
+	"CREATE TRIGGER custody_no_delete BEFORE DELETE ON custody BEGIN"
+	"  SELECT RAISE(ABORT, 'the custody log is append-only');"
+	"END;",
+
+	/* v6: the host each path was seen on ('' for paths recorded before
+	 * hosts were: read where the index is read, as before), so a merged
+	 * index can say which machine holds a recording; the recording's
+	 * first path gets its host too. */
+	"CREATE TABLE recording_paths_v6 ("
+	"  recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,"
+	"  host TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  seen INTEGER NOT NULL,"
+	"  PRIMARY KEY (recording_id, host, path)"
+	") WITHOUT ROWID;"
+	"INSERT INTO recording_paths_v6 SELECT recording_id, '', path, seen"
+	"  FROM recording_paths;"
+	"DROP TABLE recording_paths;"
+	"ALTER TABLE recording_paths_v6 RENAME TO recording_paths;"
+	"ALTER TABLE recordings ADD COLUMN host TEXT NOT NULL DEFAULT '';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

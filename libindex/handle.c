@@ -1,6 +1,8 @@
-/* handle.c - the library handle and its error message. */
+/* handle.c - the library handle: its error message and its host. */
+#define _DEFAULT_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -56,4 +58,39 @@ sqlite3_stmt *vidx__stmt(vidx *h, int i, const char *sql)
 	sqlite3_reset(h->st[i]);
 	sqlite3_clear_bindings(h->st[i]);
 	return h->st[i];
+}
+
+static int host_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+	if (!n || n > 255)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int vidx_set_host(vidx *h, const char *name)
+{
+	char buf[256];
+
+	if (!name) {
+		/* a name too long for the buffer is cut, not refused */
+		if (gethostname(buf, sizeof(buf)) < 0 || (buf[sizeof(buf) - 1] = 0, !*buf))
+			snprintf(buf, sizeof(buf), "localhost");
+		name = buf;
+	}
+	if (!host_valid(name))
+		return vidx__fail(h, VIDX_EINVAL, "invalid host name: use 1-255 printable "
+		                  "characters without spaces");
+	snprintf(h->host, sizeof(h->host), "%s", name);
+	return 0;
+}
+
+const char *vidx_host(vidx *h)
+{
+	if (!h->host[0] && vidx_set_host(h, NULL) < 0)
+		snprintf(h->host, sizeof(h->host), "localhost");
+	return h->host;
 }

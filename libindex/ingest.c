@@ -65,9 +65,9 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 	        "INSERT INTO recordings (camera_id, sha256, size, path, format,"
 	        " vcodec, width, height, fps, acodec, start, end, first_pts,"
 	        " time_source, time_raw, time_detail, time_flags, keyframe_count,"
-	        " segment_count, damaged, ingested) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-	        " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-	        " ?21) ON CONFLICT (sha256) DO NOTHING")))
+	        " segment_count, damaged, ingested, host) VALUES (?1, ?2, ?3, ?4, ?5,"
+	        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+	        " ?20, ?21, ?22) ON CONFLICT (sha256) DO NOTHING")))
 		return VIDX_ERR;
 	sqlite3_bind_text(st, 1, r->camera, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, r->sha256, 32, SQLITE_STATIC);
@@ -92,6 +92,7 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 	sqlite3_bind_int64(st, 19, (int64_t)r->nsegments);
 	sqlite3_bind_int(st, 20, r->damaged);
 	sqlite3_bind_int64(st, 21, now);
+	sqlite3_bind_text(st, 22, vidx_host(h), -1, SQLITE_STATIC);
 	if ((rc = step_done(h, st, "writing recording")) < 0)
 		return rc;
 	*dup = sqlite3_changes(h->db) == 0;
@@ -137,12 +138,13 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 			return rc;
 	}
 	if (!(st = vidx__stmt(h, ST_PATH_INSERT, "INSERT OR IGNORE INTO"
-	                      " recording_paths (recording_id, path, seen)"
-	                      " VALUES (?1, ?2, ?3)")))
+	                      " recording_paths (recording_id, host, path, seen)"
+	                      " VALUES (?1, ?2, ?3, ?4)")))
 		return VIDX_ERR;
 	sqlite3_bind_int64(st, 1, *id);
-	sqlite3_bind_text(st, 2, r->path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 2, vidx_host(h), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
 	return step_done(h, st, "adding path");
 }
 
@@ -332,8 +334,8 @@ int vidx_recording_each(vidx *h, const char *camera,
 	        " r.acodec, r.time_source, r.time_raw, r.time_detail, r.width,"
 	        " r.height, r.time_flags, r.damaged, r.fps, r.size, r.start, r.end,"
 	        " r.first_pts, r.ingested, r.keyframe_count, r.segment_count,"
-	        " (SELECT count(*) FROM recording_paths p WHERE p.recording_id = r.id)"
-	        " FROM recordings r WHERE ?1 IS NULL OR r.camera_id = ?1"
+	        " (SELECT count(*) FROM recording_paths p WHERE p.recording_id = r.id),"
+	        " r.host FROM recordings r WHERE ?1 IS NULL OR r.camera_id = ?1"
 	        " ORDER BY r.camera_id, r.start, r.id", -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "listing recordings");
 	if (camera)
@@ -369,6 +371,7 @@ int vidx_recording_each(vidx *h, const char *camera,
 		r.keyframes = sqlite3_column_int64(st, 20);
 		r.segments = sqlite3_column_int64(st, 21);
 		r.npaths = sqlite3_column_int64(st, 22);
+		r.host = col(st, 23);
 		if ((stop = cb(ctx, &r)) != 0) {
 			sqlite3_finalize(st);
 			return stop;

@@ -18,6 +18,7 @@ struct vidx {
 	char err[512];
 	sqlite3 *db; /* NULL until vidx_open */
 	sqlite3_stmt *st[ST_COUNT]; /* prepared once, reset after each use */
+	char host[256]; /* vidx_host(); "" until first asked */
 };
 
 /* The cached statement I (prepared from SQL on first use), reset and with
@@ -55,6 +56,22 @@ void vidx__hash_stop(vidx__hasher *hs);
  * SYNC.  VIDX_ENOENT when it is not there. */
 int vidx__sha256_path(vidx *h, const char *path, int sync, char hex[65],
                       int64_t *size);
+/* ---- paths.c: where recordings are, on which host ---- */
+/* Where recording ID can be read here: its paths on this host and those
+ * without a host first (its first path before the others), then paths on
+ * other hosts (shared storage).  The first that can be read goes to OUT
+ * (N bytes): PATH_FOUND.  When none can, ELSEWHERE (EN bytes) names
+ * another host's path ("on host 'b' at '/x'") if it has one, else is "",
+ * and the answer is PATH_ELSEWHERE when this host never had it (no path
+ * recorded on this host, and another host's path), else PATH_MISSING: it
+ * is gone from here.  <0 on an index error. */
+enum { VIDX__PATH_MISSING = 0, VIDX__PATH_FOUND = 1, VIDX__PATH_ELSEWHERE = 2 };
+int vidx__path_find(vidx *h, int64_t id, char *out, size_t n, char *elsewhere,
+                    size_t en);
+/* The recording with SHA-256 HEX: 1 with *ID set, 0 none, <0 error. */
+int vidx__recording_by_sha(vidx *h, const char *hex, int64_t *id);
+/* 64 hex digits to 32 bytes: 0, or -1 when HEX is not that. */
+int vidx__unhex32(const char *hex, unsigned char out[32]);
 /* ---- outfile.c: new files that never replace one (working copies) ---- */
 /* mkdir -p; -1 with errno */
 int vidx__mkdirs(const char *path);
@@ -90,6 +107,90 @@ int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
                     size_t *len);
 int vidx__kf_decode(const unsigned char *b, size_t len, size_t n,
                     vidx_keyframe **out);
+
+/* ---- geo.c and the device-metadata readers: a recording's own place ---- */
+/* Note a problem with a recording's place (printf-style; the first 8 are
+ * kept, all counted in P->dropped by the callers that drop points). */
+void vidx__place_problem(vidx_place *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append a point to P's track (growing it); -1 out of memory. */
+int vidx__track_push(vidx_place *p, size_t *cap, const vidx_geopoint *pt);
+/* A position that is no position: 0,0 (no fix), out of range, not finite. */
+int vidx__pos_bad(double lat, double lon, const char **why);
+/* Drop and flag the points of P's track that cannot be right: 0,0 or out
+ * of range, time going backwards, and a point that could only be reached
+ * from the last good one faster than VIDX__MAX_SPEED (plus GPS error). */
+#define VIDX__MAX_SPEED 100.0 /* m/s: 360 km/h, faster than a car drives */
+#define VIDX__GPS_SLACK 50.0  /* m a fix may wander */
+void vidx__track_clean(vidx_place *p);
+/* Compact track blob (index): varint deltas of ms, 1e-7 degree, dm. */
+int vidx__track_encode(const vidx_geopoint *pt, size_t n, unsigned char **out,
+                       size_t *len);
+int vidx__track_decode(const unsigned char *b, size_t len, size_t n,
+                       vidx_geopoint **out);
+
+/* gpmf.c: one GPMF payload (a sample of a GoPro 'gpmd' track).  Points
+ * of its GPS5 stream are appended to V (lat, lon, alt triples, *N of
+ * them), GPSU/GPSF/GPSP as found (fix and dop -1 when absent).  0, or
+ * VIDX_EFORMAT with the reason in ERR. */
+typedef struct vidx__gpmf {
+	double *v;
+	size_t n, cap;
+	char gpsu[17];
+	int fix, dop;
+	char err[160];
+} vidx__gpmf;
+int vidx__gpmf_payload(vidx__gpmf *g, const unsigned char *b, size_t len);
+/* "yymmddhhmmss.sss" -> UTC us; -1 when malformed */
+int vidx__gpmf_gpsu(const char *s, int64_t *us);
+
+/* djisrt.c: a DJI flight-log sidecar, fed line by line. */
+typedef struct vidx__srt_cue {
+	int64_t start, end;      /* cue times, us from the video's start */
+	int has_date;            /* the drone's local date and time */
+	vidx_civil date;
+	int has_pos;
+	double lat, lon, alt;    /* alt NAN unknown */
+} vidx__srt_cue;
+typedef struct vidx__srt {
+	vidx__srt_cue *cues;
+	size_t n, cap;
+	int state;               /* 0 number, 1 times, 2 text */
+	size_t line;
+	char err[160];
+} vidx__srt;
+int vidx__srt_line(vidx__srt *s, const char *line);
+int vidx__srt_finish(vidx__srt *s);
+void vidx__srt_free(vidx__srt *s);
+
+/* mdpm.c: the camcorder date of an AVCHD frame (H.264 SEI user data
+ * unregistered, UUID 17ee8c60-f84d-11d9-8cd6-0800200c9a66 "MDPM").  B is
+ * one access unit, Annex B (NAL_LEN 0) or NAL_LEN-byte length-prefixed.
+ * Returns 1 found (*c local civil time, *off_min its UTC offset, *dst the
+ * DST flag; RAW the date bytes as hex), 0 none, VIDX_EFORMAT bad. */
+int vidx__mdpm_find(const unsigned char *b, size_t len, int nal_len,
+                    vidx_civil *c, int *off_min, int *dst, char raw[40]);
+
+/* nmea.c: NMEA 0183 RMC and GGA sentences (checksums checked).  Returns 1
+ * for a usable fix (RMC: date and time, status A), 0 for a sentence that
+ * is not one (status V, no fix: *why says so), -1 for a malformed one. */
+typedef struct vidx__nmea_fix {
+	int64_t utc;             /* RMC: date + time; GGA: VIDX_TIME_NONE */
+	double lat, lon, alt;    /* alt NAN unless GGA */
+	int kind;                /* 'R' RMC, 'G' GGA */
+} vidx__nmea_fix;
+int vidx__nmea_sentence(const char *s, size_t len, vidx__nmea_fix *f,
+                        const char **why);
+
+/* udta.c: moov/udta (c)xyz (ISO 6709 text into XYZ) and loci (LOCI: lat,
+ * lon, alt; *HAS_LOCI -1 when the box is there but unreadable).  0, or <0
+ * for a read error.  The box finder is the file-level walk it uses. */
+int vidx__udta_geo(int fd, int64_t size, char xyz[128], int *has_xyz,
+                   double loci[3], char *loci_raw, size_t rawsz, int *has_loci);
+int vidx__loci_parse(const unsigned char *b, size_t n, double *lat,
+                     double *lon, double *alt, char *raw, size_t rawsz);
+int vidx__box_find(int fd, int64_t off, int64_t len, const char *type,
+                   int64_t *pay, int64_t *plen);
 
 /* Set h's message (printf-style) and return CODE, so callers can write
  * `return vidx__fail(h, VIDX_EINVAL, "...")`.  h may be NULL. */

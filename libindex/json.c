@@ -1,5 +1,7 @@
 /* json.c - JSON renderings of libindex objects (jansson). */
+#define _DEFAULT_SOURCE
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,8 @@ static json_t *jflags(int f)
 		json_array_append_new(a, json_string("invalid"));
 	return a;
 }
+
+void vidx__jplace_set(json_t *o, const vidx_place *pl, int64_t start);
 
 static char *dump(json_t *o)
 {
@@ -145,6 +149,7 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 		json_array_append_new(a, v);
 	}
 	json_object_set_new(o, "gaps", a);
+	vidx__jplace_set(o, &p->place, p->start);
 	if (with_keyframes && p->kf) {
 		a = json_array();
 		for (i = 0; i < p->nkeyframes; i++) {
@@ -276,6 +281,7 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 	json_object_set_new(o, "size", json_integer(r->size));
 	json_object_set_new(o, "sha256", json_string(r->sha256));
 	json_object_set_new(o, "path", jstr(r->path));
+	json_object_set_new(o, "host", jstr(r->host ? r->host : ""));
 	json_object_set_new(o, "paths", json_integer(r->npaths));
 	json_object_set_new(o, "format", json_string(r->format));
 	json_object_set_new(o, "video", json_pack("{s:s, s:i, s:i, s:f}", "codec",
@@ -389,6 +395,9 @@ char *vidx_event_json(const vidx_event *e)
 	json_object_set_new(o, "detail", d ? d : e->detail ? jstr(e->detail) : json_null());
 	json_object_set_new(o, "prev", e->prev ? jstr(e->prev) : json_null());
 	json_object_set_new(o, "hash", e->hash ? jstr(e->hash) : json_null());
+	json_object_set_new(o, "hash_rule", json_integer(e->rule));
+	if (e->rule == 1)
+		json_object_set_new(o, "old_seq", json_integer(e->old_seq));
 	json_object_set_new(o, "ok", json_boolean(!e->problem));
 	json_object_set_new(o, "problem", e->problem ? json_string(e->problem) : json_null());
 	return dump(o);
@@ -569,12 +578,183 @@ char *vidx_case_clip_json(const vidx_case_clip *c)
 	json_object_set_new(o, "end", jtime(c->end));
 	for (i = 0; i < c->nsources; i++) {
 		json_t *s = json_object();
-		json_object_set_new(s, "recording_id", json_integer(c->recording_ids[i]));
 		json_object_set_new(s, "sha256", jstr(c->source_sha256[i]));
+		json_object_set_new(s, "recording_id", c->recording_ids[i] < 0 ? json_null()
+		                    : json_integer(c->recording_ids[i]));
 		json_array_append_new(a, s);
 	}
 	json_object_set_new(o, "sources", a);
 	return dump(o);
+}
+
+/* ---- a recording's own place ------------------------------------------------ */
+
+static json_t *jnum_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *jpoint(const vidx_geopoint *q, int64_t start)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "t", start == VIDX_TIME_NONE ? json_null()
+	                                                    : jtime(start + q->off));
+	json_object_set_new(o, "lat", json_real(q->lat));
+	json_object_set_new(o, "lon", json_real(q->lon));
+	json_object_set_new(o, "alt_m", jnum_or_null(q->alt_m));
+	return o;
+}
+
+/* {lat, lon, alt_m, source, raw} for one position, else null (a track) */
+json_t *vidx__jlocation(const vidx_place *pl)
+{
+	json_t *o;
+	if (!pl->loc_source || pl->track_source)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "lat", json_real(pl->loc.lat));
+	json_object_set_new(o, "lon", json_real(pl->loc.lon));
+	json_object_set_new(o, "alt_m", jnum_or_null(pl->loc.alt_m));
+	json_object_set_new(o, "source", json_string(vidx_geo_source_name(pl->loc_source)));
+	json_object_set_new(o, "raw", jstr(pl->loc_raw));
+	return o;
+}
+
+/* {points, source, raw, start, end, first, last, bbox [S,W,N,E], dropped} */
+json_t *vidx__jtrack(const vidx_place *pl, int64_t start)
+{
+	json_t *o;
+	double s = 90, w = 180, n = -90, e = -180;
+	size_t i;
+
+	if (!pl->track_source || !pl->ntrack)
+		return json_null();
+	for (i = 0; i < pl->ntrack; i++) {
+		s = fmin(s, pl->track[i].lat);
+		n = fmax(n, pl->track[i].lat);
+		w = fmin(w, pl->track[i].lon);
+		e = fmax(e, pl->track[i].lon);
+	}
+	o = json_object();
+	json_object_set_new(o, "points", json_integer((json_int_t)pl->ntrack));
+	json_object_set_new(o, "source", json_string(vidx_geo_source_name(pl->track_source)));
+	json_object_set_new(o, "raw", jstr(pl->track_raw));
+	json_object_set_new(o, "start", start == VIDX_TIME_NONE ? json_null()
+	                    : jtime(start + pl->track[0].off));
+	json_object_set_new(o, "end", start == VIDX_TIME_NONE ? json_null()
+	                    : jtime(start + pl->track[pl->ntrack - 1].off));
+	json_object_set_new(o, "first", jpoint(&pl->track[0], start));
+	json_object_set_new(o, "last", jpoint(&pl->track[pl->ntrack - 1], start));
+	json_object_set_new(o, "bbox", json_pack("[f,f,f,f]", s, w, n, e));
+	json_object_set_new(o, "dropped", json_integer((json_int_t)pl->dropped));
+	return o;
+}
+
+json_t *vidx__jplace_problems(const vidx_place *pl)
+{
+	json_t *a = json_array();
+	size_t i, n = pl->nproblems < 8 ? pl->nproblems : 8;
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, jstr(pl->problems[i]));
+	if (pl->nproblems > 8)
+		json_array_append_new(a, json_string("(more problems not shown)"));
+	return a;
+}
+
+static json_t *jdevice(const vidx_place *pl)
+{
+	if (!pl->make[0] && !pl->model[0] && !pl->software[0])
+		return json_null();
+	return json_pack("{s:o, s:o, s:o}", "make", jstr(pl->make), "model",
+	                 jstr(pl->model), "software", jstr(pl->software));
+}
+
+/* the place members of a probe's or a recording's JSON */
+void vidx__jplace_set(json_t *o, const vidx_place *pl, int64_t start)
+{
+	json_object_set_new(o, "location", vidx__jlocation(pl));
+	json_object_set_new(o, "track", vidx__jtrack(pl, start));
+	json_object_set_new(o, "device", jdevice(pl));
+	json_object_set_new(o, "place_problems", vidx__jplace_problems(pl));
+}
+
+char *vidx_place_feature(const vidx_place *pl, int64_t start, const char *props)
+{
+	json_t *f = json_object(), *g = json_null(), *pr = NULL;
+	size_t i;
+
+	if (props)
+		pr = json_loads(props, 0, NULL);
+	if (!json_is_object(pr)) {
+		json_decref(pr);
+		pr = json_object();
+	}
+	if (pl->track_source && pl->ntrack) {
+		json_t *co = json_array();
+		for (i = 0; i < pl->ntrack; i++) {
+			json_t *pt = json_pack("[f,f]", pl->track[i].lon, pl->track[i].lat);
+			if (isfinite(pl->track[i].alt_m))
+				json_array_append_new(pt, json_real(pl->track[i].alt_m));
+			json_array_append_new(co, pt);
+		}
+		/* a LineString needs two positions: one point is a Point */
+		g = json_pack("{s:s, s:o}", "type", pl->ntrack > 1 ? "LineString" : "Point",
+		              "coordinates", pl->ntrack > 1 ? co : json_incref(json_array_get(co, 0)));
+		if (pl->ntrack == 1)
+			json_decref(co);
+	} else if (pl->loc_source) {
+		json_t *co = json_pack("[f,f]", pl->loc.lon, pl->loc.lat);
+		if (isfinite(pl->loc.alt_m))
+			json_array_append_new(co, json_real(pl->loc.alt_m));
+		g = json_pack("{s:s, s:o}", "type", "Point", "coordinates", co);
+	}
+	json_object_set_new(pr, "location", vidx__jlocation(pl));
+	json_object_set_new(pr, "track", vidx__jtrack(pl, start));
+	json_object_set_new(f, "type", json_string("Feature"));
+	json_object_set_new(f, "geometry", g);
+	json_object_set_new(f, "properties", pr);
+	return dump(f);
+}
+
+char *vidx_probe_feature(const vidx_probe *p)
+{
+	int64_t st = p->chosen >= 0 ? p->start : VIDX_TIME_NONE;
+	json_t *o = json_object();
+	char *props, *s;
+
+	json_object_set_new(o, "path", jstr(p->path));
+	json_object_set_new(o, "sha256", p->hashed ? json_string(p->sha256_hex) : json_null());
+	json_object_set_new(o, "start", jtime(st));
+	json_object_set_new(o, "end", st == VIDX_TIME_NONE ? json_null() : jtime(p->end));
+	json_object_set_new(o, "time_source", json_string(vidx_source_name(p->time_source)));
+	if (!(props = dump(o)))
+		return NULL;
+	s = vidx_place_feature(&p->place, st, props);
+	free(props);
+	return s;
+}
+
+char *vidx_track_json(const vidx_place *pl, int64_t start)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (i = 0; pl->track_source && i < pl->ntrack; i++) {
+		char *s = dump(jpoint(&pl->track[i], start));
+		if (!s)
+			break;
+		fputs(s, f);
+		fputc('\n', f);
+		free(s);
+	}
+	if (fclose(f) || i < (pl->track_source ? pl->ntrack : 0)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 /* ---- stills, sheets, mosaics ------------------------------------------------ */

@@ -27,6 +27,25 @@ const char *vidx__av_last(void);
 /* how many errors libav* reported on this thread since the last reset */
 int vidx__av_errors(int reset);
 
+/* ---- probe.c: time candidates, for the readers of place.c ---- */
+struct AVFormatContext;
+struct AVStream;
+/* a new candidate of SRC on P (NULL when out of memory) */
+vidx_time_candidate *vidx__add_cand(vidx_probe *p, int src);
+/* local civil time CV in zone TZ into candidate C, flags and zone named */
+void vidx__local_cand(vidx *h, vidx_time_candidate *c, const vidx_civil *cv,
+                      const char *tz);
+/* place.c: the recording's own place and the times that come with it
+ * (GPS, device and camcorder dates) as candidates; after the index is
+ * read, before the start is chosen.  0, or <0 (out of memory, read error)
+ * with the message set.  place_finish fills in what needs the start. */
+int vidx__place_gather(vidx *h, vidx_probe *p, struct AVFormatContext *fc,
+                       struct AVStream *st, int fd, const vidx_probe_opts *o);
+
+/* qtmeta.c: Apple's mdta keys (make, model, software, the capture date as
+ * a device candidate, the ISO 6709 position).  0 or VIDX_ENOMEM. */
+int vidx__qt_keys(vidx *h, vidx_probe *p, struct AVFormatContext *fc);
+
 /* ---- clip.c: stretches of a source's packets (pull and verify) ---- */
 
 struct AVFormatContext;

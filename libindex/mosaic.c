@@ -50,6 +50,7 @@ typedef struct mcam {
 	const vidx_span **sp;
 	size_t nsp;
 	int64_t *size, *fdur;         /* per span, from the index */
+	char **path;                  /* per span, where it is read here */
 	/* per span, the camera zone's UTC offset (s) from its start, and after
 	 * CHANGE (camera clock) when the zone's offset changes in the span:
 	 * found before the threads start, since converting a zone sets $TZ,
@@ -141,9 +142,11 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&m->mu);
 		if (rc)
 			break;
-		if (sp->seek_pts == -1 && sp->seek_pos == -1) {
+		if (m->err[j]) {
+			rc = VIDX_ENOENT; /* not on this host: said before the start */
+		} else if (sp->seek_pts == -1 && sp->seek_pos == -1) {
 			rc = vidx__fail(m->h, VIDX_EFORMAT, "the index has no keyframe for it");
-		} else if ((rc = vidx__src_open(m->h, &s, sp->path)) == 0 &&
+		} else if ((rc = vidx__src_open(m->h, &s, m->path[j])) == 0 &&
 		           fstat(s.io.fd, &sb) == 0 && sb.st_size != m->size[j]) {
 			rc = vidx__fail(m->h, VIDX_EFORMAT, "changed since it was indexed (%lld "
 			                "bytes, the index says %lld)", (long long)sb.st_size,
@@ -169,7 +172,8 @@ static void *worker(void *arg)
 		vidx__decode_free(&d);
 		if (rc < 0) {
 			qf x = {NULL, 0, 0, (int)j};
-			m->err[j] = strdup(vidx_errmsg(m->h)[0] ? vidx_errmsg(m->h) : "cannot decode");
+			if (!m->err[j])
+				m->err[j] = strdup(vidx_errmsg(m->h)[0] ? vidx_errmsg(m->h) : "cannot decode");
 			if (put(m, &x))
 				break;
 		}
@@ -351,7 +355,8 @@ static int plan(mos *M)
 		    !(m->off0 = calloc(n ? n : 1, sizeof(long))) ||
 		    !(m->off1 = calloc(n ? n : 1, sizeof(long))) ||
 		    !(m->change = calloc(n ? n : 1, sizeof(int64_t))) ||
-		    !(m->err = calloc(n ? n : 1, sizeof(char *))))
+		    !(m->err = calloc(n ? n : 1, sizeof(char *))) ||
+		    !(m->path = calloc(n ? n : 1, sizeof(char *))))
 			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		for (k = 0; k < r->nspans; k++)
 			if (!strcmp(r->spans[k].camera, m->cv->camera))
@@ -363,6 +368,21 @@ static int plan(mos *M)
 				return rc;
 			m->byte_start[k] = m->byte_end[k] = -1;
 			m->change[k] = INT64_MAX;
+			{
+				/* a path this host can read (the index may know several) */
+				char where[PATH_MAX], elsewhere[512], msg[700];
+				rc = vidx__path_find(h, m->sp[k]->recording_id, where, sizeof(where),
+				                     elsewhere, sizeof(elsewhere));
+				if (rc < 0)
+					return rc;
+				if (rc == VIDX__PATH_ELSEWHERE) {
+					snprintf(msg, sizeof(msg), "not on this host (%s): %s", vidx_host(h),
+					         elsewhere);
+					m->err[k] = strdup(msg);
+				}
+				if (!(m->path[k] = strdup(rc == VIDX__PATH_FOUND ? where : m->sp[k]->path)))
+					return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+			}
 			if (m->cv->tz) {
 				int64_t a = m->sp[k]->camera_start, b = m->sp[k]->camera_end;
 				m->off0[k] = zone_off(a, m->cv->tz);
@@ -420,7 +440,10 @@ static void free_cams(mos *M)
 		av_frame_free(&m->cur.f);
 		for (k = 0; m->err && k < m->nsp; k++)
 			free(m->err[k]);
+		for (k = 0; m->path && k < m->nsp; k++)
+			free(m->path[k]);
 		free(m->err);
+		free(m->path);
 		free(m->sp);
 		free(m->size);
 		free(m->fdur);
@@ -645,7 +668,7 @@ static json_t *manifest_json(mos *M, const vidx_mosaic_info *mi)
 			json_t *s = json_object();
 			json_object_set_new(s, "camera", vidx__jstr(sp->camera));
 			json_object_set_new(s, "recording_id", json_integer(sp->recording_id));
-			json_object_set_new(s, "path", vidx__jstr(sp->path));
+			json_object_set_new(s, "path", vidx__jstr(c->path[k]));
 			json_object_set_new(s, "sha256", json_string(sp->sha256));
 			json_object_set_new(s, "size", json_integer(c->size[k]));
 			json_object_set_new(s, "start", vidx__jtime(sp->start));
@@ -832,7 +855,7 @@ int vidx_mosaic(vidx *h, const vidx_query *q, const vidx_mosaic_opts *o0,
 			if (!M.cams[i].err[j])
 				continue;
 			snprintf(msg, sizeof(msg), "%s: '%s': %s", M.cams[i].cv->camera,
-			         M.cams[i].sp[j]->path, M.cams[i].err[j]);
+			         M.cams[i].path[j], M.cams[i].err[j]);
 			if (!(nf = realloc(failed, (nfailed + 2) * sizeof(*nf)))) {
 				rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 				goto out;

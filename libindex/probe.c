@@ -246,7 +246,7 @@ static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 
 /* ---- wall-clock candidates ----------------------------------------------- */
 
-static vidx_time_candidate *add_cand(vidx_probe *p, int src)
+vidx_time_candidate *vidx__add_cand(vidx_probe *p, int src)
 {
 	vidx_time_candidate *c;
 	void *n = realloc(p->cand, (p->ncand + 1) * sizeof(*p->cand));
@@ -267,7 +267,7 @@ static const char *zone_label(const char *tz)
 }
 
 /* Local civil time -> candidate, with flags and the zone named. */
-static void local_cand(vidx *h, vidx_time_candidate *c, const vidx_civil *cv,
+void vidx__local_cand(vidx *h, vidx_time_candidate *c, const vidx_civil *cv,
                        const char *tz)
 {
 	int flags = 0;
@@ -312,7 +312,7 @@ static int container_time(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	}
 	if (!e)
 		return 0;
-	if (!(c = add_cand(p, VIDX_SRC_CONTAINER)))
+	if (!(c = vidx__add_cand(p, VIDX_SRC_CONTAINER)))
 		return -1;
 	v = e->value;
 	snprintf(c->raw, sizeof(c->raw), "%s", v);
@@ -322,7 +322,7 @@ static int container_time(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	} else if (sscanf(v, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d", &cv.year, &cv.mon,
 	                  &cv.day, &cv.hour, &cv.min, &cv.sec) == 6) {
 		/* no zone written (AVI IDIT): the recorder's local time */
-		local_cand(h, c, &cv, tz);
+		vidx__local_cand(h, c, &cv, tz);
 	} else {
 		c->flags |= VIDX_TF_INVALID;
 		return 0;
@@ -350,7 +350,7 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	if (o->start) {
 		if ((r = vidx_time_parse(h, o->start, o->tz, &us)) < 0)
 			return r;
-		if (!(c = add_cand(p, VIDX_SRC_MANUAL)))
+		if (!(c = vidx__add_cand(p, VIDX_SRC_MANUAL)))
 			return -1;
 		c->utc = us;
 		snprintf(c->raw, sizeof(c->raw), "%s", o->start);
@@ -364,7 +364,7 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 		                  "--name-time '%s'", pat);
 	if (r == 1) {
 		const char *base = strrchr(p->path, '/');
-		if (!(c = add_cand(p, VIDX_SRC_FILENAME)))
+		if (!(c = vidx__add_cand(p, VIDX_SRC_FILENAME)))
 			return -1;
 		snprintf(c->raw, sizeof(c->raw), "%s",
 		         strchr(pat, '/') || (label && !strcmp(label, "frigate")) || !base
@@ -376,23 +376,25 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 		if (is_utc)
 			c->utc = vidx__civil_utc(&cv);
 		else
-			local_cand(h, c, &cv, o->tz);
+			vidx__local_cand(h, c, &cv, o->tz);
 	}
 	r = vidx__dhav_dates(fd, p->size, &cv, &last, &raw);
 	if (r < 0)
 		return vidx__fail(h, VIDX_EIO, "read error: %s", strerror(errno));
 	if (r == 1) {
-		if (!(c = add_cand(p, VIDX_SRC_STREAM)))
+		if (!(c = vidx__add_cand(p, VIDX_SRC_STREAM)))
 			return -1;
 		snprintf(c->raw, sizeof(c->raw),
 		         "%04d-%02d-%02d %02d:%02d:%02d (DHAV date 0x%08x)", cv.year,
 		         cv.mon, cv.day, cv.hour, cv.min, cv.sec, raw);
 		snprintf(c->detail, sizeof(c->detail), "first DHAV frame header");
-		local_cand(h, c, &cv, o->tz);
+		vidx__local_cand(h, c, &cv, o->tz);
 	}
 	if (container_time(h, p, fc, st, o->tz) < 0)
 		return -1;
-	if (!(c = add_cand(p, VIDX_SRC_MTIME)))
+	if ((r = vidx__place_gather(h, p, fc, st, fd, o)) < 0)
+		return r;
+	if (!(c = vidx__add_cand(p, VIDX_SRC_MTIME)))
 		return -1;
 	c->utc = (int64_t)sb->st_mtim.tv_sec * US + sb->st_mtim.tv_nsec / 1000;
 	c->flags = VIDX_TF_LAST_RESORT;
@@ -661,5 +663,6 @@ void vidx_probe_free(vidx_probe *p)
 	free(p->kf);
 	free(p->gaps);
 	free(p->segs);
+	free(p->place.track);
 	free(p);
 }

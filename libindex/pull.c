@@ -151,6 +151,8 @@ static int mkdirs(const char *path)
 
 typedef struct part {
 	const vidx_span *sp;
+	char path[PATH_MAX];      /* where it is read here; "" when not here */
+	char elsewhere[PATH_MAX + 128]; /* then: which host holds it, or "" */
 	char format[64];
 	char sha256[65];
 	int64_t size, frame_dur;
@@ -181,7 +183,32 @@ static int rec_info(vidx *h, part *p)
 		rc = vidx__sql_fail(h, "reading recordings");
 	}
 	sqlite3_finalize(st);
+	/* a path this host can read; else the clip fails, naming the host */
+	if (rc == 0 && (rc = vidx__path_find(h, p->sp->recording_id, p->path,
+	                                     sizeof(p->path), p->elsewhere,
+	                                     sizeof(p->elsewhere))) >= 0) {
+		if (rc == VIDX__PATH_MISSING) /* gone from here: fails as before */
+			snprintf(p->path, sizeof(p->path), "%s", p->sp->path);
+		rc = 0;
+	}
 	return rc;
+}
+
+/* open the source of P, or say which host holds it */
+static int part_open(vidx *h, vidx__src *s, const part *p)
+{
+	if (!*p->path) {
+		memset(s, 0, sizeof(*s));
+		s->io.fd = -1;
+		return vidx__fail(h, VIDX_ENOENT, "not on this host (%s): %s", vidx_host(h),
+		                  p->elsewhere);
+	}
+	return vidx__src_open(h, s, p->path);
+}
+
+static const char *part_path(const part *p)
+{
+	return *p->path ? p->path : p->sp->path;
 }
 
 static int by_camera_time(const void *a, const void *b)
@@ -309,15 +336,16 @@ static int mux_open(clipw *w, vidx__src *s, const char *fmt, const part *p0)
 	return 0;
 }
 
-static json_t *jsource(const part *p, int native)
+static json_t *jsource(const part *p, int native, const char *host)
 {
 	const vidx__cut *c = &p->cut;
 	const vidx_span *sp = p->sp;
 	json_t *o = json_object(), *cut = json_object();
 	int64_t true_end = sp->seek_time + (c->out_end - c->out_off);
 
-	json_object_set_new(o, "recording_id", json_integer(sp->recording_id));
-	json_object_set_new(o, "path", vidx__jstr(sp->path));
+	/* named by content and place, not by a row id of this index */
+	json_object_set_new(o, "path", vidx__jstr(p->path));
+	json_object_set_new(o, "host", vidx__jstr(host));
 	json_object_set_new(o, "sha256", json_string(p->sha256));
 	json_object_set_new(o, "size", json_integer(p->size));
 	json_object_set_new(o, "format", json_string(p->format));
@@ -385,7 +413,7 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 	int first = opened != NULL, rc = 0;
 
 	*split = 0;
-	if (!opened && (rc = vidx__src_open(h, s, p->sp->path)) < 0)
+	if (!opened && (rc = part_open(h, s, p)) < 0)
 		goto out;
 	if (fstat(s->io.fd, &sb) == 0 && sb.st_size != p->size) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "source changed since it was indexed "
@@ -520,14 +548,14 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 	c.req_end = p[n - 1].sp->end;
 
 	/* the container: decided by the first source's streams */
-	if ((rc = vidx__src_open(h, &probe, sp->path)) == 0) {
+	if ((rc = part_open(h, &probe, &p[0])) == 0) {
 		if (w.native && vidx__seeks_by_time(probe.fc->iformat)) {
 			rc = vidx__fail(h, VIDX_EFORMAT, "a native clip is a run of the source's "
 			                "bytes, which %s cannot be cut into: use --format mp4 or mkv",
 			                probe.fc->iformat->name);
 		} else if (w.native) {
 			fmt = "native";
-			ext = native_ext(sp->path, extb, sizeof(extb));
+			ext = native_ext(p[0].path, extb, sizeof(extb));
 		} else if (o->format == VIDX_FMT_MKV || !fits_mp4(&probe)) {
 			if (o->format == VIDX_FMT_MP4)
 				rc = vidx__fail(h, VIDX_EFORMAT, "its streams (%s%s%s) do not fit MP4; "
@@ -571,7 +599,7 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 		}
 		if (split)
 			break; /* the next clip starts with this part */
-		json_array_append_new(w.sources, jsource(q, w.native));
+		json_array_append_new(w.sources, jsource(q, w.native, vidx_host(h)));
 		c.video_packets += q->cut.nvideo;
 		c.audio_packets = w.native ? -1 : c.audio_packets + q->cut.naudio;
 	}
@@ -696,7 +724,7 @@ out:
 		json_object_set_new(f, "camera", vidx__jstr(sp->camera));
 		json_object_set_new(f, "requested_start", vidx__jtime(c.req_start));
 		json_object_set_new(f, "requested_end", vidx__jtime(p[used ? used - 1 : 0].sp->end));
-		json_object_set_new(f, "source", vidx__jstr(p[used ? used - 1 : 0].sp->path));
+		json_object_set_new(f, "source", vidx__jstr(part_path(&p[used ? used - 1 : 0])));
 		json_object_set_new(f, "error", vidx__jstr(c.error));
 		json_array_append_new(pl->failed, f);
 		pl->nfailed++;
@@ -893,9 +921,10 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 			json_object_set(e, "camera", json_object_get(json_object_get(c, "camera"), "id"));
 			json_object_set(e, "start", json_object_get(c, "start"));
 			json_object_set(e, "end", json_object_get(c, "end"));
+			/* sources by SHA-256: the same recordings in any index the
+			 * case is merged into */
 			json_array_foreach(json_object_get(c, "sources"), k, s) {
 				json_t *x = json_object();
-				json_object_set(x, "recording_id", json_object_get(s, "recording_id"));
 				json_object_set(x, "sha256", json_object_get(s, "sha256"));
 				json_array_append_new(srcs, x);
 			}

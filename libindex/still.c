@@ -158,8 +158,19 @@ static int grab(vidx *h, const vidx_span *sp, int64_t at, stillx *x)
 	memset(&d, 0, sizeof(d));
 	x->s.recording_id = sp->recording_id;
 	x->s.correction_us = sp->correction_us;
-	if (!(x->path = dup0(sp->path)) || !(x->sha256 = dup0(sp->sha256)))
-		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	/* a path this host can read (the index may know several) */
+	{
+		char where[PATH_MAX], elsewhere[512];
+		if ((rc = vidx__path_find(h, sp->recording_id, where, sizeof(where), elsewhere,
+		                          sizeof(elsewhere))) < 0)
+			return rc;
+		if (rc == VIDX__PATH_ELSEWHERE)
+			return vidx__fail(h, VIDX_ENOENT, "not on this host (%s): %s", vidx_host(h),
+			                  elsewhere);
+		if (!(x->path = dup0(rc == VIDX__PATH_FOUND ? where : sp->path)) ||
+		    !(x->sha256 = dup0(sp->sha256)))
+			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	}
 	x->s.path = x->path;
 	x->s.sha256 = x->sha256;
 	if ((rc = rec_info(h, sp->recording_id, &x->size, &fdur)) < 0)
@@ -169,15 +180,15 @@ static int grab(vidx *h, const vidx_span *sp, int64_t at, stillx *x)
 	p.target = sp->seek_pts + (sp->camera_start - sp->seek_camera);
 	if (!(p.best = av_frame_alloc()))
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-	if ((rc = vidx__src_open(h, &src, sp->path)) < 0) {
+	if ((rc = vidx__src_open(h, &src, x->path)) < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", vidx_errmsg(h));
-		rc = vidx__fail(h, rc, "cannot read '%s': %s", sp->path, why);
+		rc = vidx__fail(h, rc, "cannot read '%s': %s", x->path, why);
 		goto out;
 	}
 	if (fstat(src.io.fd, &sb) == 0 && sb.st_size != x->size) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "'%s' changed since it was indexed "
-		                "(%lld bytes, the index says %lld)", sp->path,
+		                "(%lld bytes, the index says %lld)", x->path,
 		                (long long)sb.st_size, (long long)x->size);
 		goto out;
 	}
@@ -192,12 +203,12 @@ static int grab(vidx *h, const vidx_span *sp, int64_t at, stillx *x)
 	if ((rc = vidx__decode_cut(h, &src, &c, &d)) < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", vidx_errmsg(h));
-		rc = vidx__fail(h, rc, "'%s': %s", sp->path, why);
+		rc = vidx__fail(h, rc, "'%s': %s", x->path, why);
 		goto out;
 	}
 	if (p.best_pts == VIDX_TIME_NONE) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "'%s': no frame on screen at that instant "
-		                "could be decoded", sp->path);
+		                "could be decoded", x->path);
 		goto out;
 	}
 	idx = vidx__decode_find(&d, p.best_pts);
@@ -210,7 +221,7 @@ static int grab(vidx *h, const vidx_span *sp, int64_t at, stillx *x)
 	 * it, which decode "without error" */
 	if ((idx >= 0 && k <= idx) || d.send_errors || d.corrupt_frames || d.av_errors) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "'%s' is damaged at that instant: %s",
-		                sp->path, vidx__av_last()[0] ? vidx__av_last()
+		                x->path, vidx__av_last()[0] ? vidx__av_last()
 		                : "the decoder reported errors");
 		goto out;
 	}
@@ -232,7 +243,7 @@ static int grab(vidx *h, const vidx_span *sp, int64_t at, stillx *x)
 		goto out;
 	}
 	if (idx >= 0) {
-		int64_t n = vidx__packet_number(h, &src, sp->path, c.byte_start, c.first_pts);
+		int64_t n = vidx__packet_number(h, &src, x->path, c.byte_start, c.first_pts);
 		x->s.frame = n >= 0 ? n + idx : -1;
 	}
 	x->frame = p.best;

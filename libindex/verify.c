@@ -86,15 +86,18 @@ static int log_event(checker *k, const char *case_id, const char *scope,
 
 /* ---- recordings -------------------------------------------------------------- */
 
-typedef struct ids {
-	int64_t *v;
+/* the sources of a case's pulls, by SHA-256: the same recording in any
+ * index the case is in (a pull event made before schema v5 also names the
+ * row id of its own index, which a merge changes) */
+typedef struct shas {
+	char (*v)[65];
 	size_t n;
 	int rc;
-} ids;
+} shas;
 
 static int collect_sources(void *ctx, const vidx_event *e)
 {
-	ids *s = ctx;
+	shas *s = ctx;
 	json_t *d, *c, *src;
 	size_t i, j, k;
 
@@ -102,9 +105,11 @@ static int collect_sources(void *ctx, const vidx_event *e)
 		return 0;
 	json_array_foreach(json_object_get(d, "clips"), i, c) {
 		json_array_foreach(json_object_get(c, "sources"), j, src) {
-			int64_t id = json_integer_value(json_object_get(src, "recording_id"));
-			int64_t *nv;
-			for (k = 0; k < s->n && s->v[k] != id; k++)
+			const char *hex = json_string_value(json_object_get(src, "sha256"));
+			char (*nv)[65];
+			if (!hex)
+				hex = "";
+			for (k = 0; k < s->n && strcmp(s->v[k], hex); k++)
 				;
 			if (k < s->n)
 				continue;
@@ -113,53 +118,41 @@ static int collect_sources(void *ctx, const vidx_event *e)
 				break;
 			}
 			s->v = nv;
-			s->v[s->n++] = id;
+			snprintf(s->v[s->n++], 65, "%s", hex);
 		}
 	}
 	json_decref(d);
 	return 0;
 }
 
-/* the first path of recording ID, other than PATH, that can be opened */
-static int other_path(vidx *h, int64_t id, const char *path, char *out, size_t n)
-{
-	sqlite3_stmt *st = NULL;
-	int found = 0;
-
-	if (sqlite3_prepare_v2(h->db, "SELECT path FROM recording_paths WHERE"
-	                       " recording_id = ?1 AND path <> ?2 ORDER BY seen", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	while (!found && sqlite3_step(st) == SQLITE_ROW) {
-		const char *q = (const char *)sqlite3_column_text(st, 0);
-		if (q && access(q, R_OK) == 0) {
-			snprintf(out, n, "%s", q);
-			found = 1;
-		}
-	}
-	sqlite3_finalize(st);
-	return found;
-}
-
+/* a row (id, path, hex sha256, size): re-hashed where it can be read here */
 static void check_recording(checker *k, sqlite3_stmt *st)
 {
 	vidx *h = k->h;
 	const char *path = (const char *)sqlite3_column_text(st, 1);
 	const char *want = (const char *)sqlite3_column_text(st, 2);
 	int64_t size = sqlite3_column_int64(st, 3), got_size = 0;
-	char hex[65], alt[PATH_MAX];
-	int rc = vidx__sha256_path(h, path, 0, hex, &got_size);
+	char hex[65], found[PATH_MAX], where[PATH_MAX + 128];
+	int rc = vidx__path_find(h, sqlite3_column_int64(st, 0), found, sizeof(found),
+	                         where, sizeof(where));
 
-	/* moved: a copy at another path the index knows stands for it */
-	if (rc == VIDX_ENOENT && other_path(h, sqlite3_column_int64(st, 0), path, alt,
-	                                    sizeof(alt))) {
-		path = alt;
-		rc = vidx__sha256_path(h, path, 0, hex, &got_size);
+	if (rc < 0) {
+		say(k, "recording", path, "failed", "%s", vidx_errmsg(h));
+		return;
 	}
-
-	if (rc == VIDX_ENOENT)
+	if (rc == VIDX__PATH_ELSEWHERE) {
+		say(k, "recording", path, "skipped", "not on this host (%s): %s",
+		    vidx_host(h), where);
+		return;
+	}
+	/* moved: a copy at another path the index knows stands for it */
+	if (rc == VIDX__PATH_FOUND)
+		path = found;
+	rc = vidx__sha256_path(h, path, 0, hex, &got_size);
+	if (rc == VIDX_ENOENT && *where)
+		say(k, "recording", path, "missing", "%s; another copy is %s",
+		    vidx_errmsg(h), where);
+	else if (rc == VIDX_ENOENT)
 		say(k, "recording", path, "missing", "%s", vidx_errmsg(h));
 	else if (rc < 0)
 		say(k, "recording", path, "failed", "%s", vidx_errmsg(h));
@@ -175,7 +168,7 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 {
 	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL};
 	sqlite3_stmt *st = NULL;
-	ids s = {0};
+	shas s = {0};
 	size_t broken = 0, i;
 	int rc;
 
@@ -197,19 +190,28 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 			goto out;
 		}
 		if (sqlite3_prepare_v2(h->db, "SELECT id, path, lower(hex(sha256)), size"
-		                       " FROM recordings WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+		                       " FROM recordings WHERE sha256 = ?1", -1, &st, NULL) != SQLITE_OK) {
 			rc = vidx__sql_fail(h, "reading recordings");
 			goto out;
 		}
 		for (i = 0; i < s.n; i++) {
+			unsigned char d[32];
 			sqlite3_reset(st);
-			sqlite3_bind_int64(st, 1, s.v[i]);
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				check_recording(&k, st);
+			if (vidx__unhex32(s.v[i], d) == 0) {
+				sqlite3_bind_blob(st, 1, d, 32, SQLITE_TRANSIENT);
+				rc = sqlite3_step(st);
 			} else {
-				char item[32];
-				snprintf(item, sizeof(item), "recording %lld", (long long)s.v[i]);
-				say(&k, "recording", item, "missing", "no longer in the index");
+				rc = SQLITE_DONE;
+			}
+			if (rc == SQLITE_ROW) {
+				check_recording(&k, st);
+			} else if (rc == SQLITE_DONE) {
+				char item[96];
+				snprintf(item, sizeof(item), "recording %s", s.v[i]);
+				say(&k, "recording", item, "missing", "not in the index");
+			} else {
+				rc = vidx__sql_fail(h, "reading recordings");
+				goto out;
 			}
 		}
 	} else {
@@ -386,32 +388,27 @@ static int64_t jint_of(json_t *o, const char *key)
 }
 
 /* where a source is now: its path in the manifest, else any path the index
- * knows for the same content */
-static int find_source(vidx *h, json_t *src, char *out, size_t n)
+ * knows for the same content: VIDX__PATH_* as vidx__path_find answers
+ * (with no index, the manifest's host says whether it is elsewhere). */
+static int find_source(vidx *h, json_t *src, char *out, size_t n, char *elsewhere,
+                       size_t en)
 {
-	const char *p = jstr_of(src, "path");
-	sqlite3_stmt *st = NULL;
-	int found = 0;
+	const char *p = jstr_of(src, "path"), *host = jstr_of(src, "host");
+	int64_t id;
+	int found = VIDX__PATH_MISSING;
 
+	*elsewhere = 0;
 	if (access(p, R_OK) == 0) {
 		snprintf(out, n, "%s", p);
-		return 1;
+		return VIDX__PATH_FOUND;
 	}
-	if (!h->db || sqlite3_prepare_v2(h->db, "SELECT p.path FROM recording_paths p"
-	                                 " JOIN recordings r ON r.id = p.recording_id"
-	                                 " WHERE lower(hex(r.sha256)) = ?1", -1, &st, NULL)
-	                                 != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, jstr_of(src, "sha256"), -1, SQLITE_STATIC);
-	while (!found && sqlite3_step(st) == SQLITE_ROW) {
-		const char *q = (const char *)sqlite3_column_text(st, 0);
-		if (access(q, R_OK) == 0) {
-			snprintf(out, n, "%s", q);
-			found = 1;
-		}
+	if (h->db && vidx__recording_by_sha(h, jstr_of(src, "sha256"), &id) == 1)
+		found = vidx__path_find(h, id, out, n, elsewhere, en);
+	else if (*host && strcmp(host, vidx_host(h))) {
+		snprintf(elsewhere, en, "on host '%s' at '%s' (the manifest says)", host, p);
+		found = VIDX__PATH_ELSEWHERE;
 	}
-	sqlite3_finalize(st);
-	return found;
+	return found < 0 ? VIDX__PATH_MISSING : found;
 }
 
 /* take the clip's packets from its sources again, by the manifest's cut */
@@ -434,13 +431,21 @@ static void check_sources(checker *k, json_t *clip, const char *clip_path)
 		vidx__src s;
 		vidx__cut c = {0};
 		vidx__hasher hs = {0};
-		char hex[65], item[PATH_MAX + 64];
+		char hex[65], item[PATH_MAX + 64], where[PATH_MAX + 128];
 		int rc;
 
 		snprintf(item, sizeof(item), "%s <- %s", clip_path, jstr_of(src, "path"));
-		if (!find_source(h, src, path, sizeof(path))) {
-			say(k, "source", item, "missing", "not found at its path or any path the "
-			    "index knows");
+		if ((rc = find_source(h, src, path, sizeof(path), where, sizeof(where)))
+		    != VIDX__PATH_FOUND) {
+			if (rc == VIDX__PATH_ELSEWHERE)
+				say(k, "source", item, "skipped", "not on this host (%s): %s",
+				    vidx_host(h), where);
+			else if (*where)
+				say(k, "source", item, "missing", "not found at its path or any "
+				    "path the index knows on this host; another copy is %s", where);
+			else
+				say(k, "source", item, "missing", "not found at its path or any "
+				    "path the index knows");
 			ok = 0;
 			break;
 		}

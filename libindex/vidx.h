@@ -105,6 +105,60 @@ int vidx_name_pattern_check(vidx *h, const char *pattern);
 int vidx_name_time_match(vidx *h, const char *pattern, const char *path,
                          vidx_civil *c, int *is_utc, const char **label);
 
+/* ---- a recording's own place (geo.c; one file per reader) ---------------- */
+
+/* Where a position or a track came from (names: vidx_geo_source_name). */
+enum vidx_geo_source {
+	VIDX_GEO_NONE = 0,
+	VIDX_GEO_ISO6709, /* QuickTime com.apple.quicktime.location.ISO6709 */
+	VIDX_GEO_XYZ,     /* MP4 udta (c)xyz, ISO 6709 text (Android, GoPro) */
+	VIDX_GEO_LOCI,    /* 3GPP udta loci, 16.16 fixed point */
+	VIDX_GEO_GPMF,    /* GoPro GPMF telemetry GPS5 */
+	VIDX_GEO_DJI_SRT, /* a DJI .SRT sidecar beside the video */
+	VIDX_GEO_NMEA,    /* NMEA RMC/GGA sentences in a subtitle or data track */
+	VIDX_GEO_CAMERA,  /* the fixed camera's position (index only) */
+};
+const char *vidx_geo_source_name(int src);
+/* the enum value of NAME, 0 when unknown */
+int vidx_geo_source_id(const char *name);
+
+/* One point of a track; OFF is microseconds from the recording's first
+ * frame, so a point's true time is the recording's start plus OFF (and a
+ * clock correction moves the track with its footage). */
+typedef struct vidx_geopoint {
+	int64_t off;
+	double lat, lon;
+	double alt_m; /* NAN when unknown */
+} vidx_geopoint;
+
+typedef struct vidx_place {
+	int loc_source;          /* VIDX_GEO_*: one position; 0 none */
+	vidx_geopoint loc;       /* off 0 */
+	char loc_raw[128];       /* the value exactly as found */
+	int track_source;        /* VIDX_GEO_*: a track; 0 none */
+	vidx_geopoint *track;    /* kept points, in time order */
+	size_t ntrack;
+	char track_raw[128];     /* what it was read from (first GPSU, sidecar) */
+	size_t dropped;          /* points flagged and left out */
+	char problems[8][192];   /* why, one line each (the first 8) */
+	size_t nproblems;
+	char make[64], model[64], software[64];
+} vidx_place;
+
+/* Parse an ISO 6709 point as QuickTime and MP4 write it:
+ * +DD.DDDD+DDD.DDDD[+AAA.AAA][CRSxxx]/ (also DDMM.MM and DDMMSS.SS forms).
+ * ALT is NAN when absent.  VIDX_EFORMAT with the reason. */
+int vidx_iso6709_parse(vidx *h, const char *s, double *lat, double *lon,
+                       double *alt);
+
+/* GPX 1.1: the document's head and tail, and between them one <trk> of a
+ * track's points (START: the UTC of off 0, or VIDX_TIME_NONE) or, with
+ * WAYPOINT, one <wpt> of its first point; malloc'ed, NULL out of memory. */
+const char *vidx_gpx_head(void);
+const char *vidx_gpx_tail(void);
+char *vidx_gpx_trk(const char *name, int64_t start, const vidx_geopoint *pt,
+                   size_t n, int waypoint);
+
 /* ---- probe ---------------------------------------------------------- */
 
 /* Where a start time came from; strongest first (the order a probe
@@ -201,6 +255,7 @@ typedef struct vidx_probe {
 	int hashed;                  /* sha256 is set (opts.hash) */
 	unsigned char sha256[32];
 	char sha256_hex[65];
+	vidx_place place;            /* its own position or track, if any */
 } vidx_probe;
 
 /* Probe one file: open it read-only, read what is needed to describe it.
@@ -223,6 +278,14 @@ int vidx_open(vidx *h, const char *path, int flags);
 /* PRAGMA integrity_check: 0 when "ok", else VIDX_ERR with the first
  * finding in BUF. */
 int vidx_integrity_check(vidx *h, char *buf, size_t n);
+
+/* The machine h works on: recorded with every path ingested, so a merged
+ * index knows which host holds a recording, and compared with a path's
+ * host before it is read.  NAME: 1-255 bytes of printable text without
+ * spaces; NULL for this machine's name (gethostname(2)), the default.
+ * VIDX_EINVAL for a bad name. */
+int vidx_set_host(vidx *h, const char *name);
+const char *vidx_host(vidx *h);
 
 /* An id a person gives a camera or a case: [A-Za-z0-9._-]{1,64}, not
  * starting with '.' or '-' (it names folders and files).  1 yes, 0 no. */
@@ -340,6 +403,7 @@ typedef struct vidx_recording {
 	double fps;
 	int64_t size, start, end, first_pts, ingested;
 	int64_t keyframes, segments, npaths;
+	const char *host;  /* where PATH was seen ("" before hosts were kept) */
 } vidx_recording;
 
 /* Call CB for each recording (of CAMERA when not NULL), ordered by camera
@@ -416,10 +480,15 @@ typedef struct vidx_case {
 	int64_t created, events;
 } vidx_case;
 
-/* One custody event; PROBLEM is NULL when it checks out, else why not. */
+/* One custody event; PROBLEM is NULL when it checks out, else why not.
+ * SEQ is its place in its case's log (1, 2, ...).  RULE is the hash rule
+ * it was made under: 2, or 1 for events made before schema v5, whose hash
+ * covers OLD_SEQ, the index-wide number they had then (vidx(7)). */
 typedef struct vidx_event {
 	const char *case_id, *by, *kind, *detail, *prev, *hash, *problem;
 	int64_t seq, at;
+	int rule;
+	int64_t old_seq;
 } vidx_event;
 
 /* An operator's name fit for the custody log: not empty, one line, no
@@ -523,7 +592,8 @@ typedef struct vidx_case_clip {
 	const char *case_id, *by, *folder, *path, *sha256, *camera;
 	int64_t seq, at;          /* the pull event */
 	int64_t start, end;       /* true time */
-	const int64_t *recording_ids; /* its sources, in order */
+	const int64_t *recording_ids; /* its sources in this index, in order,
+	                                 found by SHA-256 (-1: not in it) */
 	const char *const *source_sha256;
 	size_t nsources;
 } vidx_case_clip;
@@ -555,6 +625,16 @@ char *vidx_windows_json(const vidx_window *w, size_t n);
 char *vidx_check_json(const vidx_check *c);
 char *vidx_case_clip_json(const vidx_case_clip *c);
 char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
+/* A recording's place as GeoJSON: one Feature (Point for a position,
+ * LineString for a track, null geometry for neither) with PROPS (a JSON
+ * object text, taken as it is; NULL for none) as its properties plus
+ * location or track; START places the track's points in time. */
+char *vidx_place_feature(const vidx_place *pl, int64_t start, const char *props);
+/* vidx_place_feature of a probe, with its path, sha256, start, end and
+ * time source as properties. */
+char *vidx_probe_feature(const vidx_probe *p);
+/* The track's points as JSON lines {t, lat, lon, alt_m}, one per line. */
+char *vidx_track_json(const vidx_place *pl, int64_t start);
 
 /* ---- stills and mosaics: what the cameras saw (working copies) ----------- */
 

@@ -12,7 +12,7 @@ index() {
 }
 
 # mkcase DB: an index with case A (created by ann, two notes) and case B in
-# between, so A's events are not numbered 1, 2, 3
+# between: each case's events are numbered from 1 all the same
 mkcase() {
 	index "$1" &&
 	vidx-case -d "$1" new A --title "Shooting, 7th Ave" --by ann &&
@@ -26,26 +26,28 @@ seqs() {
 	sqlite3 "$1" "SELECT seq FROM custody WHERE case_id = '$2' ORDER BY seq"
 }
 
-# col DB SEQ COLUMN: one field of one event, as stored
+# col DB CASE SEQ COLUMN: one field of one event, as stored
 col() {
-	sqlite3 "$1" "SELECT $3 FROM custody WHERE seq = $2"
+	sqlite3 "$1" "SELECT $4 FROM custody WHERE case_id = '$2' AND seq = $3"
 }
 
 # event_hash PREV CASE SEQ AT BY KIND DETAIL: SHA-256 (hex) over
-# "vidx-custody-1" and the fields, each as LENGTH:BYTES (ASCII here)
+# "vidx-custody-2" and the fields, each as LENGTH:BYTES (ASCII here); SEQ
+# is the event's place in its case's log (rule 1, for events made before
+# schema v5, is checked in t1500)
 event_hash() {
-	for f in vidx-custody-1 "$@"; do
+	for f in vidx-custody-2 "$@"; do
 		printf "%s:%s" "${#f}" "$f"
 	done | sha256sum | cut -c1-64
 }
 
-# rehash DB SEQ [DETAIL]: the hash of the stored event, or of the event with
-# DETAIL in place of its own, computed from its stored prev (as an attacker
-# who edits one row would)
+# rehash DB CASE SEQ [DETAIL]: the hash of the stored event, or of the event
+# with DETAIL in place of its own, computed from its stored prev (as an
+# attacker who edits one row would)
 rehash() {
-	event_hash "$(col "$1" "$2" prev)" "$(col "$1" "$2" case_id)" "$2" \
-		"$(col "$1" "$2" at)" "$(col "$1" "$2" by)" "$(col "$1" "$2" kind)" \
-		"${3-$(col "$1" "$2" detail)}"
+	event_hash "$(col "$1" "$2" "$3" prev)" "$2" "$3" \
+		"$(col "$1" "$2" "$3" at)" "$(col "$1" "$2" "$3" by)" \
+		"$(col "$1" "$2" "$3" kind)" "${4-$(col "$1" "$2" "$3" detail)}"
 }
 
 # checks DB CASE: seq, ok and problem of each event, from log --json
@@ -169,7 +171,10 @@ test_expect_success 'note: unknown case or empty text, exit 1; nothing added' '
 test_expect_success 'log --json: seq order, each prev is the hash before, first prev zeros' '
 	vidx-case -d m.db log --json A >log.json &&
 	jq -r .seq log.json >actual && seqs m.db A >expect && test_cmp expect actual &&
-	test "$(paste -sd " " actual)" = "1 3 4 5" &&
+	test "$(paste -sd " " actual)" = "1 2 3 4" &&
+	test "$(vidx-case -d m.db log --json B | jq -r .seq)" = 1 &&
+	test "$(jq -r .hash_rule log.json | sort -u)" = 2 &&
+	test "$(jq -r "has(\"old_seq\")" log.json | sort -u)" = false &&
 	test "$(head -n 1 log.json | jq -r .prev)" = $ZERO &&
 	jq -r .hash log.json | sed "\$d" >hashes &&
 	jq -r .prev log.json | sed 1d >prevs &&
@@ -181,8 +186,10 @@ test_expect_success 'log --json: seq order, each prev is the hash before, first 
 '
 
 test_expect_success 'log: each stored hash is SHA-256 of the length-prefixed fields' '
-	for s in $(seqs m.db A) $(seqs m.db B); do
-		test "$(rehash m.db $s)" = "$(col m.db $s hash)" || exit 1
+	for c in A B; do
+		for s in $(seqs m.db $c); do
+			test "$(rehash m.db $c $s)" = "$(col m.db $c $s hash)" || exit 1
+		done
 	done
 '
 
@@ -199,11 +206,11 @@ test_expect_success 'log: a table, one line per event, exit 0' '
 
 test_expect_success 'tamper: UPDATE is refused by the trigger; the row is unchanged' '
 	mkcase t.db &&
-	col t.db 3 detail >before &&
-	! sqlite3 t.db "UPDATE custody SET detail = '"'"'{\"text\":\"x\"}'"'"' WHERE seq = 3" 2>err &&
+	col t.db A 2 detail >before &&
+	! sqlite3 t.db "UPDATE custody SET detail = '"'"'{\"text\":\"x\"}'"'"' WHERE case_id = '"'"'A'"'"' AND seq = 2" 2>err &&
 	grep "append-only" err &&
-	col t.db 3 detail >after && test_cmp before after &&
-	! sqlite3 t.db "DELETE FROM custody WHERE seq = 3" 2>err &&
+	col t.db A 2 detail >after && test_cmp before after &&
+	! sqlite3 t.db "DELETE FROM custody WHERE case_id = '"'"'A'"'"' AND seq = 2" 2>err &&
 	grep "append-only" err &&
 	test "$(seqs t.db A | wc -l)" -eq 3 &&
 	vidx-case -d t.db log A >/dev/null
@@ -212,16 +219,16 @@ test_expect_success 'tamper: UPDATE is refused by the trigger; the row is unchan
 test_expect_success 'tamper: an edited detail (trigger dropped) is reported, exit 1' '
 	mkcase t1.db &&
 	sqlite3 t1.db "DROP TRIGGER custody_no_update;
-		UPDATE custody SET detail = '"'"'{\"text\":\"forged\"}'"'"' WHERE seq = 3" &&
+		UPDATE custody SET detail = '"'"'{\"text\":\"forged\"}'"'"' WHERE case_id = '"'"'A'"'"' AND seq = 2" &&
 	test_expect_code 1 vidx-case -d t1.db log A >out 2>err &&
 	grep "^vidx-case: case .A.: custody log BROKEN: 1 event fails the check$" err &&
-	grep -E "^ +3 .*forged.*BROKEN: edited" out &&
+	grep -E "^ +2 .*forged.*BROKEN: edited" out &&
 	test "$(grep -c BROKEN out)" = 1 &&
 	checks t1.db A >actual &&
 	cat >expect <<-EOF &&
 	[1,true,null]
-	[3,false,"edited: its hash does not match its content"]
-	[4,true,null]
+	[2,false,"edited: its hash does not match its content"]
+	[3,true,null]
 	EOF
 	test_cmp expect actual &&
 	test_expect_code 1 vidx-case -d t1.db log --json A >/dev/null 2>err &&
@@ -234,56 +241,67 @@ test_expect_success 'tamper: an edited detail (trigger dropped) is reported, exi
 test_expect_success 'tamper: an edited operator or time is reported too' '
 	mkcase t1b.db &&
 	sqlite3 t1b.db "DROP TRIGGER custody_no_update;
-		UPDATE custody SET by = '"'"'eve'"'"' WHERE seq = 1;
-		UPDATE custody SET at = at + 1 WHERE seq = 4" &&
+		UPDATE custody SET by = '"'"'eve'"'"' WHERE case_id = '"'"'A'"'"' AND seq = 1;
+		UPDATE custody SET at = at + 1 WHERE case_id = '"'"'A'"'"' AND seq = 3" &&
 	test_expect_code 1 vidx-case -d t1b.db log A >/dev/null 2>err &&
 	grep "BROKEN: 2 events fail the check" err &&
 	checks t1b.db A | jq -r ".[1]" | paste -sd " " >actual &&
 	echo "false true false" >expect && test_cmp expect actual
 '
 
+test_expect_success 'tamper: a renumbered event (its place in the log) is reported' '
+	mkcase t1c.db &&
+	sqlite3 t1c.db "DROP TRIGGER custody_no_update;
+		UPDATE custody SET seq = 7 WHERE case_id = '"'"'A'"'"' AND seq = 3" &&
+	test_expect_code 1 vidx-case -d t1c.db log A >/dev/null 2>err &&
+	grep "BROKEN: 1 event fails the check" err &&
+	checks t1c.db A | tail -n 1 >actual &&
+	echo "[7,false,\"edited: its hash does not match its content\"]" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'tamper: a deleted middle event breaks the next one, exit 1' '
 	mkcase t2.db &&
-	sqlite3 t2.db "DROP TRIGGER custody_no_delete; DELETE FROM custody WHERE seq = 3" &&
+	sqlite3 t2.db "DROP TRIGGER custody_no_delete; DELETE FROM custody WHERE case_id = '"'"'A'"'"' AND seq = 2" &&
 	test_expect_code 1 vidx-case -d t2.db log A >out 2>err &&
 	grep "BROKEN: 1 event fails the check" err &&
-	grep -E "^ +4 .*BROKEN: chain broken" out &&
+	grep -E "^ +3 .*BROKEN: chain broken" out &&
 	checks t2.db A >actual &&
 	cat >expect <<-EOF &&
 	[1,true,null]
-	[4,false,"chain broken: the event before it was removed or changed"]
+	[3,false,"chain broken: the event before it was removed or changed"]
 	EOF
 	test_cmp expect actual
 '
 
 test_expect_success 'tamper: a deleted first event breaks the next one' '
 	mkcase t2b.db &&
-	sqlite3 t2b.db "DROP TRIGGER custody_no_delete; DELETE FROM custody WHERE seq = 1" &&
+	sqlite3 t2b.db "DROP TRIGGER custody_no_delete; DELETE FROM custody WHERE case_id = '"'"'A'"'"' AND seq = 1" &&
 	test_expect_code 1 vidx-case -d t2b.db log --json A >log.json 2>/dev/null &&
 	jq -c "[.seq, .ok]" log.json | head -n 1 >actual &&
-	echo "[3,false]" >expect && test_cmp expect actual
+	echo "[2,false]" >expect && test_cmp expect actual
 '
 
 test_expect_success 'tamper: detail and hash both rewritten: caught by the next link' '
 	mkcase t3.db &&
-	h=$(rehash t3.db 3 "{\"text\":\"forged\"}") &&
+	h=$(rehash t3.db A 2 "{\"text\":\"forged\"}") &&
 	sqlite3 t3.db "DROP TRIGGER custody_no_update;
-		UPDATE custody SET detail = '"'"'{\"text\":\"forged\"}'"'"', hash = '"'"'$h'"'"' WHERE seq = 3" &&
-	test "$(col t3.db 3 hash)" = "$h" &&
+		UPDATE custody SET detail = '"'"'{\"text\":\"forged\"}'"'"', hash = '"'"'$h'"'"' WHERE case_id = '"'"'A'"'"' AND seq = 2" &&
+	test "$(col t3.db A 2 hash)" = "$h" &&
 	test_expect_code 1 vidx-case -d t3.db log A >/dev/null 2>err &&
 	grep "BROKEN: 1 event fails the check" err &&
 	checks t3.db A >actual &&
 	cat >expect <<-EOF &&
 	[1,true,null]
-	[3,true,null]
-	[4,false,"chain broken: the event before it was removed or changed"]
+	[2,true,null]
+	[3,false,"chain broken: the event before it was removed or changed"]
 	EOF
 	test_cmp expect actual
 '
 
 test_expect_success 'known limit: deleting the newest event leaves a valid shorter chain' '
 	mkcase t4.db &&
-	sqlite3 t4.db "DROP TRIGGER custody_no_delete; DELETE FROM custody WHERE seq = 4" &&
+	sqlite3 t4.db "DROP TRIGGER custody_no_delete; DELETE FROM custody WHERE case_id = '"'"'A'"'"' AND seq = 3" &&
 	vidx-case -d t4.db log A >out 2>err && test ! -s err &&
 	test "$(lines out)" = 2
 '

@@ -234,6 +234,120 @@ static void test_custody_chain(void **st)
 	                     "DELETE FROM custody", NULL, NULL, NULL), SQLITE_OK);
 }
 
+typedef struct rulecheck {
+	int n, rule[2];
+	int64_t seq[2], old_seq[2];
+	const char *problem[2];
+} rulecheck;
+
+static int note_rule(void *ctx, const vidx_event *e)
+{
+	rulecheck *r = ctx;
+	if (r->n < 2) {
+		r->rule[r->n] = e->rule;
+		r->seq[r->n] = e->seq;
+		r->old_seq[r->n] = e->old_seq;
+		r->problem[r->n] = e->problem;
+	}
+	r->n++;
+	return 0;
+}
+
+/* Both hash rules against hashes computed by hand from vidx-case(1)'s
+ * definition (sha256sum over the length-prefixed fields): rule 2 covers
+ * the place in the case's log, rule 1 the old index-wide number. */
+static void test_custody_rules(void **st)
+{
+	sqlite3 *db = ((struct vidx *)h)->db;
+	rulecheck r = {0};
+	size_t broken = 9;
+	(void)st;
+	assert_int_equal(sqlite3_exec(db,
+	    "INSERT INTO cases VALUES ('A', 't', 1656984310000000, 'ann');"
+	    "INSERT INTO cases VALUES ('B', 't', 1656984310000000, 'ann');"
+	    "INSERT INTO custody (case_id, seq, at, by, kind, detail, prev, hash)"
+	    " VALUES ('A', 1, 1656984310000000, 'ann', 'case created', '{\"title\":\"t\"}',"
+	    " '0000000000000000000000000000000000000000000000000000000000000000',"
+	    " '03b90a1290076de5fc81a96c254bac9d92320ffb5ff40479fb74d9cd4880f6ae');"
+	    "INSERT INTO custody (case_id, seq, at, by, kind, detail, prev, hash, old_seq)"
+	    " VALUES ('B', 1, 1656984310000000, 'ann', 'case created', '{\"title\":\"t\"}',"
+	    " '0000000000000000000000000000000000000000000000000000000000000000',"
+	    " '053b10e0279642832dac1dc8e0974abb7e9c530c2aa432f8d9a611eb13242e9b', 7)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(vidx_custody_each(h, "A", note_rule, &r, &broken), 0);
+	assert_int_equal(broken, 0);
+	assert_int_equal(r.rule[0], 2);
+	assert_int_equal(r.seq[0], 1);
+	assert_null(r.problem[0]);
+	assert_int_equal(vidx_custody_each(h, "B", note_rule, &r, &broken), 0);
+	assert_int_equal(broken, 0);
+	assert_int_equal(r.rule[1], 1);
+	assert_int_equal(r.old_seq[1], 7);
+	assert_null(r.problem[1]);
+	/* a new event continues each case's own numbering, by rule 2 */
+	assert_int_equal(vidx_case_note(h, "B", "ann", "x"), 0);
+	r.n = 0;
+	assert_int_equal(vidx_custody_each(h, "B", note_rule, &r, &broken), 0);
+	assert_int_equal(broken, 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.seq[1], 2);
+	assert_int_equal(r.rule[1], 2);
+}
+
+static void test_hosts_and_paths(void **st)
+{
+	vidx_recording_in in;
+	vidx_segment sg = {1000000, 2000000, 0};
+	char me[256], out[256], where[512];
+	int64_t id, id2;
+	int dup;
+	(void)st;
+	/* the default is the machine's name; bad names are refused */
+	assert_int_equal(gethostname(me, sizeof(me)), 0);
+	assert_string_equal(vidx_host(h), me);
+	assert_int_equal(vidx_set_host(h, ""), VIDX_EINVAL);
+	assert_int_equal(vidx_set_host(h, "a b"), VIDX_EINVAL);
+	assert_int_equal(vidx_set_host(h, "a\nb"), VIDX_EINVAL);
+	assert_string_equal(vidx_host(h), me);
+	/* a recording seen on host a at a path that does not exist here */
+	assert_int_equal(vidx_set_host(h, "a"), 0);
+	memset(&in, 0, sizeof(in));
+	in.camera = "cam-1";
+	in.path = "/nonexistent/vidx/x.ts";
+	memset(in.sha256, 0x5a, 32);
+	in.size = 10;
+	in.format = "mpegts";
+	in.vcodec = "h264";
+	in.segments = &sg;
+	in.nsegments = 1;
+	assert_int_equal(vidx_recording_add(h, &in, &id, &dup), 0);
+	assert_int_equal(dup, 0);
+	assert_int_equal(vidx__recording_by_sha(h, "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+	                 "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a", &id2), 1);
+	assert_int_equal(id2, id);
+	assert_int_equal(vidx__recording_by_sha(h, "00", &id2), 0);
+	assert_int_equal(vidx__path_find(h, id, out, sizeof(out), where, sizeof(where)),
+	                 VIDX__PATH_MISSING);
+	assert_string_equal(where, "");
+	assert_int_equal(vidx_set_host(h, "b"), 0);
+	assert_int_equal(vidx__path_find(h, id, out, sizeof(out), where, sizeof(where)),
+	                 VIDX__PATH_ELSEWHERE);
+	assert_string_equal(where, "on host 'a' at '/nonexistent/vidx/x.ts'");
+	/* seen on host b too, at a path that is here: found there */
+	in.path = fixture("h264.ts");
+	assert_int_equal(vidx_recording_add(h, &in, &id2, &dup), 0);
+	assert_int_equal(dup, 1);
+	assert_int_equal(vidx__path_find(h, id, out, sizeof(out), where, sizeof(where)),
+	                 VIDX__PATH_FOUND);
+	assert_string_equal(out, fixture("h264.ts"));
+	/* host a: its own path is gone, b's is read (shared storage) */
+	assert_int_equal(vidx_set_host(h, "a"), 0);
+	assert_int_equal(vidx__path_find(h, id, out, sizeof(out), where, sizeof(where)),
+	                 VIDX__PATH_FOUND);
+	assert_int_equal(vidx_set_host(h, NULL), 0);
+	assert_string_equal(vidx_host(h), me);
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -263,6 +377,8 @@ int main(void)
 		cmocka_unit_test(test_gap_segments),
 		cmocka_unit_test(test_kf_codec),
 		cmocka_unit_test(test_custody_chain),
+		cmocka_unit_test(test_custody_rules),
+		cmocka_unit_test(test_hosts_and_paths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
