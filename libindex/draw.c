@@ -186,6 +186,9 @@ int vidx__png(vidx *h, const AVFrame *f, const char *const *text,
 	cc->sample_aspect_ratio = src->sample_aspect_ratio.num > 0 && src->sample_aspect_ratio.den > 0
 	                        ? src->sample_aspect_ratio : (AVRational){1, 1};
 	cc->flags |= AV_CODEC_FLAG_BITEXACT;
+	/* lossless at any level; 3 deflates in about half the time of the
+	 * default 6 for files some 10% larger */
+	cc->compression_level = 3;
 	if ((r = avcodec_open2(cc, enc, NULL)) < 0 ||
 	    (r = avcodec_send_frame(cc, src)) < 0 ||
 	    (r = avcodec_receive_packet(cc, pkt)) < 0) {

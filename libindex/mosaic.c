@@ -597,9 +597,9 @@ static void labels(const mcam *m, const qf *x, char l[3][256])
 
 	if (!isnan(cv->distance_m))
 		snprintf(d, sizeof(d), "  %.0f m", cv->distance_m);
-	snprintf(l[0], 256, "%s%s%s%s", cv->camera, cv->name && *cv->name &&
+	snprintf(l[0], 256, "%s%s%s%s", cv->camera, d, cv->name && *cv->name &&
 	         strcmp(cv->name, cv->camera) ? "  " : "", cv->name && strcmp(cv->name, cv->camera)
-	         ? cv->name : "", d);
+	         ? cv->name : "");
 	/* names from evidence: no control characters on the picture */
 	for (p = (unsigned char *)l[0]; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
