@@ -498,6 +498,12 @@ int vidx__tiles_set(vidx *h, vidx__tiles *t, int i, const AVFrame *f,
 			b->height = hh;
 			b->format = fmt;
 			b->sample_aspect_ratio = sar;
+			/* black is 0 in full-range YUV (MJPEG's yuvj), 16 in the rest */
+			{
+				const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+				b->color_range = d && !strncmp(d->name, "yuvj", 4) ? AVCOL_RANGE_JPEG
+				                                                  : AVCOL_RANGE_MPEG;
+			}
 			if (av_frame_get_buffer(b, 0) < 0) {
 				av_frame_free(&in->blank);
 				return vidx__fail(h, VIDX_ENOMEM, "out of memory");

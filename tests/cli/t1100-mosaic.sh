@@ -110,7 +110,18 @@ test_expect_success 'synchronised: the flash is in the same output frame (+-1) i
 test_expect_success 'a camera without footage: a black "no footage" tile all along' '
 	box=$(jq -r ".tiles[] | select(.camera == \"f\") | \"\(.video.w):\(.video.h):\(.video.x):\(.video.y)\"" m.json) &&
 	test "$(jq -r ".tiles[] | select(.camera == \"f\") | .found" m.json)" = false &&
-	yavg m.mp4 $box | awk "\$1 > 40 { exit 1 }"
+	yavg m.mp4 $box | awk "\$1 > 40 { exit 1 }" &&
+	# and black (not grey) once an MJPEG camera (full-range YUV) has none:
+	# e records until E + 5.439
+	# (the same as the tile of f, which never had any)
+	vidx-mosaic -d $DB -o e.mp4 -c e -c f --from $(t 4) --to $(t 7) --tile 64x48 --json >e.json &&
+	for c in e f; do
+		box=$(jq -r ".tiles[] | select(.camera == \"$c\") | .video | \"\(.w):\(.h):\(.x):\(.y)\"" e.json)
+		yavg e.mp4 $box >y$c
+	done &&
+	test "$(lines ye)" = 75 &&
+	paste -d" " ye yf | awk "NR <= 30 && \$1 < 50 { exit 1 }
+		NR > 40 && (\$1 - \$2 > 2 || \$2 - \$1 > 2) { exit 1 }"
 '
 
 test_expect_success 'a working copy: tags and a manifest with every source, the graph, the encoder' '
