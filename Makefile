@@ -15,14 +15,18 @@ MANDIR  = $(DESTDIR)$(PREFIX)/share/man
 
 # libraries found with pkg-config; the Debian packages that provide them and
 # the tools the tests and demo run
-PKGS      = libavformat libavcodec libavutil libavfilter libswscale jansson \
-            sqlite3 libcrypto
+PKGS      = libavformat libavcodec libavutil libavfilter libswscale libswresample \
+            jansson sqlite3 libcrypto
 TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
-            valgrind libimage-exiftool-perl gpsbabel libavfilter-dev \
-            libswscale-dev fonts-dejavu-core imagemagick
+            valgrind libavfilter-dev libswscale-dev fonts-dejavu-core \
+            libimage-exiftool-perl gpsbabel imagemagick libswresample-dev \
+            $(BROWSER_DEBS)
+# the report's tests in a real browser, its PDF and screenshots; they skip
+# (saying so) where these are missing, so only root installs them here
+BROWSER_DEBS = chromium chromium-driver poppler-utils curl
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -41,7 +45,10 @@ LIBS    = -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
 LIB_SRC = $(wildcard libindex/*.c)
-LIB_OBJ = $(LIB_SRC:libindex/%.c=$(B)/libindex/%.o)
+# the report page's style and script are files built in (report_assets.S)
+LIB_ASM = $(wildcard libindex/*.S)
+ASSETS  = libindex/report.css libindex/report.js
+LIB_OBJ = $(LIB_SRC:libindex/%.c=$(B)/libindex/%.o) $(LIB_ASM:libindex/%.S=$(B)/libindex/%.o)
 CLI_OBJ = $(B)/cmd/cli.o
 TOOLS   = $(filter-out cli,$(basename $(notdir $(wildcard cmd/*.c))))
 PROGS   = $(TOOLS:%=$(BIN)/%)
@@ -59,6 +66,10 @@ all: $(PROGS)
 $(B)/libindex/%.o: libindex/%.c $(wildcard libindex/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libindex/%.o: libindex/%.S $(ASSETS)
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<
 
 $(B)/cmd/%.o: cmd/%.c cmd/cli.h libindex/vidx.h
 	@mkdir -p $(@D)
@@ -93,6 +104,13 @@ deps:
 	  missing="$$missing fonts-dejavu-core"; \
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
 	  >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
+	optional=; \
+	for t in chromium chromedriver pdftoppm pdftotext curl identify; do \
+	  command -v $$t >/dev/null 2>&1 || optional="$$optional $$t"; done; \
+	if [ -z "$$missing" ] && [ -n "$$optional" ] && [ "$$(id -u)" != 0 ]; then \
+	  echo "make deps: not installed:$$optional: the browser tests will be skipped." >&2; \
+	  echo "  To run them: sudo apt-get install -y $(BROWSER_DEBS)" >&2; exit 0; fi; \
+	[ -z "$$optional" ] || missing="$$missing$$optional"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 	  echo "make deps: missing$$missing; installing with apt-get" >&2; \
@@ -131,7 +149,7 @@ FZ = build/fuzz
 FUZZ_FLAGS = -std=c11 -g -O1 -pthread -fsanitize=address,undefined \
              -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
              $(shell pkg-config --cflags $(PKGS))
-FUZZ_OBJ = $(LIB_SRC:libindex/%.c=$(FZ)/obj/%.o)
+FUZZ_OBJ = $(LIB_SRC:libindex/%.c=$(FZ)/obj/%.o) $(LIB_ASM:libindex/%.S=$(FZ)/obj/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=$(FZ)/%)
 
@@ -139,11 +157,15 @@ $(FZ)/obj/%.o: libindex/%.c $(wildcard libindex/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
+$(FZ)/obj/%.o: libindex/%.S $(ASSETS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -c -o $@ $<
+
 $(FZ)/libindex.a: $(FUZZ_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FZ)/libindex.a
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/readers.h $(FZ)/libindex.a
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Ilibindex -o $@ $< \
 	  $(FZ)/libindex.a $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
@@ -162,7 +184,7 @@ lint-man:
 # ingest a canvass laid out one folder per camera (copies of the fixtures
 # under the names their recorders would give them), ask which cameras saw
 # the corner of Chapel & Orange and what they did not cover, open a case,
-# pull that footage into a case folder, and verify it.
+# pull that footage into a case folder, verify it, and write its report.
 DEMO = build/demo
 DEMO_DB = $(DEMO)/vidx.db
 DEMO_EV = $(DEMO)/evidence
@@ -219,28 +241,36 @@ demo: deps
 	@echo "== vidx verify --case: the recordings the case pulled from, re-hashed" >&2
 	@bin/vidx verify -d $(DEMO_DB) --by demo --case NH-2022-0704
 	@echo >&2
-	@echo "== vidx mosaic: the four cameras side by side on true time, 21:24:28-21:25:10" >&2
+	@echo "== vidx mosaic: the four cameras side by side on true time, 21:24:28-21:25:20" >&2
 	@bin/vidx mosaic -d $(DEMO_DB) --case NH-2022-0704 --by demo \
 	  --near 41.30568,-72.92561 --radius 300 --tile 320x240 \
-	  --from "2022-07-04 21:24:28" --to "2022-07-04 21:25:10" --tz America/New_York \
+	  --from "2022-07-04 21:24:28" --to "2022-07-04 21:25:20" --tz America/New_York \
 	  -o $(DEMO)/case/scene-mosaic.mp4
 	@echo >&2
 	@echo "== vidx case log: the custody log (hash-chained)" >&2
 	@bin/vidx case -d $(DEMO_DB) log NH-2022-0704
 	@echo >&2
-	@echo "== vidx still: what every camera showed at the incident, 21:24:33 New York time" >&2
+	@echo "== vidx report: the case as one offline page, with H.264 working copies," >&2
+	@echo "   a PDF (where Chromium is installed) and timelines for Timesketch and plaso" >&2
+	@bin/vidx report -d $(DEMO_DB) --by demo --out $(DEMO)/report --at "2022-07-04 21:25:13" \
+	  --proxies $$(command -v chromium >/dev/null 2>&1 && echo --pdf) \
+	  --timesketch $(DEMO)/timeline.jsonl --l2tcsv $(DEMO)/timeline.csv NH-2022-0704
+	@cd $(DEMO)/report && sha256sum -c --quiet SHA256SUMS
+	@echo >&2
+	@echo "== vidx still: what every camera showed at the incident, 21:25:13 New York time" >&2
 	@bin/vidx still -d $(DEMO_DB) --case NH-2022-0704 --by demo \
 	  --near 41.30568,-72.92561 --radius 300 \
-	  --at "2022-07-04 21:24:33" --tz America/New_York --sheet incident.png
+	  --at "2022-07-04 21:25:13" --tz America/New_York --sheet incident.png
 	@echo >&2
 	@echo "demo index: $(DEMO_DB), case folder: $(DEMO)/case  (try: jq . $(DEMO)/case/manifest.json)" >&2
+	@echo "the report: $(DEMO)/report/report.html  (open it in a browser; #t=2022-07-05T01:25:13Z opens at that moment)" >&2
 	@echo "mosaic: $(DEMO)/case/scene-mosaic.mp4; contact sheet at the incident: $(DEMO)/case/stills/incident.png" >&2
 
 # Each benchmark prints medians and ratios against the tool a user would
 # otherwise use; test data is made once in build/bench-data.  BENCH_RUNS=N.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@for b in bench/probe bench/ingest bench/query bench/pull bench/still bench/mosaic; do \
+	@for b in bench/probe bench/ingest bench/query bench/pull bench/mobile bench/still bench/mosaic; do \
 	  [ -f $$b ] || continue; echo "== $$b" >&2; sh $$b || exit 1; done
 
 # ---- install, clean ----------------------------------------------------------

@@ -18,14 +18,16 @@ static void usage(void)
 "Describe recordings: format, streams, duration, keyframes, gaps, and the\n"
 "wall-clock start and end with every candidate time found and why one was\n"
 "chosen, and the recording's own place: a position (phones) or a track\n"
-"(GoPro GPMF, DJI .SRT sidecar, dashcam NMEA).  Files are opened read-only\n"
-"and never changed.\n"
+"(GoPro GPMF, DJI .SRT sidecar, dashcam NMEA or Novatek freeGPS).  Files\n"
+"are opened read-only and never changed.\n"
 "\n"
 "  -s, --start TIME        the recording started at TIME (manual source)\n"
 "  -n, --name-time PAT     read the start from the file name: %%Y %%y %%m %%d %%H\n"
 "                          %%M %%S %%L (ms) %%f (us) %%s (Unix time), '*' any\n"
 "                          run, '?' one character; 'auto' (default) tries\n"
-"                          vendor patterns, 'none' turns it off\n"
+"                          vendor patterns, 'none' turns it off; %%E before a\n"
+"                          field reads the end (%%EH%%EM%%ES), which times a raw\n"
+"                          stream's frames\n"
 "  -z, --tz ZONE           IANA zone of local times (default $TZ, else system)\n"
 "      --gap DUR           report jumps longer than DUR (default: 1s or 4\n"
 "                          frames, whichever is longer)\n"
@@ -92,6 +94,10 @@ static void print_table(const cfg *c, const vidx_probe *p)
 	if (p->has_audio)
 		printf("; audio %s %d Hz %d ch", p->acodec, p->sample_rate, p->channels);
 	printf("\n");
+	/* a raw stream has no timestamps: say what timed its frames */
+	if (p->fps_source && strcmp(p->fps_source, "container") && p->fps_den)
+		printf("  rate       %.6g fps, %s%s: %s\n", (double)p->fps_num / p->fps_den,
+		       p->fps_source, p->fps_assumed ? " (ASSUMED)" : "", p->fps_note);
 	if (p->hashed)
 		printf("  sha256     %s\n", p->sha256_hex);
 	if (p->chosen >= 0) {
@@ -108,8 +114,13 @@ static void print_table(const cfg *c, const vidx_probe *p)
 		       vidx_source_name(t->source), fmt_time(c, t->utc, b1), t->raw,
 		       t->detail, flags_text(t->flags));
 	}
+	if (p->time_disagree)
+		printf("  disagree   %s: check them\n", p->time_disagreement);
 	printf("  keyframes  %zu of %lld packets (%s)\n", p->nkeyframes,
 	       (long long)p->nb_packets, p->index_method);
+	if (p->nb_leading)
+		printf("  leading    %lld packets before the first keyframe or shown before "
+		       "it (open GOP): not footage of this file\n", (long long)p->nb_leading);
 	if (!p->ngaps)
 		printf("  gaps       none\n");
 	for (i = 0; i < p->ngaps; i++) {

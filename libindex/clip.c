@@ -9,7 +9,8 @@
  * one whose decode time reaches the end after a frame at or after the end
  * was taken (or a gap or a clock step back, or the end of the file).  Every
  * frame before the end is then decodable, and the last frame is at or after
- * it.  Audio packets from the keyframe's time on come along.
+ * it.  Audio packets from the keyframe's time on come along.  The packet
+ * hash is in phash.c.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -19,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
@@ -27,116 +27,6 @@
 
 #define US 1000000LL
 #define IOBUF (64 * 1024)
-
-/* ---- packet hash ---------------------------------------------------------- */
-
-int vidx__phash_init(vidx__phash *ph, const AVCodecParameters *par)
-{
-	memset(ph, 0, sizeof(*ph));
-	if (!(ph->md = EVP_MD_CTX_new()) ||
-	    !EVP_DigestInit_ex(ph->md, EVP_sha256(), NULL))
-		return -1;
-	ph->codec = par->codec_id;
-	/* avcC / hvcC extradata: NAL units are length-prefixed in packets */
-	if (par->extradata && par->extradata[0] == 1) {
-		if (par->codec_id == AV_CODEC_ID_H264 && par->extradata_size >= 7)
-			ph->nal_len = (par->extradata[4] & 3) + 1;
-		else if (par->codec_id == AV_CODEC_ID_HEVC && par->extradata_size >= 23)
-			ph->nal_len = (par->extradata[21] & 3) + 1;
-	}
-	return 0;
-}
-
-static void put_unit(vidx__phash *ph, const uint8_t *p, size_t n)
-{
-	uint8_t len[4];
-
-	while (n && !p[n - 1]) /* trailing_zero_8bits: not part of the unit */
-		n--;
-	if (!n)
-		return;
-	len[0] = (uint8_t)(n >> 24);
-	len[1] = (uint8_t)(n >> 16);
-	len[2] = (uint8_t)(n >> 8);
-	len[3] = (uint8_t)n;
-	EVP_DigestUpdate(ph->md, len, 4);
-	EVP_DigestUpdate(ph->md, p, n);
-}
-
-/* offset of the next 00 00 01 at or after I, or N */
-static size_t next_start(const uint8_t *p, size_t i, size_t n)
-{
-	for (; i + 2 < n; i++)
-		if (!p[i] && !p[i + 1] && p[i + 2] == 1)
-			return i;
-	return n;
-}
-
-/* Each packet as its units: NAL units (H.264/HEVC, from Annex B or from
- * length-prefixed form) without start codes or trailing zero bytes, AAC
- * without an ADTS header, anything else whole; each unit after its 32-bit
- * big-endian length, and four zero bytes after the packet. */
-void vidx__phash_add(vidx__phash *ph, const uint8_t *p, size_t n)
-{
-	static const uint8_t end[4];
-	int nal = ph->codec == AV_CODEC_ID_H264 || ph->codec == AV_CODEC_ID_HEVC;
-
-	ph->packets++;
-	if (nal && ph->nal_len && !(n >= 3 && !p[0] && !p[1] &&
-	                            (p[2] == 1 || (n >= 4 && !p[2] && p[3] == 1)))) {
-		size_t i = 0;
-		while (i + (size_t)ph->nal_len <= n) {
-			size_t len = 0;
-			int k;
-			for (k = 0; k < ph->nal_len; k++)
-				len = len << 8 | p[i + (size_t)k];
-			i += (size_t)ph->nal_len;
-			if (len > n - i)
-				len = n - i; /* damaged: hash what is there */
-			put_unit(ph, p + i, len);
-			i += len;
-		}
-	} else if (nal) {
-		size_t i = next_start(p, 0, n), j;
-		if (i > 0)
-			put_unit(ph, p, i); /* bytes before the first start code */
-		while (i < n) {
-			i += 3;
-			j = next_start(p, i, n);
-			put_unit(ph, p + i, j - i);
-			i = j;
-		}
-	} else if (ph->codec == AV_CODEC_ID_AAC && n >= 7 && p[0] == 0xff &&
-	           (p[1] & 0xf6) == 0xf0) {
-		size_t hl = (p[1] & 1) ? 7 : 9; /* protection_absent */
-		if (n >= hl)
-			put_unit(ph, p + hl, n - hl);
-	} else {
-		put_unit(ph, p, n);
-	}
-	EVP_DigestUpdate(ph->md, end, 4);
-}
-
-int vidx__phash_final(vidx__phash *ph, char hex[65])
-{
-	unsigned char d[32];
-	unsigned int len = 0, i;
-	int ok = EVP_DigestFinal_ex(ph->md, d, &len) && len == 32;
-
-	EVP_MD_CTX_free(ph->md);
-	ph->md = NULL;
-	if (!ok)
-		return -1;
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	return 0;
-}
-
-void vidx__phash_free(vidx__phash *ph)
-{
-	EVP_MD_CTX_free(ph->md);
-	ph->md = NULL;
-}
 
 /* ---- sources ---------------------------------------------------------------- */
 
@@ -233,12 +123,22 @@ void vidx__src_close(vidx__src *s)
 
 /* ---- the walk ------------------------------------------------------------------ */
 
+/* Times beyond 2^60 us (36,000 years) are no times: a damaged or hostile
+ * file's, or a manifest's; keeping them out keeps the sums below exact. */
+#define TIME_MAX ((int64_t)1 << 60)
+static int sane(int64_t us)
+{
+	return us > -TIME_MAX && us < TIME_MAX;
+}
+
 static int64_t us_of(int64_t ts, AVRational tb)
 {
+	int64_t us;
 	if (ts == AV_NOPTS_VALUE)
 		return VIDX_TIME_NONE;
-	return av_rescale_q_rnd(ts, tb, (AVRational){1, 1000000},
-	                        AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX);
+	us = av_rescale_q_rnd(ts, tb, (AVRational){1, 1000000},
+	                      AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX);
+	return sane(us) ? us : VIDX_TIME_NONE;
 }
 
 /* Formats read by time through their own index; the rest (MPEG-TS, DHAV,
@@ -254,6 +154,104 @@ int vidx__seeks_by_time(const struct AVInputFormat *f)
 	return 0;
 }
 
+/* A native clip of MPEG-TS that starts at its keyframe's first TS packet
+ * has no program tables (PAT, PMT) until the recorder repeats them, and a
+ * short one none at all: no player can read it.  Recorders put them just
+ * before a keyframe, for anyone who starts there.  So the byte run starts
+ * at the last PAT before the keyframe, as long as no picture of the video
+ * stream starts between the two (its packets would come first); else at
+ * the keyframe.  188-byte packets, or 192 (M2TS, a 4-byte time before
+ * each, which POS points at). */
+#define TS_BACK (16 * 1024) /* packets looked back at most: a few MB */
+static int64_t ts_tables_before(int fd, int64_t pos)
+{
+	uint8_t b[192 * 64];
+	int64_t q = pos;
+	int ps, off, vpid, k;
+
+	if (pos < 0 || pread(fd, b, 8, pos) != 8)
+		return pos;
+	if (b[0] == 0x47)
+		ps = 188, off = 0;
+	else if (b[4] == 0x47)
+		ps = 192, off = 4;
+	else
+		return pos;
+	vpid = (b[off + 1] & 0x1f) << 8 | b[off + 2];
+	for (k = 0; k < TS_BACK && q >= ps;) {
+		int64_t from = FFMAX(q - 64 * ps, q % ps);
+		int n = (int)((q - from) / ps), i;
+		if (n <= 0 || pread(fd, b, (size_t)n * (size_t)ps, from) != (ssize_t)n * ps)
+			return pos;
+		for (i = n - 1; i >= 0 && k < TS_BACK; i--, k++) {
+			const uint8_t *t = b + i * ps + off;
+			int pid = (t[1] & 0x1f) << 8 | t[2], pusi = t[1] & 0x40;
+			if (t[0] != 0x47)
+				return pos;
+			if (pusi && pid == 0)
+				return from + (int64_t)i * ps;
+			if (pusi && pid == vpid)
+				return pos;
+		}
+		q = from;
+	}
+	return pos;
+}
+
+/* The leading frames of an open GOP (HEVC RASL, x264 open-gop B-frames)
+ * follow their keyframe in decode order but are shown before it; they
+ * decode only with the frames of the file before.  When a part is joined
+ * to the part before it, they are its first pictures: they must sit just
+ * after the previous part's last frame, not under it.  So the packets
+ * after the keyframe are read ahead until the first one shown at or after
+ * it, and the earliest time among them (at most GAP before the keyframe)
+ * gives how far before the keyframe the part begins. */
+#define LEAD_MAX 256
+typedef struct lookahead {
+	AVPacket *p[LEAD_MAX];
+	int n, i, err; /* err: what the read after the queue returned */
+} lookahead;
+
+static int look_ahead(vidx__src *s, lookahead *q, int64_t kpts, int64_t gap,
+                      int64_t *lead)
+{
+	AVRational tb = s->fc->streams[s->vi]->time_base;
+	int64_t min = kpts;
+
+	while (q->n < LEAD_MAX) {
+		AVPacket *p = av_packet_alloc();
+		int64_t t;
+		int r;
+		if (!p)
+			return -1;
+		if ((r = av_read_frame(s->fc, p)) < 0) {
+			av_packet_free(&p);
+			q->err = r;
+			break;
+		}
+		q->p[q->n++] = p;
+		if (p->stream_index != s->vi)
+			continue;
+		t = us_of(p->pts, tb);
+		if (t == VIDX_TIME_NONE || t >= kpts || kpts - t > gap)
+			break;
+		if (t < min)
+			min = t;
+	}
+	*lead = kpts - min;
+	return 0;
+}
+
+static int next_packet(AVFormatContext *fc, lookahead *q, AVPacket *pkt)
+{
+	if (q->i < q->n) {
+		av_packet_move_ref(pkt, q->p[q->i]);
+		av_packet_free(&q->p[q->i++]);
+		return 0;
+	}
+	return q->err ? q->err : av_read_frame(fc, pkt);
+}
+
 int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
                    int (*sink)(void *ctx, int video, AVPacket *pkt,
                                int64_t pts, int64_t dts),
@@ -263,22 +261,31 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 	AVStream *vs = fc->streams[s->vi];
 	AVStream *as = s->ai >= 0 ? fc->streams[s->ai] : NULL;
 	AVPacket *pkt = av_packet_alloc();
-	int64_t gap = FFMAX(US, 4 * (c->frame_dur > 0 ? c->frame_dur : 40000));
+	int64_t gap;
 	int64_t nv = 0, max_pts = VIDX_TIME_NONE, last_t = VIDX_TIME_NONE;
 	int64_t shift = 0, last_vdts = VIDX_TIME_NONE, last_adts = VIDX_TIME_NONE;
 	int started = 0, rc = 0, r;
+	lookahead q;
 
 	if (!pkt)
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	/* what pull planned, or what a manifest says (which may be edited) */
+	if ((c->seek_pts != VIDX_TIME_NONE && !sane(c->seek_pts)) || !sane(c->end_pts) ||
+	    !sane(c->out_off) || c->frame_dur <= 0 || c->frame_dur > 3600 * US ||
+	    c->seek_pos >= TIME_MAX) {
+		av_packet_free(&pkt);
+		return vidx__fail(h, VIDX_EINVAL, "the cut's times are out of range");
+	}
+	gap = FFMAX(US, 4 * c->frame_dur);
 	c->nvideo = c->naudio = 0;
 	c->first_pts = c->last_pts = VIDX_TIME_NONE;
 	c->byte_start = c->byte_end = -1;
+	memset(&q, 0, sizeof(q));
 	c->by_bytes = c->seek_pos >= 0 && !vidx__seeks_by_time(fc->iformat);
 	if (c->by_bytes) {
 		/* straight to the byte: some demuxers (DHAV) refuse byte seeks */
-		r = (int)avio_seek(fc->pb, c->seek_pos, SEEK_SET);
-		if (r >= 0)
-			r = avformat_flush(fc);
+		int64_t at = avio_seek(fc->pb, c->seek_pos, SEEK_SET);
+		r = at < 0 ? (int)at : avformat_flush(fc);
 	}
 	else if (c->seek_pts != VIDX_TIME_NONE)
 		r = av_seek_frame(fc, s->vi, av_rescale_q(c->seek_pts,
@@ -291,7 +298,7 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 		                av_err2str(r));
 		goto out;
 	}
-	while ((r = av_read_frame(fc, pkt)) >= 0) {
+	while ((r = next_packet(fc, &q, pkt)) >= 0) {
 		int video = pkt->stream_index == s->vi;
 		int64_t t, dts, pts;
 
@@ -321,11 +328,19 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 				}
 				started = 1;
 				c->byte_start = pkt->pos;
+				if (c->ts_tables && c->by_bytes && !strcmp(fc->iformat->name, "mpegts"))
+					c->byte_start = ts_tables_before(s->io.fd, pkt->pos);
 			}
 			/* a stream without timestamps runs at its nominal rate from the
 			 * keyframe the index placed there */
-			if (pts == VIDX_TIME_NONE && dts == VIDX_TIME_NONE)
-				pts = dts = c->seek_pts + nv * c->frame_dur;
+			if (pts == VIDX_TIME_NONE && dts == VIDX_TIME_NONE) {
+				pts = dts = (c->seek_pts != VIDX_TIME_NONE ? c->seek_pts : 0) +
+				            nv * c->frame_dur;
+				/* each frame lasts the index's frame time, not what
+				 * the demuxer guessed from its default rate */
+				pkt->duration = av_rescale_q(c->frame_dur, (AVRational){1, 1000000},
+				                             vs->time_base);
+			}
 			else if (pts == VIDX_TIME_NONE)
 				pts = dts;
 			else if (dts == VIDX_TIME_NONE)
@@ -341,9 +356,16 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 					break;
 				}
 			} else {
-				/* clip time of this part: its keyframe at out_off, decode
-				 * times after the previous part's */
-				shift = c->out_off - pts;
+				/* clip time of this part: it begins at out_off (its
+				 * keyframe there, or after its leading frames when it
+				 * follows a part), decode times after the previous part's */
+				int64_t lead = 0;
+				if (ch->vdts != VIDX_TIME_NONE &&
+				    look_ahead(s, &q, pts, gap, &lead) < 0) {
+					rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+					goto out;
+				}
+				shift = c->out_off + lead - pts;
 				if (ch->vdts != VIDX_TIME_NONE && dts + shift <= ch->vdts)
 					shift = ch->vdts + 1 - dts;
 				c->out_off = pts + shift;
@@ -401,6 +423,8 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 	}
 	c->out_end = max_pts + shift + c->frame_dur;
 out:
+	while (q.i < q.n)
+		av_packet_free(&q.p[q.i++]);
 	av_packet_free(&pkt);
 	return rc;
 }

@@ -12,7 +12,7 @@
 #include "vidx.h"
 
 enum { ST_REC_INSERT, ST_REC_FIND, ST_SEG_INSERT, ST_KF_INSERT, ST_PATH_INSERT,
-       ST_COUNT };
+       ST_PLACE_INSERT, ST_PLACE_GEO, ST_COUNT };
 
 struct vidx {
 	char err[512];
@@ -72,6 +72,7 @@ int vidx__path_find(vidx *h, int64_t id, char *out, size_t n, char *elsewhere,
 int vidx__recording_by_sha(vidx *h, const char *hex, int64_t *id);
 /* 64 hex digits to 32 bytes: 0, or -1 when HEX is not that. */
 int vidx__unhex32(const char *hex, unsigned char out[32]);
+
 /* ---- outfile.c: new files that never replace one (working copies) ---- */
 /* mkdir -p; -1 with errno */
 int vidx__mkdirs(const char *path);
@@ -101,6 +102,9 @@ struct json_t *vidx__jstr(const char *s);
 /* a still, a sheet as objects (to be completed by a manifest) */
 struct json_t *vidx__jstill(const vidx_still *s);
 struct json_t *vidx__jsheet(const vidx_sheet *s);
+/* a probe's time candidates as a JSON array (malloc'ed), as vidx-probe
+ * --json prints them; kept in the index with the recording */
+char *vidx__candidates_json(const vidx_probe *p);
 
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
@@ -128,6 +132,17 @@ int vidx__track_encode(const vidx_geopoint *pt, size_t n, unsigned char **out,
                        size_t *len);
 int vidx__track_decode(const unsigned char *b, size_t len, size_t n,
                        vidx_geopoint **out);
+/* the bounding box of a place's position or track: S, W, N, E */
+void vidx__place_bbox(const vidx_place *p, double box[4]);
+/* problems as one text, '; '-separated (malloc'ed) and back */
+char *vidx__place_problems_text(const vidx_place *p);
+/* Fill *P from a recording_place row's columns (source, raw, lat, lon,
+ * alt, points, track, dropped, problems); P->track malloc'ed.  0, -1 out
+ * of memory, -2 damaged. */
+int vidx__place_from_row(vidx_place *p, const char *source, const char *raw,
+                         double lat, double lon, double alt, int alt_null,
+                         int64_t points, const void *blob, size_t bloblen,
+                         int64_t dropped, const char *problems);
 
 /* gpmf.c: one GPMF payload (a sample of a GoPro 'gpmd' track).  Points
  * of its GPS5 stream are appended to V (lat, lon, alt triples, *N of
@@ -181,6 +196,11 @@ typedef struct vidx__nmea_fix {
 } vidx__nmea_fix;
 int vidx__nmea_sentence(const char *s, size_t len, vidx__nmea_fix *f,
                         const char **why);
+/* novatek.c: one "freeGPS " block of a Novatek dashcam (the layout
+ * exiftool calls 1C), into F (kind 'F'): 1 a fix, 0 status V, -1 not this
+ * layout or not a block (*why says which, when it can). */
+int vidx__freegps_block(const unsigned char *b, size_t n, vidx__nmea_fix *f,
+                        const char **why);
 
 /* udta.c: moov/udta (c)xyz (ISO 6709 text into XYZ) and loci (LOCI: lat,
  * lon, alt; *HAS_LOCI -1 when the box is there but unreadable).  0, or <0
@@ -224,5 +244,40 @@ int vidx__dhav_dates(int fd, int64_t size, vidx_civil *first,
  * WANT (libavformat's index size): callers then scan packets. */
 int vidx__mp4_ctts(int fd, int64_t size, int track_id, int64_t want,
                    int64_t **offs, int64_t *n);
+
+/* ---- map.c: a file read through a memory map, a window at a time ---- */
+typedef struct vidx__map {
+	int fd;
+	int64_t size;               /* the file's size when it was opened */
+	const unsigned char *base;  /* the window, NULL when none */
+	int64_t off, len;           /* its offset in the file and length */
+	int err;                    /* errno of a failed mmap */
+	int fault;                  /* a page could not be read (SIGBUS) */
+} vidx__map;
+void vidx__map_init(vidx__map *m, int fd, int64_t size);
+void vidx__map_close(vidx__map *m);
+const unsigned char *vidx__map_slow(vidx__map *m, int64_t pos, int64_t n);
+/* Bytes [POS, POS+N) of the file, valid until the next call; NULL past the
+ * end (or when mmap fails: M->err).  Only inside vidx__map_run(). */
+static inline const unsigned char *vidx__map_at(vidx__map *m, int64_t pos,
+                                                int64_t n)
+{
+	if (m->base && pos >= m->off && n >= 0 && pos - m->off <= m->len - n)
+		return m->base + (pos - m->off);
+	return vidx__map_slow(m, pos, n);
+}
+/* FN(CTX) with M's pages guarded: a page the file no longer has (cut short
+ * meanwhile, or a read error) returns VIDX__MAP_FAULT from here instead of
+ * killing the process with SIGBUS.  FN must keep what it allocates where
+ * the caller can free it.  VIDX__MAP_UNGUARDED: the guard could not be set
+ * up, FN was not run. */
+enum { VIDX__MAP_FAULT = -1000, VIDX__MAP_UNGUARDED = -1001 };
+int vidx__map_run(vidx__map *m, int (*fn)(void *ctx), void *ctx);
+
+/* ---- query.c: clock corrections, for reports ---- */
+/* CAMERA's clock reading CAM as true time (*TRUE_US) and the offset
+ * (camera - true) applied there (*OFF), from its clock observations. */
+int vidx__clock_to_true(vidx *h, const char *camera, int64_t cam,
+                        int64_t *true_us, int64_t *off);
 
 #endif

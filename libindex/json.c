@@ -75,6 +75,34 @@ static char *dump(json_t *o)
 	return s;
 }
 
+/* every candidate, with how far it is from the chosen start */
+static json_t *jcandidates(const vidx_probe *p)
+{
+	json_t *a = json_array(), *v;
+	size_t i;
+
+	for (i = 0; i < p->ncand; i++) {
+		const vidx_time_candidate *c = &p->cand[i];
+		v = json_object();
+		json_object_set_new(v, "source", json_string(vidx_source_name(c->source)));
+		json_object_set_new(v, "time", jtime(c->utc));
+		json_object_set_new(v, "raw", jstr(c->raw));
+		json_object_set_new(v, "detail", jstr(c->detail));
+		json_object_set_new(v, "flags", jflags(c->flags));
+		json_object_set_new(v, "chosen", json_boolean((int)i == p->chosen));
+		json_object_set_new(v, "offset_s", c->utc != VIDX_TIME_NONE &&
+		                    p->start != VIDX_TIME_NONE ? jsec(c->utc - p->start)
+		                                               : json_null());
+		json_array_append_new(a, v);
+	}
+	return a;
+}
+
+char *vidx__candidates_json(const vidx_probe *p)
+{
+	return dump(jcandidates(p));
+}
+
 char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 {
 	json_t *o = json_object(), *v, *a;
@@ -99,6 +127,10 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(v, "fps", p->fps_den ? json_real((double)p->fps_num /
 	                                                     p->fps_den)
 	                                         : json_null());
+	json_object_set_new(v, "fps_source", p->fps_source ? json_string(p->fps_source)
+	                                                   : json_null());
+	json_object_set_new(v, "fps_assumed", json_boolean(p->fps_assumed));
+	json_object_set_new(v, "fps_note", jstr(p->fps_note));
 	json_object_set_new(o, "video", v);
 	if (p->has_audio) {
 		v = json_object();
@@ -113,22 +145,16 @@ char *vidx_probe_json(const vidx_probe *p, int with_keyframes)
 	json_object_set_new(o, "end", jtime(p->end));
 	json_object_set_new(o, "time_source", json_string(vidx_source_name(p->time_source)));
 	json_object_set_new(o, "time_reason", json_string(p->time_reason));
-	a = json_array();
-	for (i = 0; i < p->ncand; i++) {
-		const vidx_time_candidate *c = &p->cand[i];
-		v = json_object();
-		json_object_set_new(v, "source", json_string(vidx_source_name(c->source)));
-		json_object_set_new(v, "time", jtime(c->utc));
-		json_object_set_new(v, "raw", jstr(c->raw));
-		json_object_set_new(v, "detail", jstr(c->detail));
-		json_object_set_new(v, "flags", jflags(c->flags));
-		json_object_set_new(v, "chosen", json_boolean((int)i == p->chosen));
-		json_array_append_new(a, v);
-	}
-	json_object_set_new(o, "time_candidates", a);
+	json_object_set_new(o, "time_candidates", jcandidates(p));
+	json_object_set_new(o, "time_disagree", json_boolean(p->time_disagree));
+	json_object_set_new(o, "time_disagreement", p->time_disagree
+	                    ? json_string(p->time_disagreement) : json_null());
+	json_object_set_new(o, "named_length_s", p->named_length > 0
+	                    ? jsec(p->named_length) : json_null());
 	json_object_set_new(o, "first_pts_s", jsec(p->first_pts));
 	json_object_set_new(o, "last_pts_s", jsec(p->last_pts));
 	json_object_set_new(o, "packets", json_integer(p->nb_packets));
+	json_object_set_new(o, "leading_packets", json_integer(p->nb_leading));
 	json_object_set_new(o, "keyframe_count", json_integer((json_int_t)p->nkeyframes));
 	json_object_set_new(o, "index_method", json_string(p->index_method ? p->index_method : ""));
 	json_object_set_new(o, "damaged", json_boolean(p->damaged));
@@ -194,14 +220,15 @@ static json_t *camera_props(const vidx_camera *c, int with_pos)
 	json_object_set_new(o, "id", jstr(c->id));
 	json_object_set_new(o, "name", jstr(c->name ? c->name : ""));
 	if (with_pos) {
-		json_object_set_new(o, "lat", json_real(c->lat));
-		json_object_set_new(o, "lon", json_real(c->lon));
+		json_object_set_new(o, "lat", c->mobile ? json_null() : json_real(c->lat));
+		json_object_set_new(o, "lon", c->mobile ? json_null() : json_real(c->lon));
 	}
 	json_object_set_new(o, "address", jstr(c->address ? c->address : ""));
 	json_object_set_new(o, "tz", c->tz ? jstr(c->tz) : json_null());
 	json_object_set_new(o, "tags", jtags(c->tags));
 	json_object_set_new(o, "recordings", json_integer(c->recordings));
 	json_object_set_new(o, "created", jtime(c->created));
+	json_object_set_new(o, "mobile", json_boolean(c->mobile));
 	return o;
 }
 
@@ -222,6 +249,11 @@ char *vidx_cameras_geojson(const vidx_camera *a, size_t n)
 		json_array_append_new(co, json_real(a[i].lat));
 		json_object_set_new(g, "type", json_string("Point"));
 		json_object_set_new(g, "coordinates", co);
+		if (a[i].mobile) {
+			/* no place of its own: its recordings have theirs */
+			json_decref(g);
+			g = json_null();
+		}
 		json_object_set_new(f, "type", json_string("Feature"));
 		json_object_set_new(f, "id", jstr(a[i].id));
 		json_object_set_new(f, "geometry", g);
@@ -292,11 +324,30 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 	json_object_set_new(o, "time_raw", jstr(r->time_raw));
 	json_object_set_new(o, "time_detail", jstr(r->time_detail));
 	json_object_set_new(o, "time_flags", jflags(r->time_flags));
+	json_object_set_new(o, "time_disagree", r->time_disagree < 0 ? json_null()
+	                    : json_boolean(r->time_disagree));
+	json_object_set_new(o, "time_disagreement", r->time_disagree > 0
+	                    ? jstr(r->time_disagreement) : json_null());
+	{
+		/* kept as vidx-probe printed it; older recordings have none */
+		json_t *c = r->time_candidates ? json_loads(r->time_candidates, 0, NULL) : NULL;
+		json_object_set_new(o, "time_candidates", c ? c : json_null());
+	}
+	json_object_set_new(o, "fps_source", r->fps_source ? jstr(r->fps_source)
+	                                                   : json_null());
 	json_object_set_new(o, "first_pts_s", jsec(r->first_pts));
 	json_object_set_new(o, "keyframe_count", json_integer(r->keyframes));
 	json_object_set_new(o, "segments", json_integer(r->segments));
 	json_object_set_new(o, "damaged", json_boolean(r->damaged));
 	json_object_set_new(o, "ingested", jtime(r->ingested));
+	if (r->place) {
+		vidx__jplace_set(o, r->place, r->start);
+		json_object_del(o, "device");
+	} else {
+		json_object_set_new(o, "location", json_null());
+		json_object_set_new(o, "track", json_null());
+		json_object_set_new(o, "place_problems", json_array());
+	}
 	if (kf) {
 		a = json_array();
 		for (i = 0; i < nkf; i++) {
@@ -321,8 +372,8 @@ char *vidx_span_json(const vidx_span *s)
 	json_t *o = json_object();
 	json_object_set_new(o, "camera", jstr(s->camera));
 	json_object_set_new(o, "name", jstr(s->name));
-	json_object_set_new(o, "lat", json_real(s->lat));
-	json_object_set_new(o, "lon", json_real(s->lon));
+	json_object_set_new(o, "lat", isfinite(s->lat) ? json_real(s->lat) : json_null());
+	json_object_set_new(o, "lon", isfinite(s->lon) ? json_real(s->lon) : json_null());
 	json_object_set_new(o, "distance_m", jdist(s->distance_m));
 	json_object_set_new(o, "recording_id", json_integer(s->recording_id));
 	json_object_set_new(o, "segment_id", json_integer(s->segment_id));
@@ -340,6 +391,9 @@ char *vidx_span_json(const vidx_span *s)
 	                    ? json_null() : jsec(s->seek_pts));
 	json_object_set_new(o, "seek_pos", s->seek_pos >= 0 ? json_integer(s->seek_pos)
 	                                                   : json_null());
+	json_object_set_new(o, "mobile", json_boolean(s->mobile));
+	json_object_set_new(o, "closest_m", jdist(s->closest_m));
+	json_object_set_new(o, "closest_at", jtime(s->closest_at));
 	return dump(o);
 }
 
@@ -358,8 +412,8 @@ char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to)
 	json_t *o = json_object();
 	json_object_set_new(o, "camera", jstr(c->camera));
 	json_object_set_new(o, "name", jstr(c->name));
-	json_object_set_new(o, "lat", json_real(c->lat));
-	json_object_set_new(o, "lon", json_real(c->lon));
+	json_object_set_new(o, "lat", isfinite(c->lat) ? json_real(c->lat) : json_null());
+	json_object_set_new(o, "lon", isfinite(c->lon) ? json_real(c->lon) : json_null());
 	json_object_set_new(o, "distance_m", jdist(c->distance_m));
 	json_object_set_new(o, "from", jtime(from));
 	json_object_set_new(o, "to", jtime(to));
@@ -368,6 +422,7 @@ char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to)
 	json_object_set_new(o, "uncovered_s", jsec((to - from) - c->covered_us));
 	json_object_set_new(o, "covered", jintervals(c->covered, c->ncovered));
 	json_object_set_new(o, "uncovered", jintervals(c->uncovered, c->nuncovered));
+	json_object_set_new(o, "mobile", json_boolean(c->mobile));
 	return dump(o);
 }
 
@@ -734,6 +789,66 @@ char *vidx_probe_feature(const vidx_probe *p)
 	return s;
 }
 
+char *vidx_recording_feature(const vidx_recording *r, const vidx_camera *cam)
+{
+	json_t *o = json_object();
+	vidx_place at;
+	char *props, *s;
+
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "camera", jstr(r->camera));
+	json_object_set_new(o, "mobile", json_boolean(cam && cam->mobile));
+	json_object_set_new(o, "start", jtime(r->start));
+	json_object_set_new(o, "end", jtime(r->end));
+	json_object_set_new(o, "sha256", json_string(r->sha256));
+	json_object_set_new(o, "path", jstr(r->path));
+	if (!(props = dump(o)))
+		return NULL;
+	if (r->place) {
+		s = vidx_place_feature(r->place, r->start, props);
+	} else {
+		/* no place of its own: where its camera is */
+		memset(&at, 0, sizeof(at));
+		if (cam && !cam->mobile) {
+			at.loc_source = VIDX_GEO_CAMERA;
+			at.loc.lat = cam->lat;
+			at.loc.lon = cam->lon;
+			at.loc.alt_m = NAN;
+		}
+		s = vidx_place_feature(&at, r->start, props);
+	}
+	free(props);
+	return s;
+}
+
+char *vidx_span_feature(const vidx_span *s)
+{
+	json_t *f = json_object(), *g, *pr;
+	char *js = vidx_span_json(s);
+	size_t i;
+
+	pr = js ? json_loads(js, 0, NULL) : NULL;
+	free(js);
+	if (!pr) {
+		json_decref(f);
+		return NULL;
+	}
+	if (s->trail && s->ntrail > 1) {
+		json_t *co = json_array();
+		for (i = 0; i < s->ntrail; i++)
+			json_array_append_new(co, json_pack("[f,f]", s->trail[i].lon, s->trail[i].lat));
+		g = json_pack("{s:s, s:o}", "type", "LineString", "coordinates", co);
+	} else if (isfinite(s->lat) && isfinite(s->lon)) {
+		g = json_pack("{s:s, s:[f,f]}", "type", "Point", "coordinates", s->lon, s->lat);
+	} else {
+		g = json_null();
+	}
+	json_object_set_new(f, "type", json_string("Feature"));
+	json_object_set_new(f, "geometry", g);
+	json_object_set_new(f, "properties", pr);
+	return dump(f);
+}
+
 char *vidx_track_json(const vidx_place *pl, int64_t start)
 {
 	char *buf = NULL;
@@ -872,5 +987,17 @@ char *vidx_mosaic_json(const vidx_mosaic_info *m)
 	for (i = 0; i < m->nfailed; i++)
 		json_array_append_new(f, jstr(m->failed[i]));
 	json_object_set_new(o, "failed", f);
+	return dump(o);
+}
+
+char *vidx_report_item_json(const vidx_report_item *it)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "kind", jstr(it->kind));
+	json_object_set_new(o, "path", jstr(it->path));
+	json_object_set_new(o, "status", jstr(it->status));
+	json_object_set_new(o, "sha256", it->sha256 ? jstr(it->sha256) : json_null());
+	json_object_set_new(o, "size", it->size >= 0 ? json_integer(it->size) : json_null());
+	json_object_set_new(o, "detail", jstr(it->detail ? it->detail : ""));
 	return dump(o);
 }

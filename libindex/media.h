@@ -60,15 +60,22 @@ struct AVStream *vidx__first_video(struct AVFormatContext *fc);
  * only the latter can give a clip that is a run of the source's bytes */
 int vidx__seeks_by_time(const struct AVInputFormat *f);
 
-/* hash of packets that does not depend on the container (see clip.c) */
+/* ---- phash.c: hash of packets that does not depend on the container ---- */
+#define VIDX_PHASH_VERSION 2 /* what vidx-pull writes; 1 for old manifests */
 typedef struct vidx__phash {
 	void *md;    /* EVP_MD_CTX, NULL when not hashing */
 	int codec;   /* enum AVCodecID */
 	int nal_len; /* 1-4: length-prefixed NAL units; 0: Annex B or none */
+	int version; /* of the definition (see phash.c) */
+	void *ps;    /* version 2, H.264/HEVC: the distinct parameter sets */
 	int64_t packets;
 } vidx__phash;
-int vidx__phash_init(vidx__phash *ph, const struct AVCodecParameters *par);
+/* Start hashing a stream with parameters PAR (its header's parameter sets
+ * count for version 2).  -1 when out of memory; vidx__phash_free then. */
+int vidx__phash_init(vidx__phash *ph, const struct AVCodecParameters *par,
+                     int version);
 void vidx__phash_add(vidx__phash *ph, const uint8_t *p, size_t n);
+/* the digest as 64 hex digits; frees what init took.  -1 on failure */
 int vidx__phash_final(vidx__phash *ph, char hex[65]);
 void vidx__phash_free(vidx__phash *ph);
 
@@ -89,6 +96,8 @@ void vidx__src_close(vidx__src *s);
  * packets taken: BYTE_END is the first byte not taken). */
 typedef struct vidx__cut {
 	int64_t seek_pts, seek_pos, end_pts, frame_dur, out_off;
+	int ts_tables; /* in: MPEG-TS byte runs start at the program tables
+	                  before the keyframe (see clip.c) */
 	int by_bytes, damaged;
 	int64_t first_pts, last_pts, byte_start, byte_end, nvideo, naudio;
 	int64_t out_end; /* clip time just after its last frame */
@@ -104,6 +113,53 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
                    int (*sink)(void *ctx, int video, struct AVPacket *pkt,
                                int64_t pts, int64_t dts),
                    void *ctx);
+
+/* ---- nalkey.c: H.264 key frames as libavformat's parser marks them ---- */
+
+typedef struct vidx__nalkey vidx__nalkey;
+/* For PAR's H.264 stream, NAL units in Annex B (ANNEXB) or length-prefixed
+ * as PAR's avcC extradata says.  NULL for another codec, AVC without avcC,
+ * or out of memory. */
+vidx__nalkey *vidx__nalkey_new(const struct AVCodecParameters *par, int annexb);
+void vidx__nalkey_free(vidx__nalkey *k);
+/* Is the access unit AU a key frame to ffprobe: FLAGGED by the container,
+ * or made one by the parser?  N bytes of it are given, of TOTAL.  1 or 0;
+ * VIDX__NK_MORE when N bytes are not enough to tell; VIDX_ENOMEM.  Units
+ * must be given in stream order. */
+enum { VIDX__NK_MORE = -100 };
+int vidx__nalkey_au(vidx__nalkey *k, const uint8_t *au, size_t n, size_t total,
+                    int flagged);
+/* how many access units went to the parser itself */
+int64_t vidx__nalkey_parsed(const vidx__nalkey *k);
+
+/* ---- mkv.c, ts.c: container readers of our own ---- */
+
+/* The video packets of a file, in file order, as libavformat would give
+ * them: TS is pts in the stream's time base, else dts (AV_NOPTS_VALUE when
+ * neither); POS and SIZE as ffprobe reports them. */
+typedef struct vidx__pkt {
+	int64_t ts, pos;
+	int32_t size;
+	int key;
+} vidx__pkt;
+typedef struct vidx__pkts {
+	vidx__pkt *a;
+	size_t n, cap;
+	const char *method; /* the probe's index_method */
+	int damaged;
+	int64_t parsed;     /* access units the H.264 parser was asked about */
+} vidx__pkts;
+int vidx__pkts_add(vidx__pkts *p, int64_t ts, int64_t pos, int64_t size, int key);
+void vidx__pkts_free(vidx__pkts *p);
+/* Read the packets of stream ST of FC (opened by the caller on FD, SIZE
+ * bytes) with our own reader.  1: P is filled; 0: not a file this reader
+ * takes exactly (anything unusual: the caller reads it with libavformat);
+ * <0: VIDX_ENOMEM, or VIDX_EIO when the file could not be read, with the
+ * message on H. */
+int vidx__mkv_read(vidx *h, int fd, int64_t size, const struct AVFormatContext *fc,
+                   const struct AVStream *st, vidx__pkts *p);
+int vidx__ts_read(vidx *h, int fd, int64_t size, const struct AVFormatContext *fc,
+                  const struct AVStream *st, vidx__pkts *p);
 
 /* ---- decode.c: the frames of a cut, from its seek keyframe ---- */
 

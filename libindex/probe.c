@@ -51,8 +51,10 @@ typedef struct scan {
 	vidx_probe *p;
 	size_t kcap, gcap;
 	int64_t max_ts;  /* latest time seen on the current timeline, us */
-	vidx_segment *tl; /* per timeline: first (min) and last (max) time */
+	vidx_segment *tl; /* per timeline: first instant and last (max) time */
 	size_t ntl, tlcap;
+	int keyed;       /* the current timeline has had its first keyframe */
+	int64_t prekey;  /* its packets before that keyframe */
 	int64_t gap_min;
 	int keep;
 } scan;
@@ -78,8 +80,17 @@ static int add_keyframe(scan *s, int64_t pts, int64_t pos, int size)
  * (B-frames) moves pts back by a few frames, far less than gap_min, so a
  * gap is a packet beyond the running maximum by more than gap_min, or one
  * that falls back behind it by more than gap_min (a clock reset).  Each
- * gap starts a new timeline; its first and last times make a segment. */
-static int add_packet(scan *s, int64_t ts)
+ * gap starts a new timeline; its first instant and last time make a
+ * segment.
+ *
+ * A timeline's first instant is the first frame a decoder can show: its
+ * first keyframe (in decode order).  Frames before that keyframe, and the
+ * leading frames of an open GOP after it (HEVC RASL, x264 open-gop
+ * B-frames: shown before the keyframe, decoded only with the frames of
+ * the previous file), cannot be shown from this file alone, so they are
+ * not footage of it; they are counted in nb_leading.  A timeline without
+ * any keyframe keeps its earliest time. */
+static int add_packet(scan *s, int64_t ts, int key)
 {
 	vidx_probe *p = s->p;
 	vidx_segment *t;
@@ -89,8 +100,17 @@ static int add_packet(scan *s, int64_t ts)
 		return 0;
 	if (s->ntl && ts <= s->max_ts + s->gap_min && ts >= s->max_ts - s->gap_min) {
 		t = &s->tl[s->ntl - 1];
-		if (ts < t->first_pts)
+		if (key && !s->keyed) {
+			s->keyed = 1;
 			t->first_pts = ts;
+			p->nb_leading += s->prekey;
+		} else if (!s->keyed) {
+			s->prekey++;
+			if (ts < t->first_pts)
+				t->first_pts = ts;
+		} else if (ts < t->first_pts) {
+			p->nb_leading++;
+		}
 		if (ts > s->max_ts)
 			s->max_ts = t->end = ts;
 		return 0;
@@ -109,6 +129,8 @@ static int add_packet(scan *s, int64_t ts)
 		return -1;
 	t = &s->tl[s->ntl++];
 	t->first_pts = t->end = s->max_ts = ts;
+	s->keyed = key;
+	s->prekey = !key;
 	return 0;
 }
 
@@ -175,7 +197,7 @@ static int index_mp4(scan *s, AVFormatContext *fc, AVStream *st, int fd)
 			s->p->damaged = 1;
 			continue;
 		}
-		if (add_packet(s, pts) < 0 ||
+		if (add_packet(s, pts, !!(e->flags & AVINDEX_KEYFRAME)) < 0 ||
 		    ((e->flags & AVINDEX_KEYFRAME) &&
 		     add_keyframe(s, pts, e->pos, e->size) < 0)) {
 			free(offs);
@@ -192,6 +214,38 @@ static int index_mp4(scan *s, AVFormatContext *fc, AVStream *st, int fd)
 			s->p->damaged = 1;
 	}
 	s->p->index_method = "container-index";
+	return 1;
+}
+
+/* Keyframes and packets from a container reader of our own (mkv.c, ts.c):
+ * what the scan below would list, from far fewer bytes.  Returns 1 done,
+ * 0 not a file these readers take (the caller scans), <0 failed. */
+static int index_own(vidx *h, scan *s, AVFormatContext *fc, AVStream *st, int fd)
+{
+	vidx__pkts pk;
+	size_t i;
+	int r;
+
+	/* the parser's complaints, as in the scan (nalkey.c asks it) */
+	vidx__av_errors(1);
+	r = vidx__mkv_read(h, fd, s->p->size, fc, st, &pk);
+	if (r == 0)
+		r = vidx__ts_read(h, fd, s->p->size, fc, st, &pk);
+	if (r <= 0 || !pk.n) {
+		vidx__pkts_free(&pk); /* no packets: the scan says why */
+		return r < 0 ? r : 0;
+	}
+	for (i = 0; i < pk.n; i++) {
+		int64_t ts = to_us(pk.a[i].ts, st->time_base);
+		if (add_packet(s, ts, pk.a[i].key) < 0 || (pk.a[i].key &&
+		    add_keyframe(s, ts, pk.a[i].pos, pk.a[i].size) < 0)) {
+			vidx__pkts_free(&pk);
+			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		}
+	}
+	s->p->damaged = pk.damaged || vidx__av_errors(0);
+	s->p->index_method = pk.method;
+	vidx__pkts_free(&pk);
 	return 1;
 }
 
@@ -216,7 +270,8 @@ static int index_scan(vidx *h, scan *s, AVFormatContext *fc, AVStream *st)
 			if (pkt->flags & AV_PKT_FLAG_CORRUPT)
 				s->p->damaged = 1;
 			if (add_packet(s, pts != VIDX_TIME_NONE ? pts
-			                   : to_us(pkt->dts, st->time_base)) < 0 ||
+			                   : to_us(pkt->dts, st->time_base),
+			               !!(pkt->flags & AV_PKT_FLAG_KEY)) < 0 ||
 			    ((pkt->flags & AV_PKT_FLAG_KEY) &&
 			     add_keyframe(s, pts, pkt->pos, pkt->size) < 0)) {
 				rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
@@ -342,9 +397,10 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 {
 	vidx_time_candidate *c;
 	vidx_civil cv, last;
-	const char *label = NULL, *pat = o->name_time ? o->name_time : "auto";
+	vidx_name_span ns;
+	const char *label, *pat = o->name_time ? o->name_time : "auto";
 	unsigned raw;
-	int is_utc = 0, r;
+	int is_utc, r;
 	int64_t us;
 
 	if (o->start) {
@@ -356,9 +412,12 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 		snprintf(c->raw, sizeof(c->raw), "%s", o->start);
 		snprintf(c->detail, sizeof(c->detail), "--start");
 	}
-	r = vidx_name_time_match(h, pat, p->path, &cv, &is_utc, &label);
+	r = vidx_name_span_match(h, pat, p->path, &ns);
 	if (r < 0)
 		return r;
+	cv = ns.start;
+	is_utc = ns.is_utc;
+	label = ns.label;
 	if (r == 0 && strcmp(pat, "auto") && strcmp(pat, "none"))
 		return vidx__fail(h, VIDX_EINVAL, "file name does not match "
 		                  "--name-time '%s'", pat);
@@ -377,6 +436,23 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 			c->utc = vidx__civil_utc(&cv);
 		else
 			vidx__local_cand(h, c, &cv, o->tz);
+		/* a name with both ends of the recording gives its length, in
+		 * real time (across a DST change too) */
+		if (ns.has_end && c->utc != VIDX_TIME_NONE) {
+			int64_t end = VIDX_TIME_NONE;
+			int fl;
+			size_t n = strlen(c->detail);
+			if (is_utc)
+				end = vidx__civil_utc(&ns.end);
+			else if (vidx_civil_to_utc(h, &ns.end, o->tz, &end, &fl) < 0)
+				end = VIDX_TIME_NONE;
+			if (end != VIDX_TIME_NONE && end > c->utc) {
+				p->named_length = end - c->utc;
+				snprintf(c->detail + n, sizeof(c->detail) - n, "; ends %02d:%02d:%02d, "
+				         "%.3f s", ns.end.hour, ns.end.min, ns.end.sec,
+				         p->named_length / 1e6);
+			}
+		}
 	}
 	r = vidx__dhav_dates(fd, p->size, &cv, &last, &raw);
 	if (r < 0)
@@ -403,6 +479,109 @@ static int gather_times(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	snprintf(c->detail, sizeof(c->detail), "file modification time");
 	p->mtime = c->utc;
 	return 0;
+}
+
+/* Candidates more than a second apart are what an examiner must see.
+ * mtime is left out: copying a file changes it, so it would flag nearly
+ * every copy of the evidence.  Named: the candidate furthest from the
+ * chosen one, else the two furthest apart. */
+static void check_agreement(vidx_probe *p)
+{
+	size_t i, j, a = 0, b = 0;
+	int64_t best = 0;
+
+	for (i = 0; i < p->ncand && p->chosen >= 0; i++) {
+		const vidx_time_candidate *x = &p->cand[i], *y = &p->cand[p->chosen];
+		int64_t d;
+		if ((int)i == p->chosen || x->utc == VIDX_TIME_NONE ||
+		    x->source == VIDX_SRC_MTIME || y->source == VIDX_SRC_MTIME)
+			continue;
+		d = x->utc > y->utc ? x->utc - y->utc : y->utc - x->utc;
+		if (d > best) {
+			best = d;
+			a = (size_t)p->chosen;
+			b = i;
+		}
+	}
+	for (i = 0; i < p->ncand && best <= US; i++)
+		for (j = i + 1; j < p->ncand; j++) {
+			const vidx_time_candidate *x = &p->cand[i], *y = &p->cand[j];
+			int64_t d;
+			if (x->utc == VIDX_TIME_NONE || y->utc == VIDX_TIME_NONE ||
+			    x->source == VIDX_SRC_MTIME || y->source == VIDX_SRC_MTIME)
+				continue;
+			d = x->utc > y->utc ? x->utc - y->utc : y->utc - x->utc;
+			if (d > best) {
+				best = d;
+				a = i;
+				b = j;
+			}
+		}
+	if (best <= US)
+		return;
+	if ((int)b == p->chosen) {
+		size_t t = a;
+		a = b;
+		b = t;
+	}
+	p->time_disagree = 1;
+	{
+		/* within 2 s of a whole number of half hours: a zone or DST slip */
+		int64_t half = (best + 900 * US) / (1800 * US);
+		int64_t off = best - half * 1800 * US;
+		char hint[64] = "";
+		if (half && off > -2 * US && off < 2 * US)
+			snprintf(hint, sizeof(hint), " (about %g h: a time zone or DST "
+			         "mistake?)", half / 2.0);
+		snprintf(p->time_disagreement, sizeof(p->time_disagreement),
+		         "%s and %s are %.3f s apart%s", vidx_source_name(p->cand[a].source),
+		         vidx_source_name(p->cand[b].source), best / 1e6, hint);
+	}
+}
+
+/* The rate of a raw stream, which has no timestamps: a file name with both
+ * ends of the recording times its frames (N frames over that length: the
+ * cheap cameras that write such streams put a rate in the VUI that is
+ * often missing or wrong); else the stream's own rate, or libavformat's
+ * 25 fps, both assumed.  A file with timestamps is timed by them. */
+static void raw_rate(vidx_probe *p, const scan *s, int vui_num, int vui_den)
+{
+	char own[64];
+
+	if (s->ntl) {
+		p->fps_source = "container";
+		snprintf(p->fps_note, sizeof(p->fps_note), "frames timed by the file's "
+		         "timestamps");
+		return;
+	}
+	if (vui_num > 0 && vui_den > 0)
+		snprintf(own, sizeof(own), "the stream's VUI says %.6g fps",
+		         (double)vui_num / vui_den);
+	else
+		snprintf(own, sizeof(own), "the stream gives no rate");
+	if (p->named_length > 0 && p->nb_packets > 0) {
+		av_reduce(&p->fps_num, &p->fps_den, p->nb_packets * US, p->named_length,
+		          1 << 30);
+		p->frame_dur = (p->named_length + p->nb_packets / 2) / p->nb_packets;
+		p->fps_source = "name";
+		snprintf(p->fps_note, sizeof(p->fps_note), "%lld frames over the %.3f s "
+		         "the file name gives; %s", (long long)p->nb_packets,
+		         p->named_length / 1e6, own);
+		p->duration = p->segs[0].end = p->nb_packets * p->frame_dur;
+		return;
+	}
+	p->fps_assumed = 1;
+	if (vui_num > 0 && vui_den > 0) {
+		p->fps_source = "vui";
+		snprintf(p->fps_note, sizeof(p->fps_note), "no timestamps; %s, which "
+		         "nothing in the file checks (a name with the recording's start "
+		         "and end would time it)", own);
+	} else {
+		p->fps_source = "default";
+		snprintf(p->fps_note, sizeof(p->fps_note), "no timestamps and no rate in "
+		         "the stream: libavformat's 25 fps (a name with the recording's "
+		         "start and end would time it)");
+	}
 }
 
 /* Precedence (enum vidx_time_source, strongest first): what a person
@@ -464,7 +643,16 @@ AVStream *vidx__first_video(AVFormatContext *fc)
 	return NULL;
 }
 
-static void describe(vidx_probe *p, AVFormatContext *fc, AVStream *st)
+/* Raw video demuxers take their rate from the stream's timing info (VUI)
+ * and fall back to their "framerate" option, 25 fps by default: asked for
+ * this rate instead, which no camera writes, a stream that still shows it
+ * has no rate of its own. */
+#define RATE_UNSET "2997/7"
+static const AVRational rate_unset = {2997, 7};
+
+/* VUI: the stream's own rate when it has one (0/0 when it has none) */
+static void describe(vidx_probe *p, AVFormatContext *fc, AVStream *st,
+                     AVRational *vui)
 {
 	const AVCodecDescriptor *d = avcodec_descriptor_get(st->codecpar->codec_id);
 	const char *prof = avcodec_profile_name(st->codecpar->codec_id,
@@ -472,6 +660,12 @@ static void describe(vidx_probe *p, AVFormatContext *fc, AVStream *st)
 	AVRational fr = st->avg_frame_rate.num ? st->avg_frame_rate
 	                                       : st->r_frame_rate;
 	unsigned i;
+
+	*vui = st->r_frame_rate;
+	if (!av_cmp_q(st->r_frame_rate, rate_unset)) {
+		fr = (AVRational){25, 1};
+		*vui = (AVRational){0, 0};
+	}
 
 	av_strlcpy(p->format, fc->iformat->name, sizeof(p->format));
 	av_strlcpy(p->format_long, fc->iformat->long_name ? fc->iformat->long_name
@@ -513,6 +707,8 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	vidx__hasher hs = {0};
 	scan s = {0};
 	struct stat sb2;
+	AVDictionary *dopt = NULL;
+	AVRational vui = {0, 0};
 	int rc = 0, r;
 
 	*out = NULL;
@@ -567,7 +763,10 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 	 * and a real wrap then reads as one too, which segments handle the
 	 * same way: the footage goes on */
 	fc->correct_ts_overflow = 0;
-	if ((r = avformat_open_input(&fc, path, NULL, NULL)) < 0) {
+	av_dict_set(&dopt, "framerate", RATE_UNSET, 0);
+	r = avformat_open_input(&fc, path, NULL, &dopt);
+	av_dict_free(&dopt);
+	if (r < 0) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "not a recognised recording: %s",
 		                vidx__av_last()[0] ? vidx__av_last() : av_err2str(r));
 		goto out; /* fc was freed by avformat_open_input */
@@ -587,7 +786,7 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		                fc->iformat->name);
 		goto out;
 	}
-	describe(p, fc, st);
+	describe(p, fc, st, &vui);
 
 	s.p = p;
 	s.keep = o->keep_keyframes;
@@ -598,8 +797,13 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* index_mp4 and index_own read with pread or a map: libavformat's
+	 * position is intact for the scan */
+	if (r == 0 && (r = index_own(h, &s, fc, st, io.fd)) < 0) {
+		rc = r;
+		goto out;
+	}
 	if (r == 0) {
-		/* index_mp4 reads with pread: libavformat's position is intact */
 		p->nb_packets = 0;
 		if ((rc = index_scan(h, &s, fc, st)) < 0)
 			goto out;
@@ -625,7 +829,9 @@ int vidx_probe_file(vidx *h, const char *path, const vidx_probe_opts *o,
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
+	raw_rate(p, &s, vui.num, vui.den);
 	choose_time(p);
+	check_agreement(p);
 	if (hs.running) {
 		if ((rc = vidx__hash_finish(h, &hs, p->sha256, p->sha256_hex)) < 0)
 			goto out;

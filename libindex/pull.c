@@ -371,6 +371,8 @@ static json_t *jsource(const part *p, int native, const char *host)
 	json_object_set_new(cut, "seek_pos", json_integer(c->seek_pos));
 	json_object_set_new(cut, "end_pts_us", json_integer(c->end_pts));
 	json_object_set_new(cut, "frame_dur_us", json_integer(c->frame_dur));
+	if (c->ts_tables)
+		json_object_set_new(cut, "ts_tables", json_true());
 	json_object_set_new(o, "cut", cut);
 	return o;
 }
@@ -429,8 +431,9 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
 		}
-		if (vidx__phash_init(&w->ch.vh, w->vpar) < 0 ||
-		    (w->apar && !w->native && vidx__phash_init(&w->ch.ah, w->apar) < 0)) {
+		if (vidx__phash_init(&w->ch.vh, w->vpar, VIDX_PHASH_VERSION) < 0 ||
+		    (w->apar && !w->native &&
+		     vidx__phash_init(&w->ch.ah, w->apar, VIDX_PHASH_VERSION) < 0)) {
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -446,6 +449,8 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 		w->atb = s->fc->streams[s->ai]->time_base;
 	if (!w->o->no_source_hash && (rc = vidx__hash_start(h, &hs, s->io.fd, s->io.size)) < 0)
 		goto out;
+	/* a native clip of MPEG-TS carries the program tables before its keyframe */
+	p->cut.ts_tables = w->native && !strcmp(s->fc->iformat->name, "mpegts");
 	if ((rc = vidx__cut_walk(h, s, &p->cut, &w->ch, w->native ? NULL : sink, w)) < 0)
 		goto out;
 	if (hs.running) {
@@ -842,7 +847,15 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		"SHA-256 over the stream's packets in decode order; each packet as its "
 		"units (H.264/HEVC NAL units without start codes or trailing zero bytes, "
 		"AAC without ADTS header, else the whole packet), each unit after its "
-		"32-bit big-endian length, and 4 zero bytes after each packet"));
+		"32-bit big-endian length, and 4 zero bytes after each packet. "
+		"H.264/HEVC: bytes before a packet's first start code are no unit; "
+		"access unit delimiters and filler data are left out; parameter sets "
+		"(H.264 SPS, PPS, SPS extension, subset SPS; HEVC VPS, SPS, PPS) are left "
+		"out of the packets, and every distinct one in the stream's header "
+		"(avcC, hvcC or Annex B) or in its packets is hashed once: the SHA-256 "
+		"of their sorted SHA-256s; the result is the SHA-256 of the packets' "
+		"digest followed by that parameter-set digest"));
+	json_object_set_new(man, "packets_sha256_version", json_integer(VIDX_PHASH_VERSION));
 	json_object_set_new(man, "clips", json_incref(pl.clips));
 	json_object_set_new(man, "failed", json_incref(pl.failed));
 	if (!(text = json_dumps(man, JSON_INDENT(2) | JSON_ENSURE_ASCII))) {

@@ -503,9 +503,9 @@ char *vidx_time_format_local(int64_t us, const char *zone, char *buf)
 /* ---- times in file names ---------------------------------------------- */
 
 typedef struct nmatch {
-	vidx_civil c;
+	vidx_civil c, e; /* the start, and the end (%E fields) */
 	long *budget;  /* star positions left to try: bounds the backtracking */
-	int set;       /* bit per field letter, first occurrence wins */
+	int set, eset; /* bit per field letter, first occurrence wins */
 	int64_t epoch; /* %s */
 } nmatch;
 
@@ -524,9 +524,12 @@ static int field_width(char f)
 	}
 }
 
-/* Store field F=V unless already set; check its range. */
-static int put_field(nmatch *m, char f, int64_t v)
+/* Store field F=V (of the end when END) unless already set; check its
+ * range. */
+static int put_field(nmatch *m, char f, int64_t v, int end)
 {
+	vidx_civil *c = end ? &m->e : &m->c;
+	int *set = end ? &m->eset : &m->set;
 	int bit, ok;
 	switch (f) {
 	case 'Y': case 'y': bit = F_Y; break;
@@ -551,18 +554,18 @@ static int put_field(nmatch *m, char f, int64_t v)
 	}
 	if (!ok)
 		return -1;
-	if (m->set & bit)
+	if (*set & bit)
 		return 0;
-	m->set |= bit;
+	*set |= bit;
 	switch (f) {
-	case 'Y': case 'y': m->c.year = (int)v; break;
-	case 'm': m->c.mon = (int)v; break;
-	case 'd': m->c.day = (int)v; break;
-	case 'H': m->c.hour = (int)v; break;
-	case 'M': m->c.min = (int)v; break;
-	case 'S': m->c.sec = (int)v; break;
-	case 'L': m->c.usec = (int)v * 1000; break;
-	case 'f': m->c.usec = (int)v; break;
+	case 'Y': case 'y': c->year = (int)v; break;
+	case 'm': c->mon = (int)v; break;
+	case 'd': c->day = (int)v; break;
+	case 'H': c->hour = (int)v; break;
+	case 'M': c->min = (int)v; break;
+	case 'S': c->sec = (int)v; break;
+	case 'L': c->usec = (int)v * 1000; break;
+	case 'f': c->usec = (int)v; break;
 	default: m->epoch = v;
 	}
 	return 0;
@@ -597,16 +600,16 @@ static int nmatch_run(const char *p, const char *s, nmatch *m)
 			continue;
 		}
 		if (*p == '%' && p[1] != '%') {
-			int w = field_width(p[1]), i;
+			int end = p[1] == 'E', w = field_width(p[1 + end]), i;
 			int64_t v = 0;
 			for (i = 0; i < w; i++) {
 				if (!isdigit((unsigned char)s[i]))
 					return 0;
 				v = v * 10 + (s[i] - '0');
 			}
-			if (put_field(m, p[1], v) < 0)
+			if (put_field(m, p[1 + end], v, end) < 0)
 				return 0;
-			p += 2;
+			p += 2 + end;
 			s += w;
 			continue;
 		}
@@ -622,13 +625,14 @@ static int nmatch_run(const char *p, const char *s, nmatch *m)
 int vidx_name_pattern_check(vidx *h, const char *pattern)
 {
 	const char *p;
-	int set = 0, stars = 0;
+	int set = 0, eset = 0, stars = 0;
 
 	if (!pattern || !*pattern)
 		return vidx__fail(h, VIDX_EINVAL, "empty --name-time pattern");
 	if (!strcmp(pattern, "auto") || !strcmp(pattern, "none"))
 		return 0;
 	for (p = pattern; *p; p++) {
+		int end = 0, *to = &set;
 		if (*p == '*' && p[1] != '*')
 			stars++;
 		if (*p != '%')
@@ -636,14 +640,26 @@ int vidx_name_pattern_check(vidx *h, const char *pattern)
 		p++;
 		if (*p == '%')
 			continue;
-		if (!field_width(*p))
+		if (*p == 'E') {
+			/* a field of the end of the recording */
+			end = 1;
+			to = &eset;
+			p++;
+		}
+		if (!field_width(*p) || (end && *p == 's'))
 			return vidx__fail(h, VIDX_EINVAL,
-			                  "--name-time '%s': unknown field '%%%c' (use %%Y "
-			                  "%%y %%m %%d %%H %%M %%S %%L %%f %%s %%%%)",
-			                  pattern, *p ? *p : ' ');
-		set |= strchr("Yy", *p) ? F_Y : *p == 'm' ? F_M : *p == 'd' ? F_D
-		     : *p == 'H' ? F_H : *p == 'M' ? F_MI : *p == 's' ? F_EPOCH : 0;
+			                  "--name-time '%s': unknown field '%%%s%c' (use %%Y "
+			                  "%%y %%m %%d %%H %%M %%S %%L %%f %%s %%%%, and %%E "
+			                  "before any but %%s for the end)", pattern,
+			                  end ? "E" : "", *p ? *p : ' ');
+		*to |= strchr("Yy", *p) ? F_Y : *p == 'm' ? F_M : *p == 'd' ? F_D
+		     : *p == 'H' ? F_H : *p == 'M' ? F_MI : *p == 'S' ? F_S
+		     : *p == 's' ? F_EPOCH : F_L;
 	}
+	if (eset && (eset & (F_H | F_MI)) != (F_H | F_MI))
+		return vidx__fail(h, VIDX_EINVAL,
+		                  "--name-time '%s': an end needs at least %%EH %%EM",
+		                  pattern);
 	if (stars > 8)
 		return vidx__fail(h, VIDX_EINVAL,
 		                  "--name-time '%s': more than 8 '*'", pattern);
@@ -672,8 +688,37 @@ static const char *path_tail(const char *pattern, const char *path)
 	return t;
 }
 
+/* The end a name gives (M's end fields): missing date fields are the
+ * start's, missing seconds 0; an end before the start on the same date is
+ * on the next day (the recording ran past midnight).  0 when there is none,
+ * or it is not a time after the start (and less than a day after). */
+static int name_end(const nmatch *m, vidx_civil *e)
+{
+	int64_t a, b;
+
+	if ((m->eset & (F_H | F_MI)) != (F_H | F_MI))
+		return 0;
+	*e = m->e;
+	if (!(m->eset & F_Y))
+		e->year = m->c.year;
+	if (!(m->eset & F_M))
+		e->mon = m->c.mon;
+	if (!(m->eset & F_D))
+		e->day = m->c.day;
+	if (!vidx__civil_valid(e))
+		return 0;
+	a = vidx__civil_utc(&m->c);
+	b = vidx__civil_utc(e);
+	if (b < a && !(m->eset & (F_Y | F_M | F_D))) {
+		civil_from_days(vidx__days_from_civil(e->year, e->mon, e->day) + 1,
+		                &e->year, &e->mon, &e->day);
+		b += 86400 * US;
+	}
+	return b > a && b - a < 86400 * US;
+}
+
 static int match_one(const char *pattern, const char *path, vidx_civil *c,
-                     int *is_utc)
+                     int *is_utc, vidx_civil *end, int *has_end)
 {
 	long budget = 200000; /* far above any real name; a hostile one stops */
 	nmatch m;
@@ -696,6 +741,7 @@ static int match_one(const char *pattern, const char *path, vidx_civil *c,
 	if (!vidx__civil_valid(&m.c))
 		return 0;
 	*c = m.c;
+	*has_end = !(m.set & F_EPOCH) && name_end(&m, end);
 	return 1;
 }
 
@@ -705,7 +751,8 @@ static const struct {
 	const char *label, *pattern;
 } auto_patterns[] = {
 	{"hikvision", "*_%Y%m%d%H%M%S%L.*"},
-	{"dahua", "*_%Y%m%d%H%M%S_%Y%m%d%H%M%S*"},
+	{"dahua", "*_%Y%m%d%H%M%S_%EY%Em%Ed%EH%EM%ES*"},
+	{"sdcard", "?%y%m%d_%H%M%S_%EH%EM%ES.*"}, /* A231126_181503_181517.265 */
 	{"frigate", "%Y-%m-%d/%H/*/%M.%S.mp4"}, /* UTC: see match below */
 	{"segment", "*%Y-%m-%d_%H-%M-%S*"},
 	{"iso", "*%Y-%m-%d?%H?%M?%S*"},
@@ -713,22 +760,21 @@ static const struct {
 	{"yyyymmddhhmmss", "*%Y%m%d%H%M%S*"},
 };
 
-int vidx_name_time_match(vidx *h, const char *pattern, const char *path,
-                         vidx_civil *c, int *is_utc, const char **label)
+int vidx_name_span_match(vidx *h, const char *pattern, const char *path,
+                         vidx_name_span *sp)
 {
 	size_t i;
 	int rc;
 
-	if (label)
-		*label = NULL;
+	memset(sp, 0, sizeof(*sp));
 	if (!pattern || !strcmp(pattern, "auto")) {
 		for (i = 0; i < sizeof(auto_patterns) / sizeof(auto_patterns[0]); i++)
-			if (match_one(auto_patterns[i].pattern, path, c, is_utc)) {
-				if (label)
-					*label = auto_patterns[i].label;
+			if (match_one(auto_patterns[i].pattern, path, &sp->start, &sp->is_utc,
+			              &sp->end, &sp->has_end)) {
+				sp->label = auto_patterns[i].label;
 				/* Frigate names its recording folders in UTC */
 				if (!strcmp(auto_patterns[i].label, "frigate"))
-					*is_utc = 1;
+					sp->is_utc = 1;
 				return 1;
 			}
 		return 0;
@@ -737,7 +783,22 @@ int vidx_name_time_match(vidx *h, const char *pattern, const char *path,
 		return 0;
 	if ((rc = vidx_name_pattern_check(h, pattern)) < 0)
 		return rc;
-	return match_one(pattern, path, c, is_utc);
+	return match_one(pattern, path, &sp->start, &sp->is_utc, &sp->end, &sp->has_end);
+}
+
+int vidx_name_time_match(vidx *h, const char *pattern, const char *path,
+                         vidx_civil *c, int *is_utc, const char **label)
+{
+	vidx_name_span sp;
+	int rc = vidx_name_span_match(h, pattern, path, &sp);
+
+	if (label)
+		*label = sp.label;
+	if (rc == 1) {
+		*c = sp.start;
+		*is_utc = sp.is_utc;
+	}
+	return rc;
 }
 
 /* one clock reading for "now" (event times, ingest and creation dates) */

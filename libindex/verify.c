@@ -27,6 +27,7 @@ typedef struct checker {
 	json_t *failures; /* [{kind, item, status, detail}] for the custody event */
 	int64_t checked;
 	json_t *hashed;   /* folder files hashed by the sums check: path -> [hex, size] */
+	int phv;          /* the manifest's packet hash version (1 when unsaid) */
 } checker;
 
 static void say(checker *k, const char *kind, const char *item,
@@ -125,51 +126,130 @@ static int collect_sources(void *ctx, const vidx_event *e)
 	return 0;
 }
 
-/* a row (id, path, hex sha256, size): re-hashed where it can be read here */
-static void check_recording(checker *k, sqlite3_stmt *st)
+/* A row (id, path, hex sha256, size): every path the index knows for it
+ * (a duplicate's other paths too) that can be checked here is re-hashed,
+ * and each that changed or vanished is reported.  Paths of this host (or
+ * of none: before hosts were kept) are always checked; a path of another
+ * host is read when it can be (shared storage), else left to that host,
+ * and named: in the detail of a copy missing here, or, when nothing of the
+ * recording is on this host, in one "skipped" item. */
+typedef struct pathres {
+	char *path, detail[600];
+	const char *status;
+} pathres;
+
+static void check_recording(checker *k, sqlite3_stmt *row)
 {
 	vidx *h = k->h;
-	const char *path = (const char *)sqlite3_column_text(st, 1);
-	const char *want = (const char *)sqlite3_column_text(st, 2);
-	int64_t size = sqlite3_column_int64(st, 3), got_size = 0;
-	char hex[65], found[PATH_MAX], where[PATH_MAX + 128];
-	int rc = vidx__path_find(h, sqlite3_column_int64(st, 0), found, sizeof(found),
-	                         where, sizeof(where));
+	int64_t id = sqlite3_column_int64(row, 0);
+	const char *first = (const char *)sqlite3_column_text(row, 1);
+	const char *want = (const char *)sqlite3_column_text(row, 2);
+	int64_t size = sqlite3_column_int64(row, 3);
+	const char *me = vidx_host(h);
+	sqlite3_stmt *st = NULL;
+	pathres *r = NULL;
+	size_t n = 0, i, intact = 0;
+	char elsewhere[PATH_MAX + 160] = "";
+	int rc, others = 0;
 
-	if (rc < 0) {
-		say(k, "recording", path, "failed", "%s", vidx_errmsg(h));
+	if (sqlite3_prepare_v2(h->db, "SELECT p.host, p.path FROM recording_paths p"
+	                       " JOIN recordings r ON r.id = p.recording_id"
+	                       " WHERE p.recording_id = ?1"
+	                       " ORDER BY p.host = ?2 OR p.host = '' DESC,"
+	                       "  p.path = r.path AND p.host = r.host DESC, p.seen,"
+	                       "  p.host, p.path", -1, &st, NULL) != SQLITE_OK) {
+		say(k, "recording", first, "failed", "%s", sqlite3_errmsg(h->db));
 		return;
 	}
-	if (rc == VIDX__PATH_ELSEWHERE) {
-		say(k, "recording", path, "skipped", "not on this host (%s): %s",
-		    vidx_host(h), where);
-		return;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, me, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *host = (const char *)sqlite3_column_text(st, 0);
+		const char *path = (const char *)sqlite3_column_text(st, 1);
+		int here = !host || !*host || !strcmp(host, me);
+		pathres *nr, *x;
+		char hex[65];
+		int64_t got = 0;
+		int hr;
+		if (!path)
+			continue;
+		if (!here && access(path, R_OK) != 0) {
+			if (!others++)
+				snprintf(elsewhere, sizeof(elsewhere), "on host '%s' at '%s'",
+				         host, path);
+			continue;
+		}
+		/* the same path on two hosts (shared storage) is one file here */
+		for (i = 0; i < n && strcmp(r[i].path, path); i++)
+			;
+		if (i < n)
+			continue;
+		if (!(nr = realloc(r, (n + 1) * sizeof(*r))))
+			continue;
+		r = nr;
+		x = &r[n];
+		memset(x, 0, sizeof(*x));
+		if (!(x->path = strdup(path)))
+			continue;
+		n++;
+		hr = vidx__sha256_path(h, path, 0, hex, &got);
+		if (hr == VIDX_ENOENT) {
+			x->status = "missing";
+			snprintf(x->detail, sizeof(x->detail), "%s", vidx_errmsg(h));
+		} else if (hr < 0) {
+			x->status = "failed";
+			snprintf(x->detail, sizeof(x->detail), "%s", vidx_errmsg(h));
+		} else if (strcmp(hex, want)) {
+			x->status = "modified";
+			snprintf(x->detail, sizeof(x->detail), "SHA-256 %s, the index says "
+			         "%s%s", hex, want, got != size ? " (size changed)" : "");
+		} else {
+			x->status = "ok";
+			intact++;
+		}
 	}
-	/* moved: a copy at another path the index knows stands for it */
-	if (rc == VIDX__PATH_FOUND)
-		path = found;
-	rc = vidx__sha256_path(h, path, 0, hex, &got_size);
-	if (rc == VIDX_ENOENT && *where)
-		say(k, "recording", path, "missing", "%s; another copy is %s",
-		    vidx_errmsg(h), where);
-	else if (rc == VIDX_ENOENT)
-		say(k, "recording", path, "missing", "%s", vidx_errmsg(h));
-	else if (rc < 0)
-		say(k, "recording", path, "failed", "%s", vidx_errmsg(h));
-	else if (strcmp(hex, want))
-		say(k, "recording", path, "modified", "SHA-256 %s, the index says %s%s",
-		    hex, want, got_size != size ? " (size changed)" : "");
-	else
-		say(k, "recording", path, "ok", NULL);
+	if (rc != SQLITE_DONE)
+		say(k, "recording", first, "failed", "%s", sqlite3_errmsg(h->db));
+	sqlite3_finalize(st);
+	if (others > 1) {
+		size_t l = strlen(elsewhere);
+		snprintf(elsewhere + l, sizeof(elsewhere) - l, " (and %d more path%s on "
+		         "other hosts)", others - 1, others == 2 ? "" : "s");
+	}
+	if (!n && others)
+		say(k, "recording", first, "skipped", "not on this host (%s): %s", me,
+		    elsewhere);
+	else if (!n && rc == SQLITE_DONE)
+		say(k, "recording", first, "failed", "the index knows no path for it");
+	for (i = 0; i < n; i++) {
+		pathres *x = &r[i];
+		size_t l = strlen(x->detail);
+		if (strcmp(x->status, "ok")) {
+			/* where the same bytes still are */
+			if (*elsewhere)
+				l += (size_t)snprintf(x->detail + l, sizeof(x->detail) - l,
+				                      "; another copy is %s", elsewhere);
+			if (intact && l < sizeof(x->detail))
+				snprintf(x->detail + l, sizeof(x->detail) - l, "; the same "
+				         "recording is intact at %zu other path%s here", intact,
+				         intact == 1 ? "" : "s");
+		}
+		if (*x->detail)
+			say(k, "recording", x->path, x->status, "%s", x->detail);
+		else
+			say(k, "recording", x->path, x->status, NULL);
+		free(x->path);
+	}
+	free(r);
 }
 
 int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
                            const char *by, void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, 1};
 	sqlite3_stmt *st = NULL;
 	shas s = {0};
-	size_t broken = 0, i;
+	size_t broken = 0, i = 0;
 	int rc;
 
 	if ((rc = vidx__need_db(h)) < 0)
@@ -192,6 +272,11 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 		if (sqlite3_prepare_v2(h->db, "SELECT id, path, lower(hex(sha256)), size"
 		                       " FROM recordings WHERE sha256 = ?1", -1, &st, NULL) != SQLITE_OK) {
 			rc = vidx__sql_fail(h, "reading recordings");
+			goto out;
+		}
+		if (!s.n && !broken) {
+			rc = vidx__fail(h, VIDX_ENOENT, "case '%s' has no pulled clips: "
+			                "nothing to verify", case_id);
 			goto out;
 		}
 		for (i = 0; i < s.n; i++) {
@@ -229,10 +314,20 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 		}
 		if (camera)
 			sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			check_recording(&k, st);
+			i++;
+		}
 		if (rc != SQLITE_DONE) {
 			rc = vidx__sql_fail(h, "reading recordings");
+			goto out;
+		}
+		/* a script must not read "nothing checked" as "all good" */
+		if (!i) {
+			rc = camera ? vidx__fail(h, VIDX_ENOENT, "camera '%s' has no recordings: "
+			                         "nothing to verify", camera)
+			            : vidx__fail(h, VIDX_ENOENT, "the index holds no recordings: "
+			                         "nothing to verify");
 			goto out;
 		}
 	}
@@ -335,8 +430,8 @@ static void check_sums(checker *k, const char *dir, json_t *clips)
 	}
 }
 
-static int packet_hashes(vidx *h, const char *path, int audio, char vhex[65],
-                         char ahex[65], int64_t *nv, int64_t *na)
+static int packet_hashes(vidx *h, const char *path, int audio, int version,
+                         char vhex[65], char ahex[65], int64_t *nv, int64_t *na)
 {
 	vidx__src s;
 	vidx__phash vh = {0}, ah = {0};
@@ -346,8 +441,9 @@ static int packet_hashes(vidx *h, const char *path, int audio, char vhex[65],
 	if ((rc = vidx__src_open(h, &s, path)) < 0)
 		goto out;
 	if (!(pkt = av_packet_alloc()) ||
-	    vidx__phash_init(&vh, s.fc->streams[s.vi]->codecpar) < 0 ||
-	    (audio && s.ai >= 0 && vidx__phash_init(&ah, s.fc->streams[s.ai]->codecpar) < 0)) {
+	    vidx__phash_init(&vh, s.fc->streams[s.vi]->codecpar, version) < 0 ||
+	    (audio && s.ai >= 0 &&
+	     vidx__phash_init(&ah, s.fc->streams[s.ai]->codecpar, version) < 0)) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -457,9 +553,9 @@ static void check_sources(checker *k, json_t *clip, const char *clip_path)
 		}
 		if (!started) {
 			started = 1;
-			if (vidx__phash_init(&ch.vh, s.fc->streams[s.vi]->codecpar) < 0 ||
+			if (vidx__phash_init(&ch.vh, s.fc->streams[s.vi]->codecpar, k->phv) < 0 ||
 			    (json_is_string(json_object_get(audio, "packets_sha256")) && s.ai >= 0 &&
-			     vidx__phash_init(&ch.ah, s.fc->streams[s.ai]->codecpar) < 0)) {
+			     vidx__phash_init(&ch.ah, s.fc->streams[s.ai]->codecpar, k->phv) < 0)) {
 				say(k, "source", item, "failed", "out of memory");
 				vidx__src_close(&s);
 				ok = 0;
@@ -470,6 +566,7 @@ static void check_sources(checker *k, json_t *clip, const char *clip_path)
 		c.seek_pos = jint_of(json_object_get(src, "cut"), "seek_pos");
 		c.end_pts = jint_of(json_object_get(src, "cut"), "end_pts_us");
 		c.frame_dur = jint_of(json_object_get(src, "cut"), "frame_dur_us");
+		c.ts_tables = json_is_true(json_object_get(json_object_get(src, "cut"), "ts_tables"));
 		/* placed after the part before it, as vidx-pull placed it: which
 		 * audio packets overlap is decided in clip time */
 		c.out_off = out_off;
@@ -582,7 +679,7 @@ static void check_clip(checker *k, const char *dir, json_t *clip, int no_sources
 		    (long long)jint_of(clip, "size"));
 		return;
 	}
-	if (packet_hashes(h, full, want_a != NULL, vhex, ahex, &nv, &na) < 0) {
+	if (packet_hashes(h, full, want_a != NULL, k->phv, vhex, ahex, &nv, &na) < 0) {
 		say(k, "clip", rel, "failed", "%s", vidx_errmsg(h));
 		return;
 	}
@@ -619,7 +716,7 @@ static int find_pull(void *ctx, const vidx_event *e)
 int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
                     void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, 1};
 	char path[PATH_MAX], mhex[65];
 	json_t *man = NULL, *clips, *c;
 	json_error_t err;
@@ -648,6 +745,18 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 	}
 	clips = json_object_get(man, "clips");
 	case_id = jstr_of(man, "case");
+	if (!json_array_size(clips)) {
+		rc = vidx__fail(h, VIDX_ENOENT, "%s lists no clips: nothing to verify", path);
+		goto out;
+	}
+	/* manifests from before version 2 of the packet hash say nothing */
+	k.phv = json_is_integer(json_object_get(man, "packets_sha256_version"))
+	      ? (int)jint_of(man, "packets_sha256_version") : 1;
+	if (k.phv < 1 || k.phv > VIDX_PHASH_VERSION) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "%s: packet hash version %d is not one "
+		                "this vidx knows (upgrade vidx)", path, k.phv);
+		goto out;
+	}
 	check_sums(&k, dir, clips);
 	json_array_foreach(clips, i, c)
 		check_clip(&k, dir, c, no_sources);

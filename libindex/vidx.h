@@ -94,9 +94,26 @@ char *vidx_time_format_local(int64_t us, const char *zone, char *buf);
 
 /* Check a --name-time pattern.  Fields: %Y %y %m %d %H %M %S %L (ms)
  * %f (us) %s (Unix seconds, UTC) %%; '*' any run of characters, '?' one
- * character.  A pattern with '/' is matched against that many trailing path
- * components, else against the base name.  0 ok, VIDX_EINVAL. */
+ * character; %E before a field (%EH %EM %ES ...; not %s) makes it a field
+ * of the recording's end, which needs at least %EH %EM.  A pattern with
+ * '/' is matched against that many trailing path components, else against
+ * the base name.  0 ok, VIDX_EINVAL. */
 int vidx_name_pattern_check(vidx *h, const char *pattern);
+
+/* What a file name says of its recording: when it started and, for a
+ * pattern with end fields, when it ended (its date fields default to the
+ * start's, seconds to 0; an end before the start on the same date is the
+ * next day; an end that is not after the start, or a day or more after
+ * it, is no end).  LABEL: for "auto", the vendor pattern's name (static). */
+typedef struct vidx_name_span {
+	vidx_civil start, end;
+	int has_end, is_utc;
+	const char *label;
+} vidx_name_span;
+/* Match PATTERN ("auto": the built-in vendor patterns; "none": nothing)
+ * against PATH.  1 matched, 0 no match, VIDX_EINVAL bad pattern. */
+int vidx_name_span_match(vidx *h, const char *pattern, const char *path,
+                         vidx_name_span *sp);
 
 /* Match PATTERN (or, when PATTERN is "auto", the built-in vendor patterns)
  * against PATH.  On a match fills *c, sets *is_utc (the pattern used %s)
@@ -117,6 +134,7 @@ enum vidx_geo_source {
 	VIDX_GEO_DJI_SRT, /* a DJI .SRT sidecar beside the video */
 	VIDX_GEO_NMEA,    /* NMEA RMC/GGA sentences in a subtitle or data track */
 	VIDX_GEO_CAMERA,  /* the fixed camera's position (index only) */
+	VIDX_GEO_NOVATEK, /* a Novatek dashcam's 'gps ' box and freeGPS blocks */
 };
 const char *vidx_geo_source_name(int src);
 /* the enum value of NAME, 0 when unknown */
@@ -138,7 +156,8 @@ typedef struct vidx_place {
 	int track_source;        /* VIDX_GEO_*: a track; 0 none */
 	vidx_geopoint *track;    /* kept points, in time order */
 	size_t ntrack;
-	char track_raw[128];     /* what it was read from (first GPSU, sidecar) */
+	char track_raw[192];     /* what it was read from (first GPSU, a
+	                            sidecar's name and SHA-256) */
 	size_t dropped;          /* points flagged and left out */
 	char problems[8][192];   /* why, one line each (the first 8) */
 	size_t nproblems;
@@ -227,14 +246,28 @@ typedef struct vidx_probe {
 	char vprofile[48];
 	int width, height;
 	int fps_num, fps_den;  /* average frame rate, 0/0 unknown */
+	/* where the rate came from: "container" (the file has timestamps, which
+	 * time the frames), or for a raw stream without them: "name" (the file
+	 * name's start and end: its frames over that length), "vui" (the
+	 * stream's own timing info) or "default" (neither: 25 fps); the last
+	 * two are assumed (FPS_ASSUMED), nothing in the file checks them */
+	const char *fps_source;
+	int fps_assumed;
+	char fps_note[224];    /* how the rate was found, in words */
+	int64_t named_length;  /* us: the name's end minus its start; 0 none */
 	int has_audio;
 	char acodec[32];
 	int sample_rate, channels;
 	int nb_streams;
 
-	int64_t first_pts, last_pts; /* video stream time span, us */
+	int64_t first_pts, last_pts; /* video stream time span, us: from the
+	                                first instant (the first keyframe) to
+	                                the latest frame */
 	int64_t frame_dur;           /* us, nominal */
 	int64_t nb_packets;          /* video packets seen/indexed */
+	int64_t nb_leading;          /* of them, before the first keyframe of
+	                                their segment or shown before it (open
+	                                GOP): not footage of this file */
 
 	int64_t start, end;          /* wall clock UTC; VIDX_TIME_NONE unknown */
 	int time_source;             /* chosen candidate's source */
@@ -242,6 +275,10 @@ typedef struct vidx_probe {
 	char time_reason[160];
 	vidx_time_candidate *cand;
 	size_t ncand;
+	/* two usable candidates (mtime aside: copying changes it) more than a
+	 * second apart; TIME_DISAGREEMENT says which, in words */
+	int time_disagree;
+	char time_disagreement[160];
 
 	const char *index_method;    /* "container-index" or "packet-scan" */
 	size_t nkeyframes;
@@ -302,6 +339,8 @@ typedef struct vidx_camera {
 	char *tags;     /* comma-separated */
 	int64_t created;
 	int64_t recordings; /* filled by get/list */
+	int mobile;         /* no position of its own (lat, lon NAN): each
+	                       recording carries its place */
 } vidx_camera;
 
 /* which fields vidx_camera_set() changes */
@@ -309,9 +348,10 @@ enum { VIDX_CAM_NAME = 1, VIDX_CAM_LAT = 2, VIDX_CAM_LON = 4,
        VIDX_CAM_ADDRESS = 8, VIDX_CAM_TZ = 16, VIDX_CAM_TAGS = 32 };
 
 /* Add C (caller keeps C).  VIDX_EINVAL for a bad id, position or zone,
- * VIDX_EEXIST when the id is taken. */
+ * VIDX_EEXIST when the id is taken.  A mobile camera has no position. */
 int vidx_camera_add(vidx *h, const vidx_camera *c);
-/* Change the FIELDS of camera C->id.  VIDX_ENOENT if unknown. */
+/* Change the FIELDS of camera C->id.  VIDX_ENOENT if unknown; a mobile
+ * camera's position cannot be set (VIDX_EINVAL). */
 int vidx_camera_set(vidx *h, const vidx_camera *c, unsigned fields);
 /* Remove a camera; refused with VIDX_EEXIST while recordings reference it
  * unless FORCE, which removes them too. */
@@ -357,7 +397,9 @@ typedef struct vidx_ingest_result {
 const char *vidx_status_name(int status);
 
 /* Hash, probe and index one file for CAMERA in one transaction.  Local
- * times are read in O->tz, else the camera's zone.  Content already indexed
+ * times are read in O->tz, else the camera's zone.  The recording's own
+ * place (position or track) is kept with it; a mobile camera's recording
+ * without one is refused (VIDX_EFORMAT).  Content already indexed
  * (same SHA-256) is a duplicate: only the new path is remembered.  Returns
  * 0 (ingested or duplicate) or <0 with the reason in r->error and
  * vidx_errmsg(h); a failed file leaves no row behind. */
@@ -382,6 +424,13 @@ typedef struct vidx_recording_in {
 	const vidx_keyframe *kf;              /* pts in stream time */
 	size_t nkf;
 	int damaged;
+	const char *time_candidates;  /* JSON array (vidx-probe's), or NULL:
+	                                 not known; with it TIME_DISAGREEMENT */
+	const char *time_disagreement; /* which disagree, or "" */
+	const char *fps_source;       /* see vidx_probe; NULL not known */
+	const vidx_place *place;              /* its own position or track, or
+	                                         NULL; required for a mobile
+	                                         camera */
 } vidx_recording_in;
 
 /* Add R.  Runs inside the caller's transaction if one is open (see
@@ -404,6 +453,12 @@ typedef struct vidx_recording {
 	int64_t size, start, end, first_pts, ingested;
 	int64_t keyframes, segments, npaths;
 	const char *host;  /* where PATH was seen ("" before hosts were kept) */
+	/* kept since schema v7; -1 and NULLs for recordings ingested before */
+	int time_disagree;             /* candidates more than 1 s apart */
+	const char *time_disagreement; /* which, in words ("" none) */
+	const char *time_candidates;   /* JSON array, as vidx-probe found them */
+	const char *fps_source;        /* see vidx_probe */
+	const vidx_place *place;  /* its own position or track, NULL if none */
 } vidx_recording;
 
 /* Call CB for each recording (of CAMERA when not NULL), ordered by camera
@@ -445,6 +500,14 @@ typedef struct vidx_span {
 	int64_t correction_us;        /* camera clock - true time at start */
 	int64_t seek_time, seek_camera; /* the keyframe at or before start */
 	int64_t seek_pts, seek_pos;   /* its stream time (us) and byte offset */
+	int mobile;                   /* a mobile camera's recording: LAT, LON
+	                                 are its place at CLOSEST_AT (or its one
+	                                 position), DISTANCE_M = CLOSEST_M */
+	double closest_m;             /* nearest to --near in the span, NaN */
+	int64_t closest_at;           /* when (true time), VIDX_TIME_NONE */
+	vidx_geopoint *trail;         /* the track in the span, OFF = true time
+	                                 (UTC us); NULL for a position */
+	size_t ntrail;
 } vidx_span;
 
 /* Per selected camera: what of the window is covered, and what is not. */
@@ -454,6 +517,7 @@ typedef struct vidx_coverage {
 	vidx_interval *covered, *uncovered;
 	size_t ncovered, nuncovered;
 	int64_t covered_us;
+	int mobile;  /* a mobile camera: listed only when it was there */
 } vidx_coverage;
 
 typedef struct vidx_result {
@@ -464,7 +528,11 @@ typedef struct vidx_result {
 	size_t ncams;
 } vidx_result;
 
-/* Answer Q in one read transaction.  VIDX_ENOENT for an unknown camera,
+/* Answer Q in one read transaction.  A mobile camera's recording matches
+ * while its own track (or position) was within the radius or box: its
+ * spans are those parts of the window, clipped to the recording, with
+ * MOBILE set and the closest approach; the camera is in the coverage
+ * only if one of its recordings was there (or no place was asked).  VIDX_ENOENT for an unknown camera,
  * VIDX_EINVAL for an empty window or a bad radius. */
 int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out);
 void vidx_result_free(vidx_result *r);
@@ -625,6 +693,9 @@ char *vidx_windows_json(const vidx_window *w, size_t n);
 char *vidx_check_json(const vidx_check *c);
 char *vidx_case_clip_json(const vidx_case_clip *c);
 char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
+/* A span as a GeoJSON Feature: a Point at its camera (or its recording's
+ * position), or a LineString of its track's part in the span. */
+char *vidx_span_feature(const vidx_span *s);
 /* A recording's place as GeoJSON: one Feature (Point for a position,
  * LineString for a track, null geometry for neither) with PROPS (a JSON
  * object text, taken as it is; NULL for none) as its properties plus
@@ -633,6 +704,10 @@ char *vidx_place_feature(const vidx_place *pl, int64_t start, const char *props)
 /* vidx_place_feature of a probe, with its path, sha256, start, end and
  * time source as properties. */
 char *vidx_probe_feature(const vidx_probe *p);
+/* vidx_place_feature of a recording in the index (its own place, else its
+ * fixed camera's position CAM, which may be NULL): id, camera, mobile,
+ * start, end, sha256, path. */
+char *vidx_recording_feature(const vidx_recording *r, const vidx_camera *cam);
 /* The track's points as JSON lines {t, lat, lon, alt_m}, one per line. */
 char *vidx_track_json(const vidx_place *pl, int64_t start);
 
@@ -773,5 +848,56 @@ void vidx_mosaic_free(vidx_mosaic_info *m);
 char *vidx_still_json(const vidx_still *s);
 char *vidx_sheet_json(const vidx_sheet *s);
 char *vidx_mosaic_json(const vidx_mosaic_info *m);
+/* ---- reports and timelines ------------------------------------------------- */
+
+/* One file a report wrote, or one thing that could not go in it.  PATH is
+ * relative to the report folder (a timeline's path as given); KIND: "page",
+ * "pdf", "clip", "case-manifest", "case-sums", "proxy", "still",
+ * "manifest", "sums", "timesketch", "l2tcsv"; STATUS: "linked" or
+ * "copied" (a clip, checked against its SHA-256), "made", or "failed"
+ * with the reason in DETAIL. */
+typedef struct vidx_report_item {
+	const char *kind, *path, *status, *sha256, *detail;
+	int64_t size;
+} vidx_report_item;
+
+typedef struct vidx_report_opts {
+	const char *case_id;
+	const char *by;          /* the operator, for the custody event */
+	const char *out_dir;     /* the report folder (must not exist, or be
+	                            empty); NULL: timelines only */
+	const char *at;          /* the incident time (vidx_time_parse, local
+	                            times in ZONE) or NULL */
+	const char *tz;          /* the zone local times are shown and read in;
+	                            NULL: the zone of the case's cameras */
+	int pdf;                 /* also report.pdf, printed by Chromium */
+	const char *chromium;    /* the browser for pdf; NULL: $VIDX_CHROMIUM,
+	                            else chromium in $PATH */
+	int proxies;             /* H.264 working copies of the clips a browser
+	                            cannot play */
+	int no_stills;           /* no stills of the clips (they are decoded
+	                            from the source recordings, which must be
+	                            there: vidx_still_file) */
+	const char *timesketch;  /* write a Timesketch JSONL timeline here */
+	const char *l2tcsv;      /* write a plaso l2tcsv timeline here */
+	void (*on_item)(void *ctx, const vidx_report_item *it); /* may be NULL */
+	void *ctx;
+} vidx_report_opts;
+
+/* Write the case report: DIR/report.html (self-contained: styles, script,
+ * map and timeline inline, nothing fetched from outside DIR), the case's
+ * clips beside it (hard links on the case folder's filesystem, else
+ * copies; each checked against the SHA-256 its manifest and custody log
+ * give), a still of each clip at its start and at the incident (PNG working
+ * copies, vidx_still_file) unless O->no_stills, proxies with O->proxies, report.pdf with O->pdf, and
+ * report-manifest.json and SHA256SUMS over all of it; then the timelines
+ * asked for, and a "report" event in the case's custody log holding the
+ * manifest's and the timelines' SHA-256.  The folder is built under a
+ * temporary name and renamed into place; nothing existing is overwritten.
+ * Returns the number of items that failed (each reported through on_item:
+ * a clip that changed is left out and named), or <0 when no report could
+ * be made. */
+int vidx_report(vidx *h, const vidx_report_opts *o);
+char *vidx_report_item_json(const vidx_report_item *it);
 
 #endif /* VIDX_H */

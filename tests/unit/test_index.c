@@ -100,6 +100,18 @@ static void test_clock(void **st)
 	                                "2022-07-04 21:22:00", "det", NULL), VIDX_ENOENT);
 }
 
+static int check_kept(void *ctx, const vidx_recording *r)
+{
+	(void)ctx;
+	assert_int_equal(r->time_disagree, 0);
+	assert_string_equal(r->time_disagreement, "");
+	assert_non_null(r->time_candidates);
+	assert_non_null(strstr(r->time_candidates, "\"source\":\"stream\""));
+	assert_non_null(strstr(r->time_candidates, "\"source\":\"mtime\""));
+	assert_string_equal(r->fps_source, "container");
+	return 0;
+}
+
 static void test_ingest_and_duplicate(void **st)
 {
 	vidx_ingest_result r, r2;
@@ -129,6 +141,10 @@ static void test_ingest_and_duplicate(void **st)
 	assert_int_equal(r2.status, VIDX_DUPLICATE);
 	assert_int_equal(r2.recording_id, r.recording_id);
 	assert_string_equal(r2.camera, "cam-1");
+	/* reported with the source it is filed with (the DVR's clock) */
+	assert_int_equal(r2.time_source, VIDX_SRC_STREAM);
+	/* the candidates, their agreement and the rate's source are kept */
+	assert_int_equal(vidx_recording_each(h, "cam-1", check_kept, NULL), 0);
 	/* a camera with recordings is not removed without force */
 	assert_int_equal(vidx_camera_rm(h, "cam-1", 0), VIDX_EEXIST);
 }

@@ -26,13 +26,13 @@ static void test_every_fixture(void **st)
 	} f[] = {
 		{"h264_bframes.mp4", "mov,mp4,m4a,3gp,3g2,mj2", "h264", "container-index", 4, 320},
 		{"h264_frag.mp4", "mov,mp4,m4a,3gp,3g2,mj2", "h264", "packet-scan", 8, 320},
-		{"h264.mkv", "matroska,webm", "h264", "packet-scan", 4, 320},
-		{"h264.ts", "mpegts", "h264", "packet-scan", 8, 320},
-		{"hevc.ts", "mpegts", "hevc", "packet-scan", 8, 320},
+		{"h264.mkv", "matroska,webm", "h264", "cues", 4, 320},
+		{"h264.ts", "mpegts", "h264", "ts-scan", 8, 320},
+		{"hevc.ts", "mpegts", "hevc", "ts-scan", 8, 320},
 		{"mjpeg.avi", "avi", "mjpeg", "packet-scan", 150, 160},
 		{"raw.h264", "h264", "h264", "packet-scan", 4, 320},
 		{"dahua.dav", "dhav", "h264", "packet-scan", 4, 320},
-		{"gap.ts", "mpegts", "h264", "packet-scan", 8, 320},
+		{"gap.ts", "mpegts", "h264", "ts-scan", 8, 320},
 	};
 	vidx_probe_opts o = {.keep_keyframes = 1, .tz = "UTC"};
 	size_t i, k;

@@ -223,6 +223,66 @@ static void test_name_patterns(void **st)
 	name("none", "20220704_212430.mp4", NULL, NULL);
 }
 
+/* SPAN: want "start end" (or "start -" without an end) */
+static void span(const char *pat, const char *path, const char *want,
+                 const char *want_label)
+{
+	vidx_name_span sp;
+	char got[96];
+	int rc = vidx_name_span_match(h, pat, path, &sp);
+	if (!want) {
+		if (rc != 0)
+			fail_msg("'%s' matched '%s'", pat, path);
+		return;
+	}
+	if (rc != 1)
+		fail_msg("'%s' did not match '%s' (rc %d)", pat, path, rc);
+	if (sp.has_end)
+		snprintf(got, sizeof(got), "%04d-%02d-%02d %02d:%02d:%02d %04d-%02d-%02d "
+		         "%02d:%02d:%02d.%03d", sp.start.year, sp.start.mon, sp.start.day,
+		         sp.start.hour, sp.start.min, sp.start.sec, sp.end.year, sp.end.mon,
+		         sp.end.day, sp.end.hour, sp.end.min, sp.end.sec, sp.end.usec / 1000);
+	else
+		snprintf(got, sizeof(got), "%04d-%02d-%02d %02d:%02d:%02d -", sp.start.year,
+		         sp.start.mon, sp.start.day, sp.start.hour, sp.start.min, sp.start.sec);
+	assert_string_equal(got, want);
+	if (want_label)
+		assert_string_equal(sp.label, want_label);
+}
+
+static void test_name_spans(void **st)
+{
+	(void)st;
+	/* a camera's SD card: date, start, end */
+	span("auto", "/sd/A231126_181503_181517.265",
+	     "2023-11-26 18:15:03 2023-11-26 18:15:17.000", "sdcard");
+	/* past midnight: the next day */
+	span("auto", "P231126_235950_000010.264",
+	     "2023-11-26 23:59:50 2023-11-27 00:00:10.000", "sdcard");
+	/* Dahua: both dates written */
+	span("auto", "NVR_ch1_main_20220704212430_20220704213000.dav",
+	     "2022-07-04 21:24:30 2022-07-04 21:30:00.000", "dahua");
+	/* an end before the start with dates written is no end */
+	span("auto", "NVR_ch1_main_20220704212430_20220703213000.dav",
+	     "2022-07-04 21:24:30 -", "dahua");
+	/* the same start and end: no length */
+	span("auto", "A231126_181503_181503.265", "2023-11-26 18:15:03 -", "sdcard");
+	/* by hand: minutes only, milliseconds */
+	span("c_%Y%m%d_%H%M-%EH%EM.h264", "c_20220704_2124-2130.h264",
+	     "2022-07-04 21:24:00 2022-07-04 21:30:00.000", NULL);
+	span("c_%Y%m%d_%H%M%S%L-%EH%EM%ES%EL.h264", "c_20220704_212430250-212431750.h264",
+	     "2022-07-04 21:24:30 2022-07-04 21:24:31.750", NULL);
+	/* the first occurrence of an end field wins, like a start's */
+	span("%Y%m%d%H%M_%EH%EM_%EH%EM", "202207042124_2130_2140",
+	     "2022-07-04 21:24:00 2022-07-04 21:30:00.000", NULL);
+	/* out of range end fields do not match at all */
+	span("auto", "A231126_181503_251517.265", NULL, NULL);
+	/* without end fields: no end */
+	span("auto", "IMG_20220704_212430.mp4", "2022-07-04 21:24:30 -", "yyyymmdd_hhmmss");
+	/* the old entry point still gives the start */
+	name("auto", "A231126_181503_181517.265", "2023-11-26 18:15:03.000000", "sdcard");
+}
+
 static void test_pattern_check(void **st)
 {
 	(void)st;
@@ -235,6 +295,13 @@ static void test_pattern_check(void **st)
 	assert_int_equal(vidx_name_pattern_check(h, ""), VIDX_EINVAL);
 	assert_int_equal(vidx_name_pattern_check(h, "*a*b*c*d*e*f*g*h*i*%Y%m%d%H%M"),
 	                 VIDX_EINVAL);
+	/* end fields: %E before a letter, at least %EH %EM, no %Es */
+	assert_int_equal(vidx_name_pattern_check(h, "?%y%m%d_%H%M%S_%EH%EM%ES.*"), 0);
+	assert_int_equal(vidx_name_pattern_check(h, "%Y%m%d%H%M_%EH"), VIDX_EINVAL);
+	assert_int_equal(vidx_name_pattern_check(h, "%Y%m%d%H%M_%ES"), VIDX_EINVAL);
+	assert_int_equal(vidx_name_pattern_check(h, "%Y%m%d%H%M_%Es"), VIDX_EINVAL);
+	assert_int_equal(vidx_name_pattern_check(h, "%Y%m%d%H%M_%EQ"), VIDX_EINVAL);
+	assert_int_equal(vidx_name_pattern_check(h, "%Y%m%d%H%M_%E"), VIDX_EINVAL);
 }
 
 static void test_backtracking_is_bounded(void **st)
@@ -276,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_zone_restored),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_name_patterns),
+		cmocka_unit_test(test_name_spans),
 		cmocka_unit_test(test_pattern_check),
 		cmocka_unit_test(test_backtracking_is_bounded),
 	};
