@@ -427,7 +427,7 @@ static int build(vidx *h, vidx__tiles *t)
 	free_graph(t);
 	if (!bs || !bk || !(t->g = avfilter_graph_alloc()))
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-	t->g->nb_threads = 1; /* the frame threads are the decoders' */
+	t->g->nb_threads = 0; /* slices on every CPU (scale, xstack) */
 	for (i = 0; i < t->n; i++) {
 		vidx__tin *in = &t->in[i];
 		char args[256], name[16];
