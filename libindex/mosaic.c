@@ -74,6 +74,8 @@ typedef struct mcam {
 typedef struct pushctx {
 	mcam *m;
 	int span;
+	vidx__decode *d;
+	int damaged; /* the decoder found damage: no frame from there on */
 } pushctx;
 
 static int64_t true_of(const vidx_span *sp, int64_t cam)
@@ -108,6 +110,13 @@ static int on_frame(void *ctx, AVFrame *f, int64_t pts)
 	qf x;
 	int r;
 
+	/* damage in one frame spreads to the frames that refer to it, which
+	 * decode "without error": from the first sign of it, none is shown */
+	if (p->d->send_errors || p->d->corrupt_frames || vidx__av_errors(0) ||
+	    __atomic_load_n(&p->d->log.errors, __ATOMIC_ACQUIRE)) {
+		p->damaged = 1;
+		return 1;
+	}
 	if (pts == VIDX_TIME_NONE)
 		return 0;
 	x.span = p->span;
@@ -131,7 +140,7 @@ static void *worker(void *arg)
 		vidx__src s = {.io = {.fd = -1}};
 		vidx__cut c;
 		vidx__decode d;
-		pushctx p = {m, (int)j};
+		pushctx p = {m, (int)j, NULL, 0};
 		struct stat sb;
 		int rc;
 
@@ -160,13 +169,16 @@ static void *worker(void *arg)
 			d.threads = m->threads;
 			d.on_frame = on_frame;
 			d.ctx = &p;
+			p.d = &d;
 			rc = vidx__decode_cut(m->h, &s, &c, &d);
 			m->byte_start[j] = c.byte_start;
 			m->byte_end[j] = c.byte_end;
 			m->packets[j] = d.packets;
-			if (rc == 0 && !d.stopped && (d.send_errors || d.corrupt_frames || d.av_errors))
-				rc = vidx__fail(m->h, VIDX_EFORMAT, "damaged: %s", vidx__av_last()[0]
-				                ? vidx__av_last() : "the decoder reported errors");
+			if (rc == 0 && (p.damaged || (!d.stopped && (d.send_errors || d.corrupt_frames ||
+			                                              d.av_errors))))
+				rc = vidx__fail(m->h, VIDX_EFORMAT, "damaged: %s", d.log.first[0] ? d.log.first
+				                : vidx__av_last()[0] ? vidx__av_last()
+				                : "the decoder reported errors");
 		}
 		vidx__src_close(&s);
 		vidx__decode_free(&d);

@@ -232,8 +232,8 @@ static int decode_at(vidx *h, const vidx_span *sp, int64_t at, int threads, stil
 	 * it, which decode "without error" */
 	if ((idx >= 0 && k <= idx) || d.send_errors || d.corrupt_frames || d.av_errors) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "'%s' is damaged at that instant: %s",
-		                x->path, vidx__av_last()[0] ? vidx__av_last()
-		                : "the decoder reported errors");
+		                x->path, d.log.first[0] ? d.log.first : vidx__av_last()[0]
+		                ? vidx__av_last() : "the decoder reported errors");
 		goto out;
 	}
 	back = p.target - p.best_pts;
