@@ -310,6 +310,34 @@ test_expect_success 'bad input: a damaged recording (changed since ingest): name
 	grep "changed since it was indexed" err
 '
 
+# A frame whose damage only the decoder's messages tell (no packet refused,
+# no frame flagged): on decoder threads those are logged on the threads'
+# own contexts, and must count there as on one thread.  The oracle is
+# ffmpeg's own decoder: its first error on that file is vidx's reason.
+test_expect_success 'bad input: damage only the decoder tells: refused on its threads as on one (ffmpeg says the same)' '
+	ffmpeg -nostdin -v error -i "$FIXTURES/h264.ts" -c copy -metadata title=dmg2 dmg2.ts &&
+	vidx-camera -d $DB add dmg2 --lat 41.3 --lon -72.9 &&
+	vidx-ingest -d $DB -c dmg2 --start $START dmg2.ts >/dev/null &&
+	pos=$(vidx-still -d $DB -c dmg2 --at $(at 3.5) --json | jq .keyframe_pos) &&
+	# one TS packet of the slice data of the keyframe zeroed
+	dd if=/dev/zero of=dmg2.ts bs=1 seek=$((pos + 1000)) count=188 conv=notrunc 2>/dev/null &&
+	ffmpeg -nostdin -v error -threads 1 -i dmg2.ts -map 0:v -f null - 2>fferr &&
+	why=$(sed -n "1s/^\[h264 @ [^]]*\] //p" fferr) &&
+	test -n "$why" &&
+	# one decoder thread (one CPU) and as many as there are CPUs
+	test_expect_code 1 taskset -c 0 vidx-still -d $DB -c dmg2 --at $(at 3.5) --out dmg2a 2>err1 &&
+	test_expect_code 1 vidx-still -d $DB -c dmg2 --at $(at 3.5) --out dmg2b 2>errn &&
+	grep -F "dmg2: " err1 && grep -F "dmg2.ts" err1 &&
+	grep -F "is damaged at that instant: $why" err1 &&
+	test_cmp err1 errn &&
+	test -z "$(find dmg2a dmg2b -type f 2>/dev/null)" &&
+	{ [ "$(nproc)" -gt 1 ] || echo "one CPU: the decoder threads were not exercised"; } &&
+	# the GOP before is whole, and still given (its last frames are not:
+	# the decoder reads the damaged keyframe to put them in order)
+	vidx-still -d $DB -c dmg2 --at $(at 2.5) --json >ok.json &&
+	test "$(jq -r .frame_hash ok.json)" != null
+'
+
 test_expect_success 'bad input: unwritable output, an existing sheet: exit 1, nothing replaced' '
 	echo file >afile &&
 	test_expect_code 1 vidx-still -d $DB -c h264_ts --at $(at 1) --out afile/sub 2>err &&

@@ -226,6 +226,31 @@ test_expect_success 'bad input: a damaged recording: its tile says so, exit 1, t
 	test "$(jq ".failed | length" dmg.json)" = 1
 '
 
+# Damage only the decoder's messages tell, on a camera decoded alone (on
+# the decoder's own threads, one per CPU): the tile says so as it does on
+# one thread; ffmpeg's own decoder gives the reason first.
+test_expect_success 'bad input: damage only the decoder tells: the same on its threads as on one (ffmpeg says so too)' '
+	ffmpeg -nostdin -v error -i "$FIXTURES/h264.ts" -c copy -metadata title=dmg2 dmg2.ts &&
+	vidx-camera -d $DB add dmg2 --lat 41.3 --lon -72.9 &&
+	vidx-ingest -d $DB -c dmg2 --start $(t 0) dmg2.ts >/dev/null &&
+	pos=$(vidx-still -d $DB -c dmg2 --at $(t 3.5) --json | jq .keyframe_pos) &&
+	# one TS packet of the slice data of the keyframe at +3 s zeroed
+	dd if=/dev/zero of=dmg2.ts bs=1 seek=$((pos + 1000)) count=188 conv=notrunc 2>/dev/null &&
+	ffmpeg -nostdin -v error -threads 1 -i dmg2.ts -map 0:v -f null - 2>fferr &&
+	why=$(sed -n "1s/^\[h264 @ [^]]*\] //p" fferr) &&
+	test -n "$why" &&
+	test_expect_code 1 taskset -c 0 vidx-mosaic -d $DB -o dmg1.mp4 -c dmg2 --from $(t 2) \
+		--to $(t 5) --tile 64x48 --json >dmg1.json 2>err1 &&
+	test_expect_code 1 vidx-mosaic -d $DB -o dmgn.mp4 -c dmg2 --from $(t 2) --to $(t 5) \
+		--tile 64x48 --json >dmgn.json 2>errn &&
+	grep -F "dmg2: " err1 && grep -F "dmg2.ts" err1 &&
+	grep -F "damaged: $why" err1 &&
+	test_cmp err1 errn &&
+	test "$(jq ".failed | length" dmgn.json)" = 1 &&
+	jq -e ".sources[] | select(.camera == \"dmg2\") | .error != null" dmgn.mp4.manifest.json &&
+	{ [ "$(nproc)" -gt 1 ] || echo "one CPU: the decoder threads were not exercised"; }
+'
+
 test_expect_success 'a full disk: exit 1, named, nothing under a final name' '
 	( trap "" XFSZ; ulimit -f 120; exec vidx-mosaic -d $DB -o full.mp4 --from $(t -2) --to $(t 2) \
 		--tile 320x240 ) >out 2>err || echo $? >rc &&
