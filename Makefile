@@ -23,7 +23,7 @@ DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
             valgrind libavfilter-dev libswscale-dev fonts-dejavu-core \
             libimage-exiftool-perl gpsbabel imagemagick libswresample-dev \
-            $(BROWSER_DEBS)
+            openssl atomicparsley mediainfo $(BROWSER_DEBS)
 # the report's tests in a real browser, its PDF and screenshots; they skip
 # (saying so) where these are missing, so only root installs them here
 BROWSER_DEBS = chromium chromium-driver poppler-utils curl
@@ -94,7 +94,7 @@ units: $(UNITS)
 deps:
 	@missing=; \
 	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind \
-	         exiftool gpsbabel montage; do \
+	         exiftool gpsbabel montage openssl AtomicParsley mediainfo; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \

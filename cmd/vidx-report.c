@@ -10,7 +10,8 @@
 static void usage(void)
 {
 	printf(
-"usage: vidx-report [-hV] [-d db] [--by name] [--out dir] [--at time] [-z zone]\n"
+"usage: vidx-report [-hV] [-d db] [--by name] [--key file] [--out dir]\n"
+"                   [--at time] [-z zone]\n"
 "                   [--pdf] [--proxies] [--no-stills] [--timesketch file]\n"
 "                   [--l2tcsv file] [--json] case\n"
 "\n"
@@ -33,7 +34,9 @@ static void usage(void)
 "  --timesketch FILE  the case's events as Timesketch JSON lines\n"
 "  --l2tcsv FILE      the same as plaso l2tcsv (17 columns)\n"
 "  --by NAME          who makes the report, for the custody log\n"
-"                     (default $USER)\n"
+"                     (default: the key's, else $USER)\n"
+"  --key FILE         sign the report's custody event with this key (default\n"
+"                     $XDG_CONFIG_HOME/vidx/key, when there is one)\n"
 "  --json             one JSON object per file written\n"
 "  -d, --db PATH      index (default $VIDX_DB, else ./vidx.db)\n"
 "  -h, --help         this help;  -V, --version  version\n"
@@ -86,13 +89,14 @@ int main(int argc, char **argv)
 		{"timesketch", required_argument, NULL, 'S'},
 		{"l2tcsv", required_argument, NULL, 'L'},
 		{"by", required_argument, NULL, 'b'},
+		{"key", required_argument, NULL, 'k'},
 		{"json", no_argument, NULL, 'J'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = cli_default_db();
+	const char *db = cli_default_db(), *keyfile = NULL;
 	vidx_report_opts o;
 	out w = {0, 0};
 	vidx *h;
@@ -100,7 +104,6 @@ int main(int argc, char **argv)
 	int64_t t;
 
 	memset(&o, 0, sizeof(o));
-	o.by = getenv("USER");
 	cli_prog = "vidx-report";
 	while ((ch = getopt_long(argc, argv, "d:z:hV", lo, NULL)) != -1) {
 		switch (ch) {
@@ -113,6 +116,7 @@ int main(int argc, char **argv)
 		case 'S': o.timesketch = optarg; break;
 		case 'L': o.l2tcsv = optarg; break;
 		case 'b': o.by = optarg; break;
+		case 'k': keyfile = optarg; break;
 		case 'J': w.json = 1; break;
 		case 'd': db = optarg; break;
 		case 'h': usage(); break;
@@ -132,9 +136,7 @@ int main(int argc, char **argv)
 		cli_usage_error("--pdf, --proxies and --no-stills go with --out");
 	if (o.timesketch && o.l2tcsv && !strcmp(o.timesketch, o.l2tcsv))
 		cli_usage_error("--timesketch and --l2tcsv name the same file");
-	if (!o.by || !*o.by)
-		o.by = "unknown";
-	if (!vidx_operator_valid(o.by))
+	if (o.by && !vidx_operator_valid(o.by))
 		cli_usage_error("--by: one line without control characters");
 	cli_check_tz_env();
 	if (o.tz && !vidx_tz_valid(o.tz))
@@ -149,6 +151,17 @@ int main(int argc, char **argv)
 	/* the syntax of --at is checked here; its zone is known only later */
 	if (o.at && vidx_time_parse(h, o.at, "UTC", &t) == VIDX_EINVAL)
 		cli_usage_error("--at: %s", vidx_errmsg(h));
+	/* its custody event is signed like every other */
+	if (cli_use_key(h, keyfile, &o.by, o.by != NULL) < 0) {
+		vidx_free(h);
+		return EXIT_SOME_FAILED;
+	}
+	if (!o.by)
+		o.by = getenv("USER");
+	if (!o.by || !*o.by)
+		o.by = "unknown";
+	if (!vidx_operator_valid(o.by))
+		cli_usage_error("--by: one line without control characters");
 	if (vidx_open(h, db, 0) < 0) {
 		cli_warn("%s", vidx_errmsg(h));
 		rc = EXIT_SOME_FAILED;

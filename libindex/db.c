@@ -286,6 +286,21 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER recording_place_ad AFTER DELETE ON recording_place BEGIN"
 	"  DELETE FROM place_chunk WHERE recording_id = old.recording_id;"
 	"END;",
+
+	/* v10: signed custody.  An event made with a key holds the key's
+	 * fingerprint (KEY) and its Ed25519 signature of the event's hash (SIG,
+	 * base64); events before v10, and those made without a key, have
+	 * neither.  KEYS keeps the public keys that signed, so a log can be
+	 * read: a copy, never trusted by itself (trust comes from a trust
+	 * file held outside the index). */
+	"ALTER TABLE custody ADD COLUMN key TEXT;"
+	"ALTER TABLE custody ADD COLUMN sig TEXT;"
+	"CREATE TABLE keys ("
+	"  fingerprint TEXT PRIMARY KEY NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  public_key TEXT NOT NULL,"
+	"  added INTEGER NOT NULL"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -454,7 +454,14 @@ char *vidx_event_json(const vidx_event *e)
 	if (e->rule == 1)
 		json_object_set_new(o, "old_seq", json_integer(e->old_seq));
 	json_object_set_new(o, "ok", json_boolean(!e->problem));
-	json_object_set_new(o, "problem", e->problem ? json_string(e->problem) : json_null());
+	json_object_set_new(o, "problem", e->problem ? jstr(e->problem) : json_null());
+	/* signed custody: who signed, and whether it counts */
+	json_object_set_new(o, "signature", json_string(vidx_sig_state_name(e->sig_state)));
+	json_object_set_new(o, "key", e->key ? jstr(e->key) : json_null());
+	json_object_set_new(o, "sig", e->sig ? jstr(e->sig) : json_null());
+	json_object_set_new(o, "signer", e->signer ? jstr(e->signer) : json_null());
+	json_object_set_new(o, "signature_problem", e->sig_problem ? jstr(e->sig_problem)
+	                    : json_null());
 	return dump(o);
 }
 

@@ -864,7 +864,9 @@ static void sec_reproduce(rp *r, rp_buf *b)
 	}
 	rp_puts(b, "<h3>Cut each clip again</h3>\n<p class=\"note\">Each clip's spans, fed to "
 	        "<code>vidx pull</code>: with the same sources and the same libavformat it "
-	        "writes the same bytes, which <code>cmp</code> then shows.</p>\n");
+	        "writes the same bytes, which <code>cmp</code> then shows; for an MP4 clip, "
+	        "up to the ONVIF export box at its end, which records when each export "
+	        "was made (<code>cmp -n</code>).</p>\n");
 	for (i = 0; i < r->nclips; i++) {
 		const rp_clip *k = &r->clips[i];
 		const char *out;
@@ -906,6 +908,13 @@ static void sec_reproduce(rp *r, rp_buf *b)
 		else if (!strcmp(k->format, "native"))
 			rp_puts(&c, " --format native");
 		rp_puts(&c, " -\ncmp ");
+		{
+			/* the export box records its export's time: compare before it */
+			int64_t meta = vidx__oeff_meta_offset(rp__strf(r, "%s/%s", k->pull->folder,
+			                                                 k->rel));
+			if (meta > 0)
+				rp_printf(&c, "-n %lld ", (long long)meta);
+		}
 		rp_shell(&c, rp__strf(r, "%s/%s", out, k->rel));
 		rp_puts(&c, " ");
 		rp_shell(&c, rp__strf(r, "%s/%s", k->pull->folder, k->rel));

@@ -557,13 +557,81 @@ typedef struct vidx_event {
 	int64_t seq, at;
 	int rule;
 	int64_t old_seq;
+	/* its signature (schema v10): the fingerprint of the key that signed
+	 * it and the Ed25519 signature of HASH (base64), or NULL; SIGNER the
+	 * key's operator (the trust file's name for it, else the index's
+	 * copy's); SIG_STATE a VIDX_SIG_*; SIG_PROBLEM why the signature does
+	 * not count (also in PROBLEM when the chain is intact), or NULL */
+	const char *key, *sig, *signer, *sig_problem;
+	int sig_state;
 } vidx_event;
+
+enum {
+	VIDX_SIG_NONE = 0,  /* unsigned */
+	VIDX_SIG_VALID,     /* valid with the index's copy of its key: not
+	                       checked against a trust file */
+	VIDX_SIG_TRUSTED,   /* valid with the trust file's key for its operator */
+	VIDX_SIG_UNCHECKED, /* its key is neither in the index nor in a trust file */
+	VIDX_SIG_BAD,       /* see SIG_PROBLEM */
+};
+/* "unsigned", "valid", "trusted", "unchecked", "bad" */
+const char *vidx_sig_state_name(int state);
+
+/* A chain head kept outside the index (vidx_case_seal prints one): the
+ * case's event SEQ had hash HASH.  A check fills OK and, when the log up
+ * to SEQ is not what it was, WHY. */
+typedef struct vidx_anchor {
+	int64_t seq;
+	char hash[65];
+	int ok;
+	char why[240];
+} vidx_anchor;
+/* "SEQ:HASH" (HASH 64 hex digits) into *A; VIDX_EINVAL otherwise. */
+int vidx_anchor_parse(vidx *h, const char *s, vidx_anchor *a);
+/* Check every custody log against these anchors from now on (copied). */
+int vidx_use_anchors(vidx *h, const vidx_anchor *a, size_t n);
+
+/* What a check of a case's log found (vidx_custody_check). */
+typedef struct vidx_custody_report {
+	size_t events;
+	size_t broken;        /* events with a chain or a signature problem */
+	size_t chain_broken;  /* ... with a chain problem */
+	size_t unsigned_events, valid, trusted, unchecked, bad_sigs;
+	int signed_case;      /* the case requires signatures */
+	int64_t head_seq;     /* its newest event, 0 when none */
+	char head[65];
+	const vidx_anchor *anchors; /* h's anchors, checked */
+	size_t nanchors, anchors_failed;
+	/* one line: what holds, and what could not be checked ("chain
+	 * intact; not checked against any key or anchor; ...") */
+	char summary[640];
+} vidx_custody_report;
+/* Walk a case's log as vidx_custody_each does, checking each event's
+ * hash, link and signature (against h's trust file when there is one) and
+ * h's anchors, and sum it up in *R.  Returns 0 (R->broken and
+ * R->anchors_failed say what failed) or <0. */
+int vidx_custody_check(vidx *h, const char *case_id,
+                       int (*cb)(void *ctx, const vidx_event *e), void *ctx,
+                       vidx_custody_report *r);
 
 /* An operator's name fit for the custody log: not empty, one line, no
  * control characters.  1 yes, 0 no. */
 int vidx_operator_valid(const char *by);
 /* Open a case (id rules as for cameras): the first custody event. */
 int vidx_case_new(vidx *h, const char *id, const char *title, const char *by);
+/* The same; with VIDX_CASE_SIGNED the case requires every event to be
+ * signed (its first event says so, and needs h's key): an event without a
+ * key is refused, and a check reports any unsigned one. */
+enum { VIDX_CASE_SIGNED = 1 };
+int vidx_case_open(vidx *h, const char *id, const char *title, const char *by,
+                   int flags);
+/* Seal a case's log: append a "seal" event and give its number and hash,
+ * the head to keep outside the index.  A log that fails its check is not
+ * sealed (VIDX_EFORMAT). */
+int vidx_case_seal(vidx *h, const char *case_id, const char *by, int64_t *seq,
+                   char hash[65]);
+/* 1 when the case requires signed events, 0 not, <0 error */
+int vidx_case_signed(vidx *h, const char *case_id);
 /* Append a custody event of KIND with DETAIL (JSON text) to a case; HASH,
  * if not NULL, gets the new event's hash.  VIDX_ENOENT for no such case. */
 int vidx_custody_add(vidx *h, const char *case_id, const char *by,
@@ -571,8 +639,9 @@ int vidx_custody_add(vidx *h, const char *case_id, const char *by,
 int vidx_case_note(vidx *h, const char *case_id, const char *by,
                    const char *text);
 int vidx_case_each(vidx *h, int (*cb)(void *ctx, const vidx_case *c), void *ctx);
-/* Walk a case's log in order, checking each event's hash and link; *BROKEN
- * counts the events that fail.  CB may be NULL. */
+/* Walk a case's log in order, checking each event's hash and link and its
+ * signature (against h's trust file when there is one, see vidx_event);
+ * *BROKEN counts the events that fail.  CB may be NULL. */
 int vidx_custody_each(vidx *h, const char *case_id,
                       int (*cb)(void *ctx, const vidx_event *e), void *ctx,
                       size_t *broken);
@@ -600,6 +669,9 @@ typedef struct vidx_pull_opts {
 	const char *query_json;  /* the question asked (a JSON object) */
 	void (*on_clip)(void *ctx, const vidx_clip *c); /* may be NULL */
 	void *ctx;
+	int sign;                /* sign every MP4 clip as the ONVIF Export File
+	                            Format asks, with h's certificate
+	                            (vidx_use_cert) */
 } vidx_pull_opts;
 
 /* A window asked of one camera, as vidx-query --json prints spans; read
@@ -668,6 +740,52 @@ typedef struct vidx_case_clip {
 /* Call CB for each clip of each pull event of CASE_ID, in log order. */
 int vidx_case_clips(vidx *h, const char *case_id,
                     int (*cb)(void *ctx, const vidx_case_clip *c), void *ctx);
+
+/* ---- keys and signatures ------------------------------------------------ */
+
+/* An operator's Ed25519 key pair (key.c), and a trust file: the public
+ * keys (and X.509 certificates) a checker trusts. */
+typedef struct vidx_key vidx_key;
+typedef struct vidx_trust vidx_trust;
+
+/* $XDG_CONFIG_HOME/vidx/NAME, else $HOME/.config/vidx/NAME (malloc'ed);
+ * NULL when neither is set.  "key" is the default private key, "cert.pem"
+ * and "cert-key.pem" the default export certificate and its key. */
+char *vidx_config_path(const char *name);
+/* Make a key pair for operator BY; its private key goes to PATH, mode
+ * 0600 (missing folders made 0700).  An existing file is never replaced
+ * (VIDX_EEXIST). */
+int vidx_key_new(vidx *h, const char *path, const char *by);
+/* Read the private key at PATH: VIDX_ENOENT when missing, VIDX_EINVAL when
+ * group or others may read it, VIDX_EFORMAT when it is not a vidx key. */
+int vidx_key_load(vidx *h, const char *path, vidx_key **out);
+void vidx_key_free(vidx_key *k);
+const char *vidx_key_name(const vidx_key *k);        /* its operator */
+/* SHA-256 (64 hex digits) of the DER public key */
+const char *vidx_key_fingerprint(const vidx_key *k);
+/* "vidx-key ed25519 FINGERPRINT NAME\n" and the public key in PEM, to be
+ * kept outside the index (malloc'ed). */
+char *vidx_key_export(const vidx_key *k);
+/* From now on h signs what it writes with K: custody events (the event's
+ * hash) and manifests (manifest.json.sig).  h owns K; NULL stops. */
+void vidx_use_key(vidx *h, vidx_key *k);
+
+/* Read a trust file: `vidx key export` outputs and PEM certificates,
+ * concatenated.  VIDX_EFORMAT names the bad line. */
+int vidx_trust_load(vidx *h, const char *path, vidx_trust **out);
+void vidx_trust_free(vidx_trust *t);
+size_t vidx_trust_count(const vidx_trust *t);
+/* From now on h checks signatures against T; h owns T. */
+void vidx_use_trust(vidx *h, vidx_trust *t);
+
+/* An RSA key (2048 bits) and a self-signed X.509 certificate naming
+ * SUBJECT, valid DAYS, for signed ONVIF exports; the key goes to KEY_PATH
+ * (0600), the certificate to CERT_PATH.  Nothing is replaced. */
+int vidx_cert_new(vidx *h, const char *cert_path, const char *key_path,
+                  const char *subject, int days);
+/* Sign ONVIF exports with this certificate (PEM or DER) and its private
+ * key (PEM, 0600) from now on; they must belong together. */
+int vidx_use_cert(vidx *h, const char *cert_path, const char *key_path);
 
 /* ---- JSON ------------------------------------------------------------ */
 

@@ -112,7 +112,7 @@ test_expect_success 'an index made before mobile cameras migrates: cameras, cloc
 	sqlite3 old.db "SELECT * FROM clock_obs" >clock.before &&
 	sqlite3 old.db "SELECT id, camera_id FROM recordings" >recs.before &&
 	vidx-camera -d old.db list >/dev/null &&
-	test "$(sqlite3 old.db "PRAGMA user_version")" = 9 &&
+	test "$(sqlite3 old.db "PRAGMA user_version")" = 10 &&
 	test "$(sqlite3 old.db "PRAGMA integrity_check")" = ok &&
 	test "$(sqlite3 old.db "PRAGMA foreign_key_check")" = "" &&
 	sqlite3 old.db "SELECT rid, id, lat, lon FROM cameras ORDER BY rid" >cams.after &&
@@ -132,7 +132,7 @@ test_expect_success 'an index with places in one R*Tree entry a recording (v8) m
 	sqlite3 v8.db <"$FIXTURES/v8-place/index.sql" &&
 	test "$(sqlite3 v8.db "SELECT count(*) FROM place_geo")" = 2 &&
 	vidx-camera -d v8.db list >/dev/null &&
-	test "$(sqlite3 v8.db "PRAGMA user_version")" = 9 &&
+	test "$(sqlite3 v8.db "PRAGMA user_version")" = 10 &&
 	test "$(sqlite3 v8.db "SELECT count(*) FROM place_chunk")" = 2 &&
 	test "$(sqlite3 v8.db "SELECT count(*) FROM sqlite_schema WHERE name = '"'"'place_geo'"'"'")" = 0 &&
 	vidx-query -d v8.db --near 41.30568,-72.92561 --radius 100 --json \
@@ -147,7 +147,7 @@ test_expect_success 'four processes opening an old index at once migrate it once
 	sqlite3 race.db <"$FIXTURES/v4/index.sql" &&
 	for i in 1 2 3 4; do vidx-camera -d race.db list >/dev/null 2>err.$i & done; wait &&
 	cat err.1 err.2 err.3 err.4 >err && test ! -s err &&
-	test "$(sqlite3 race.db "PRAGMA user_version")" = 9 &&
+	test "$(sqlite3 race.db "PRAGMA user_version")" = 10 &&
 	test "$(sqlite3 race.db "SELECT count(*) FROM cameras")" = 2 &&
 	test "$(sqlite3 race.db "SELECT count(*) FROM clock_obs")" = 1
 '
