@@ -180,6 +180,21 @@ test_expect_success 'a clock-corrected camera: true time in, the frame its own c
 	grep "no footage" err
 '
 
+test_expect_success 'a mobile camera (a phone video with its place): found near the scene, its frame' '
+	ffmpeg -nostdin -v error -i "$FIXTURES/h264_bframes.mp4" -c copy -map 0 -movflags use_metadata_tags \
+		-metadata com.apple.quicktime.location.ISO6709=+41.306130-072.925610/ \
+		-metadata com.apple.quicktime.creationdate=2022-07-04T17:00:00-0400 ph.mov &&
+	vidx-camera -d $DB add phone --mobile &&
+	vidx-ingest -d $DB -c phone ph.mov >/dev/null &&
+	# 0.00045 degrees of latitude north of the point asked for: 50 m
+	vidx-still -d $DB --near 41.30568,-72.92561 --radius 100 --at $(at 3.5) --json >m.json &&
+	test "$(jq -r .camera m.json)" = phone &&
+	test "$(jq -r .distance_m m.json)" = 50 &&
+	set -- $(fh ph.mov $(jq -r .pts_s m.json)) &&
+	test "$(jq -r .frame_hash m.json)" = "$1" &&
+	test "$(jq -r .sha256 m.json)" = "$(sha256sum ph.mov | cut -c1-64)"
+'
+
 test_expect_success 'PNG: lossless but for the colour conversion, which ffmpeg repeats byte for byte' '
 	vidx-still -d $DB -c h264_ts -c mjpeg_avi --at $(at 2.52) --out png --json >p.json &&
 	for c in h264_ts mjpeg_avi; do
