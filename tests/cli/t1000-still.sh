@@ -269,6 +269,35 @@ test_expect_success 'contact sheet: the filter graph is recorded and ffmpeg runs
 	exiftool -j sheet.png | jq -r ".[0].Title" | grep "contact sheet at 2022-07-04T21:00:03.500Z (working copy)"
 '
 
+# band N L1 L2 L3: the label band of tile N of sheet.png as ffmpeg draws
+# those three lines (drawtext, the same font, size and places), and the
+# band as vidx-still drew it, compared pixel by pixel by ImageMagick
+band() {
+	n=$1 F=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
+	printf %s "$2" >l1.txt && printf %s "$3" >l2.txt && printf %s "$4" >l3.txt &&
+	set -- $(jq -r ".tiles[$n] | \"\(.x) \(.y) \(.w) \(.h) \(.video.h)\"" sheet.json) &&
+	b=$(($4 - $5)) &&
+	d="drawtext=fontfile=$F:fontsize=10:fontcolor=white:x=6" &&
+	ffmpeg -nostdin -v error -y -f lavfi -i "color=c=black:s=${3}x$4:d=1,format=rgb24,$d:y=$(($5 + 4)):textfile=l1.txt,$d:y=$(($5 + 18)):textfile=l2.txt,$d:y=$(($5 + 32)):textfile=l3.txt,crop=$3:$b:0:$5" \
+		-frames:v 1 want.png &&
+	ffmpeg -nostdin -v error -y -i sheet.png -vf "crop=$3:$b:$1:$(($2 + $5))" got.png &&
+	ae=$(compare -metric AE want.png got.png null: 2>&1) || true
+	test "$ae" = 0 || { echo "tile $n: $ae pixels differ"; false; }
+}
+
+test_expect_success 'contact sheet: the labels say camera, distance, true time, camera clock (ffmpeg drawtext, ImageMagick compare)' '
+	command -v compare >/dev/null || { echo "ImageMagick compare missing: skipped"; exit 0; }
+	jq -c "select(.camera == \"near\")" sh.json >near.json &&
+	jq -c "select(.camera == \"far\")" sh.json >far.json &&
+	band 0 "near  $(jq -r ".distance_m | floor" near.json) m  Near" \
+		"true   $(jq -r .frame_time near.json)" "camera $(jq -r .camera_time near.json)" &&
+	band -1 "far  $(jq -r ".distance_m + 0.5 | floor" far.json) m  Far, no footage" \
+		"no footage at $(jq -r .at far.json)" "" &&
+	# and the oracle tells a label that differs by a digit
+	! band 0 "near  1 m  Near" "true   $(jq -r .frame_time near.json)" \
+		"camera $(jq -r .camera_time near.json)"
+'
+
 test_expect_success 'flip-book: --every gives stills and a sheet per step' '
 	vidx-still -d $DB -c h264_ts -c gap_ts --every 2s --from $(at 1) --to $(at 7) \
 		--out flip --sheet flip/book.png --json >fb.json 2>err &&
