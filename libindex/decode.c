@@ -130,6 +130,9 @@ int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d)
 		goto out;
 	}
 	ds.cc->pkt_timebase = st->time_base;
+	memset(&d->log, 0, sizeof(d->log));
+	d->log.magic = VIDX__AVLOG_MAGIC;
+	ds.cc->opaque = &d->log;
 	ds.cc->thread_count = d->threads;
 	ds.cc->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
 	if ((rc = avcodec_open2(ds.cc, codec, NULL)) < 0) {
@@ -152,7 +155,7 @@ int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d)
 	}
 	/* what the decoder said of the data: a damaged packet, a reference
 	 * that is missing, concealment */
-	d->av_errors = vidx__av_errors(1);
+	d->av_errors = vidx__av_errors(1) + __atomic_load_n(&d->log.errors, __ATOMIC_ACQUIRE);
 out:
 	av_frame_free(&ds.fr);
 	avcodec_free_context(&ds.cc);

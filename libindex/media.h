@@ -24,8 +24,20 @@ int64_t vidx__io_seek(void *opaque, int64_t off, int whence);
 /* route libav* messages to a per-thread "last error" (once), clear it */
 void vidx__av_setup(void);
 const char *vidx__av_last(void);
-/* how many errors libav* reported on this thread since the last reset */
+/* how many errors libav* reported on this thread since the last reset
+ * (but for a decoder's own count, vidx__avlog) */
 int vidx__av_errors(int reset);
+/* Errors a decoder reports on whichever thread it decodes (frame and slice
+ * threads log on their own, so a per-thread count misses them): a decoder
+ * whose AVCodecContext.opaque points to one of these (MAGIC set) counts
+ * them here instead, atomically, and keeps the first message, to be read
+ * once the decoder is freed (its threads joined). */
+#define VIDX__AVLOG_MAGIC 0x7669646cu
+typedef struct vidx__avlog {
+	unsigned magic;
+	int errors;      /* atomic */
+	char first[200]; /* written once, by the first error */
+} vidx__avlog;
 
 /* ---- probe.c: time candidates, for the readers of place.c ---- */
 struct AVFormatContext;
@@ -185,7 +197,8 @@ typedef struct vidx__decode {
 	int64_t packets;      /* how many were fed */
 	int send_errors, stopped;
 	int corrupt_frames;   /* frames the decoder flagged as damaged */
-	int av_errors;        /* errors libav* logged while decoding */
+	int av_errors;        /* errors libav* logged while decoding (any thread) */
+	vidx__avlog log;      /* the decoder's own, on every thread */
 } vidx__decode;
 /* Decode the video of cut C from S (vidx__src_open) by the rule of
  * vidx__cut_walk: from the keyframe the index names until a frame at or
