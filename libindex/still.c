@@ -972,7 +972,7 @@ int vidx_stills(vidx *h, const vidx_query *q, const vidx_stills_opts *o)
 			return vidx__fail(h, VIDX_ENOENT, "case '%s' has no pull, so no folder: "
 			                  "give one", o->case_id);
 		}
-		if (!R.folder || vidx__mkdirs(R.folder) < 0) {
+		if (!R.folder || vidx__mkdirs(R.folder, 0755) < 0) {
 			rc = vidx__fail(h, VIDX_EIO, "cannot make '%s': %s", R.folder ? R.folder : "",
 			                strerror(errno));
 			goto out;
@@ -999,7 +999,7 @@ int vidx_stills(vidx *h, const vidx_query *q, const vidx_stills_opts *o)
 	} else if (o->out_dir && !(R.dir = strdup(o->out_dir))) {
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 	}
-	if (R.dir && vidx__mkdirs(R.dir) < 0) {
+	if (R.dir && vidx__mkdirs(R.dir, 0755) < 0) {
 		rc = vidx__fail(h, VIDX_EIO, "cannot make '%s': %s", R.dir, strerror(errno));
 		goto out;
 	}
