@@ -621,3 +621,42 @@ int vidx__tiles_next(vidx *h, vidx__tiles *t, AVFrame *out)
 		return r;
 	return take(t, out);
 }
+
+/* a name from evidence, fit to be drawn: valid UTF-8 kept, control
+ * characters and broken sequences as '?' */
+static void label_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
+		      : (*p & 0xf8) == 0xf0 ? 3 : -1, k;
+		if (n < 0) {
+			*p++ = '?';
+			continue;
+		}
+		for (k = 1; k <= n; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				break;
+		if (k <= n) {
+			*p++ = '?';
+			continue;
+		}
+		if (!n && (*p < 0x20 || *p == 0x7f))
+			*p = '?';
+		p += n + 1;
+	}
+}
+
+void vidx__tile_title(char l[256], const char *id, const char *name, double distance_m)
+{
+	char d[32] = "";
+	int other = name && *name && strcmp(name, id);
+
+	if (!isnan(distance_m))
+		snprintf(d, sizeof(d), "  %.0f m", distance_m);
+	/* the distance before the name, which may be long and is cut at the
+	 * tile's edge */
+	snprintf(l, 256, "%s%s%s%s", id, d, other ? "  " : "", other ? name : "");
+	label_clean(l);
+}

@@ -206,6 +206,9 @@ typedef struct vidx__decode {
  * then the decoder is drained.  Sound is not read.  0, or <0 with the
  * reason; D->pk is freed by vidx__decode_free. */
 int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d);
+/* the size of recording ID and its nominal frame time (40 ms when its rate
+ * is unknown): 0, or <0 with the reason */
+int vidx__rec_info(vidx *h, int64_t id, int64_t *size, int64_t *fdur);
 void vidx__decode_free(vidx__decode *d);
 /* index in D->pk of the packet with presentation time PTS, or -1 */
 long vidx__decode_find(const vidx__decode *d, int64_t pts);
@@ -232,6 +235,10 @@ int vidx__png(vidx *h, const struct AVFrame *f, const char *const *text,
 /* Escape S for one level of libavfilter's parsers: a backslash before
  * '\', '\'' and each of SPECIAL.  Returns a malloc'ed string. */
 char *vidx__av_escape(const char *s, const char *special);
+/* L: a tile's first label line, "ID  DIST m  NAME" (the name when it is
+ * not the id, the distance when known), fit to be drawn: valid UTF-8
+ * kept, control characters and broken sequences as '?' */
+void vidx__tile_title(char l[256], const char *id, const char *name, double distance_m);
 
 /* N inputs, one tile each, in a grid: each picture scaled (aspect kept)
  * into TW x TH, a band of 3 label lines below it, drawn by libavfilter

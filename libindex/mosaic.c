@@ -285,28 +285,6 @@ typedef struct mos {
 	char *tmp, *mtmp;
 } mos;
 
-static int rec_info(vidx *h, int64_t id, int64_t *size, int64_t *fdur)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(h->db, "SELECT size, fps FROM recordings WHERE id = ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return vidx__sql_fail(h, "reading recordings");
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		double fps = sqlite3_column_double(st, 1);
-		*size = sqlite3_column_int64(st, 0);
-		*fdur = fps > 0 ? (int64_t)llround(US / fps) : 40000;
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? vidx__fail(h, VIDX_ENOENT, "recording %lld is not in "
-		                                    "the index", (long long)id)
-		                       : vidx__sql_fail(h, "reading recordings");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
 
 /* ZONE's UTC offset (s) at US, from its local form "...-04:00" */
 static long zone_off(int64_t us, const char *zone)
@@ -375,7 +353,7 @@ static int plan(mos *M)
 				m->sp[m->nsp++] = &r->spans[k];
 		qsort(m->sp, m->nsp, sizeof(*m->sp), by_start);
 		for (k = 0; k < m->nsp; k++) {
-			int rc = rec_info(h, m->sp[k]->recording_id, &m->size[k], &m->fdur[k]);
+			int rc = vidx__rec_info(h, m->sp[k]->recording_id, &m->size[k], &m->fdur[k]);
 			if (rc < 0)
 				return rc;
 			m->byte_start[k] = m->byte_end[k] = -1;
@@ -603,19 +581,10 @@ static int open_out(mos *M, int64_t from, int64_t to)
 /* the labels of camera M's tile (X: the frame shown, or NULL) */
 static void labels(const mcam *m, const qf *x, char l[3][256])
 {
-	char b[VIDX_TIME_BUFSZ], d[32] = "";
+	char b[VIDX_TIME_BUFSZ];
 	const vidx_coverage *cv = m->cv;
-	unsigned char *p;
 
-	if (!isnan(cv->distance_m))
-		snprintf(d, sizeof(d), "  %.0f m", cv->distance_m);
-	snprintf(l[0], 256, "%s%s%s%s", cv->camera, d, cv->name && *cv->name &&
-	         strcmp(cv->name, cv->camera) ? "  " : "", cv->name && strcmp(cv->name, cv->camera)
-	         ? cv->name : "");
-	/* names from evidence: no control characters on the picture */
-	for (p = (unsigned char *)l[0]; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	vidx__tile_title(l[0], cv->camera, cv->name, cv->distance_m);
 	if (x) {
 		snprintf(l[1], 256, "true   %s", vidx_time_format(x->t, b));
 		snprintf(l[2], 256, "camera %s", cv->tz ? fmt_local(m, (size_t)x->span, x->cam, b)

@@ -100,29 +100,6 @@ static void still_error(stillx *x, int failed, const char *fmt, const char *arg)
 	x->s.found = 0;
 }
 
-/* size and nominal frame time of recording ID */
-static int rec_info(vidx *h, int64_t id, int64_t *size, int64_t *fdur)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(h->db, "SELECT size, fps FROM recordings WHERE id = ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return vidx__sql_fail(h, "reading recordings");
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		double fps = sqlite3_column_double(st, 1);
-		*size = sqlite3_column_int64(st, 0);
-		*fdur = fps > 0 ? (int64_t)llround(US / fps) : 40000;
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = vidx__fail(h, VIDX_ENOENT, "recording %lld is not in the index", (long long)id);
-	} else {
-		rc = vidx__sql_fail(h, "reading recordings");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
 
 typedef struct pickst {
 	int64_t target, best_pts;
@@ -167,7 +144,7 @@ static int prepare(vidx *h, const vidx_span *sp, stillx *x)
 	}
 	x->s.path = x->path;
 	x->s.sha256 = x->sha256;
-	return rec_info(h, sp->recording_id, &x->size, &x->fdur);
+	return vidx__rec_info(h, sp->recording_id, &x->size, &x->fdur);
 }
 
 /* Decode the frame of span SP on screen at AT into X (prepared), with
@@ -288,31 +265,6 @@ static char *ascii(const char *s)
 	return o;
 }
 
-/* a name from evidence, fit to be drawn: valid UTF-8 kept, control
- * characters and broken sequences as '?' */
-static void label_clean(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-
-	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
-		      : (*p & 0xf8) == 0xf0 ? 3 : -1, k;
-		if (n < 0) {
-			*p++ = '?';
-			continue;
-		}
-		for (k = 1; k <= n; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				break;
-		if (k <= n) {
-			*p++ = '?';
-			continue;
-		}
-		if (!n && (*p < 0x20 || *p == 0x7f))
-			*p = '?';
-		p += n + 1;
-	}
-}
 
 /* "20220705T012513.240Z" */
 static void stamp(int64_t us, char *b, size_t n)
@@ -522,15 +474,9 @@ static int sheet_path(const run *R, int64_t at, char *p, size_t n)
 /* the label lines of X's tile */
 static void labels(const stillx *x, char l[3][256])
 {
-	char b[VIDX_TIME_BUFSZ], d[32] = "";
+	char b[VIDX_TIME_BUFSZ];
 
-	if (!isnan(x->s.distance_m))
-		snprintf(d, sizeof(d), "  %.0f m", x->s.distance_m);
-	/* the distance before the name, which may be long and is cut at the
-	 * tile's edge */
-	snprintf(l[0], 256, "%s%s%s%s", x->camera, d, x->name && *x->name &&
-	         strcmp(x->name, x->camera) ? "  " : "", x->name && strcmp(x->name, x->camera)
-	         ? x->name : "");
+	vidx__tile_title(l[0], x->camera, x->name, x->s.distance_m);
 	if (x->s.found) {
 		snprintf(l[1], 256, "true   %s", vidx_time_format(x->s.frame_time, b));
 		snprintf(l[2], 256, "camera %s", x->tz ? vidx_time_format_local(x->s.camera_time, x->tz, b)
@@ -540,7 +486,6 @@ static void labels(const stillx *x, char l[3][256])
 		         vidx_time_format(x->s.at, b));
 		l[2][0] = 0;
 	}
-	label_clean(l[0]);
 }
 
 typedef struct sheetx {
