@@ -211,6 +211,9 @@ struct json_t *vidx__jsheet(const vidx_sheet *s);
 /* a probe's time candidates as a JSON array (malloc'ed), as vidx-probe
  * --json prints them; kept in the index with the recording */
 char *vidx__candidates_json(const vidx_probe *p);
+/* J as a file's text (malloc'ed): indented by 2, ASCII, JSON_* FLAGS
+ * added, a newline at the end; NULL when out of memory */
+char *vidx__json_file_text(const struct json_t *j, size_t flags);
 
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,

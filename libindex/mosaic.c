@@ -885,19 +885,9 @@ int vidx_mosaic(vidx *h, const vidx_query *q, const vidx_mosaic_opts *o0,
 		goto out;
 	}
 	mj = manifest_json(&M, mi);
-	if (!(text = json_dumps(mj, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)))) {
+	if (!(text = vidx__json_file_text(mj, JSON_REAL_PRECISION(15)))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
-	}
-	{
-		size_t l = strlen(text);
-		char *t2 = realloc(text, l + 2);
-		if (!t2) {
-			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
-			goto out;
-		}
-		text = t2;
-		memcpy(text + l, "\n", 2);
 	}
 	if ((rc = vidx__write_new(h, mpath, sizeof(mpath), text, strlen(text), 0,
 	                          mi->manifest_sha256, NULL)) < 0)

@@ -1258,20 +1258,10 @@ static int write_manifest(rp *r, char mhex[65])
 		json_array_append_new(files, o);
 	}
 	json_object_set_new(m, "files", files);
-	text = json_dumps(m, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	text = vidx__json_file_text(m, 0);
 	json_decref(m);
 	if (!text)
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-	{
-		size_t n = strlen(text);
-		char *t = realloc(text, n + 2);
-		if (!t) {
-			free(text);
-			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-		}
-		text = t;
-		memcpy(text + n, "\n", 2);
-	}
 	snprintf(path, sizeof(path), "%s/report-manifest.json", r->tmp);
 	rc = rp__write_new(h, path, text, strlen(text));
 	sha256_hex(text, strlen(text), mhex);

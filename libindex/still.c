@@ -842,19 +842,9 @@ static int manifest(run *R)
 	json_object_set_new(m, "sheets", json_incref(R->sheets));
 	json_object_set_new(m, "no_footage", json_incref(R->nofoot));
 	json_object_set_new(m, "failed", json_incref(R->failed));
-	if (!(text = json_dumps(m, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)))) {
+	if (!(text = vidx__json_file_text(m, JSON_REAL_PRECISION(15)))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
-	}
-	{
-		size_t l = strlen(text);
-		char *t2 = realloc(text, l + 2);
-		if (!t2) {
-			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
-			goto out;
-		}
-		text = t2;
-		memcpy(text + l, "\n", 2);
 	}
 	stamp(o->from, st, sizeof(st));
 	snprintf(path, sizeof(path), "%s/stills_%s.json", R->dir, st);
