@@ -55,9 +55,19 @@ typedef struct item {
 	int64_t size;
 } item;
 
+/* a file read and waiting for its write */
+typedef struct ready {
+	item *it;
+	vidx_prepared *x;
+	vidx_ingest_result r;
+} ready;
+
 typedef struct batch {
 	item *it;
 	size_t n, cap, next, done, failed;
+	ready *q;                /* read, not yet written */
+	size_t nq, qcap;
+	int writing;             /* a worker is writing a batch */
 	int64_t bytes, bytes_done;
 	const char *db, *camera, *host;
 	vidx_probe_opts o;
@@ -294,6 +304,56 @@ static void report(batch *b, const char *path, const vidx_ingest_result *r)
 	fflush(stdout);
 }
 
+/* a file's result, once it is in the index (or will never be); b->lock held */
+static void finished(batch *b, item *it, const vidx_ingest_result *r)
+{
+	b->done++;
+	b->bytes_done += it->size;
+	if (r->status == VIDX_FAILED)
+		b->failed++;
+	report(b, it->path, r);
+	if (b->progress)
+		progress(b, 0);
+}
+
+/* Write what the workers have read, in one transaction, while the others
+ * go on reading; whoever finds files waiting and nobody writing writes
+ * them all (group commit).  With one worker that is each file as soon as
+ * it is read.  A file is reported only once its transaction is committed,
+ * so a kill loses nothing reported.  b->lock held on entry and exit. */
+static void write_ready(batch *b, vidx *h)
+{
+	while (b->nq && !b->writing) {
+		ready *take = b->q;
+		size_t n = b->nq, i;
+		vidx_prepared **x = malloc(n * sizeof(*x));
+		vidx_ingest_result *r = malloc(n * sizeof(*r));
+		b->q = NULL;
+		b->nq = b->qcap = 0;
+		b->writing = 1;
+		pthread_mutex_unlock(&b->lock);
+		if (x && r) {
+			for (i = 0; i < n; i++) {
+				x[i] = take[i].x;
+				r[i] = take[i].r;
+			}
+			vidx_ingest_commit(h, x, n, r);
+		} else {
+			for (i = 0; i < n; i++)
+				snprintf(take[i].r.error, sizeof(take[i].r.error), "out of memory");
+		}
+		for (i = 0; i < n; i++)
+			vidx_prepared_free(take[i].x);
+		pthread_mutex_lock(&b->lock);
+		for (i = 0; i < n; i++)
+			finished(b, take[i].it, x && r ? &r[i] : &take[i].r);
+		b->writing = 0;
+		free(x);
+		free(r);
+		free(take);
+	}
+}
+
 static void *worker(void *arg)
 {
 	batch *b = arg;
@@ -305,6 +365,7 @@ static void *worker(void *arg)
 
 	for (;;) {
 		vidx_ingest_result r;
+		vidx_prepared *x = NULL;
 		item *it;
 		const char *cam;
 
@@ -328,16 +389,22 @@ static void *worker(void *arg)
 			r.start = r.end = VIDX_TIME_NONE;
 			snprintf(r.error, sizeof(r.error), "no directory name to take the camera from");
 		} else {
-			vidx_ingest_file(h, it->path, cam, &b->o, &r);
+			vidx_ingest_prepare(h, it->path, cam, &b->o, &x, &r);
 		}
 		pthread_mutex_lock(&b->lock);
-		b->done++;
-		b->bytes_done += it->size;
-		if (r.status == VIDX_FAILED)
-			b->failed++;
-		report(b, it->path, &r);
-		if (b->progress)
-			progress(b, 0);
+		if (!x) {
+			finished(b, it, &r);
+		} else if (b->nq == b->qcap &&
+		           !(b->q = realloc(b->q, (b->qcap = b->qcap ? 2 * b->qcap : 16) *
+		                                  sizeof(*b->q)))) {
+			cli_warn("out of memory");
+			exit(EXIT_SOME_FAILED);
+		} else {
+			b->q[b->nq].it = it;
+			b->q[b->nq].x = x;
+			b->q[b->nq++].r = r;
+		}
+		write_ready(b, h);
 		pthread_mutex_unlock(&b->lock);
 	}
 	vidx_free(h);
