@@ -67,7 +67,10 @@ typedef struct batch {
 	size_t n, cap, next, done, failed;
 	ready *q;                /* read, not yet written */
 	size_t nq, qcap;
-	int writing;             /* a worker is writing a batch */
+	int writing;             /* a batch is being written */
+	int inline_write;        /* -j 1: each worker writes what it read */
+	int reading;             /* workers still reading */
+	pthread_cond_t ready_cv; /* files were read, or a worker ended */
 	int64_t bytes, bytes_done;
 	const char *db, *camera, *host;
 	vidx_probe_opts o;
@@ -316,10 +319,12 @@ static void finished(batch *b, item *it, const vidx_ingest_result *r)
 		progress(b, 0);
 }
 
-/* Write what the workers have read, in one transaction, while the others
- * go on reading; whoever finds files waiting and nobody writing writes
- * them all (group commit).  With one worker that is each file as soon as
- * it is read.  A file is reported only once its transaction is committed,
+/* Write what the workers have read so far, in one transaction (a group
+ * commit: one sync of the index for all of them).  With -j 1 the worker
+ * writes each file as soon as it is read; with more, the main thread does
+ * the writing (writer()) while all the workers go on reading, so a write
+ * costs no reader its turn and the slower the writes are, the more files
+ * share one.  A file is reported only once its transaction is committed,
  * so a kill loses nothing reported.  b->lock held on entry and exit. */
 static void write_ready(batch *b, vidx *h)
 {
@@ -404,11 +409,49 @@ static void *worker(void *arg)
 			b->q[b->nq].x = x;
 			b->q[b->nq++].r = r;
 		}
-		write_ready(b, h);
+		if (b->inline_write)
+			write_ready(b, h);
+		else
+			pthread_cond_signal(&b->ready_cv);
 		pthread_mutex_unlock(&b->lock);
 	}
+	pthread_mutex_lock(&b->lock);
+	b->reading--;
+	pthread_cond_signal(&b->ready_cv);
+	pthread_mutex_unlock(&b->lock);
 	vidx_free(h);
 	return NULL;
+}
+
+/* With several workers: write what they read until they are all done. */
+static void writer(batch *b)
+{
+	vidx *h = vidx_new();
+	int open_rc = h ? vidx_open(h, b->db, 0) : VIDX_ENOMEM;
+	size_t i;
+
+	if (h && b->host)
+		vidx_set_host(h, b->host);
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (!b->nq && b->reading)
+			pthread_cond_wait(&b->ready_cv, &b->lock);
+		if (!b->nq)
+			break;
+		if (open_rc >= 0) {
+			write_ready(b, h);
+			continue;
+		}
+		for (i = 0; i < b->nq; i++) {
+			snprintf(b->q[i].r.error, sizeof(b->q[i].r.error), "%s",
+			         h ? vidx_errmsg(h) : "out of memory");
+			vidx_prepared_free(b->q[i].x);
+			finished(b, b->q[i].it, &b->q[i].r);
+		}
+		b->nq = 0;
+	}
+	pthread_mutex_unlock(&b->lock);
+	vidx_free(h);
 }
 
 int main(int argc, char **argv)
@@ -441,6 +484,7 @@ int main(int argc, char **argv)
 	cli_prog = "vidx-ingest";
 	b.db = cli_default_db();
 	pthread_mutex_init(&b.lock, NULL);
+	pthread_cond_init(&b.ready_cv, NULL);
 	if (!(h = vidx_new())) {
 		cli_warn("out of memory");
 		return EXIT_SOME_FAILED;
@@ -554,14 +598,24 @@ int main(int argc, char **argv)
 		cli_warn("out of memory");
 		return EXIT_SOME_FAILED;
 	}
-	for (i = 0; i < jobs; i++)
+	b.inline_write = jobs == 1;
+	pthread_mutex_lock(&b.lock);
+	for (i = 0; i < jobs; i++) {
 		if (pthread_create(&th[i], NULL, worker, &b) != 0) {
 			cli_warn("cannot start worker: %s", strerror(errno));
-			jobs = i;
 			break;
 		}
-	if (jobs == 0)
+		b.reading++;
+	}
+	jobs = i;
+	pthread_mutex_unlock(&b.lock);
+	if (jobs == 0) {
+		b.inline_write = 1;
+		b.reading = 1;
 		worker(&b);
+	} else if (!b.inline_write) {
+		writer(&b);
+	}
 	for (i = 0; i < jobs; i++)
 		pthread_join(th[i], NULL);
 	if (b.progress && b.n)
