@@ -463,16 +463,11 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
 		}
-		if (!w->native && (rc = mux_open(w, s, fmt, p)) < 0)
-			goto out;
 	} else if (!same_par(w->vpar, s->fc->streams[s->vi]->codecpar) ||
 	           !same_par(w->apar, s->ai >= 0 ? s->fc->streams[s->ai]->codecpar : NULL)) {
 		*split = 1;
 		goto out;
 	}
-	w->vtb = s->fc->streams[s->vi]->time_base;
-	if (s->ai >= 0)
-		w->atb = s->fc->streams[s->ai]->time_base;
 	/* the re-hash runs on, on a descriptor of its own, while this part is
 	 * cut and the clip finished (part_check waits for it) */
 	if (!w->o->no_source_hash) {
@@ -483,6 +478,11 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 		if ((rc = vidx__hash_start(h, &p->hs, p->hfd, s->io.size)) < 0)
 			goto out;
 	}
+	if (first && !w->native && (rc = mux_open(w, s, fmt, p)) < 0)
+		goto out;
+	w->vtb = s->fc->streams[s->vi]->time_base;
+	if (s->ai >= 0)
+		w->atb = s->fc->streams[s->ai]->time_base;
 	/* a native clip of MPEG-TS carries the program tables before its keyframe */
 	p->cut.ts_tables = w->native && !strcmp(s->fc->iformat->name, "mpegts");
 	if ((rc = vidx__cut_walk(h, s, &p->cut, &w->ch, w->native ? NULL : sink, w)) < 0)
