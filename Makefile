@@ -15,14 +15,18 @@ MANDIR  = $(DESTDIR)$(PREFIX)/share/man
 
 # libraries found with pkg-config; the Debian packages that provide them and
 # the tools the tests and demo run
-PKGS      = libavformat libavcodec libavutil libavfilter libswscale jansson \
-            sqlite3 libcrypto
+PKGS      = libavformat libavcodec libavutil libavfilter libswscale libswresample \
+            jansson sqlite3 libcrypto
 TEST_PKGS = cmocka
 DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libavutil-dev libjansson-dev libsqlite3-dev sqlite3 libssl-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
             valgrind libavfilter-dev libswscale-dev fonts-dejavu-core \
-            libimage-exiftool-perl gpsbabel imagemagick
+            libimage-exiftool-perl gpsbabel imagemagick libswresample-dev \
+            openssl atomicparsley mediainfo $(BROWSER_DEBS)
+# the report's tests in a real browser, its PDF and screenshots; they skip
+# (saying so) where these are missing, so only root installs them here
+BROWSER_DEBS = chromium chromium-driver poppler-utils curl
 
 ifeq ($(SAN),1)
 B       = build/asan
@@ -41,7 +45,10 @@ LIBS    = -Wl,--as-needed $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
 LIB_SRC = $(wildcard libindex/*.c)
-LIB_OBJ = $(LIB_SRC:libindex/%.c=$(B)/libindex/%.o)
+# the report page's style and script are files built in (report_assets.S)
+LIB_ASM = $(wildcard libindex/*.S)
+ASSETS  = libindex/report.css libindex/report.js
+LIB_OBJ = $(LIB_SRC:libindex/%.c=$(B)/libindex/%.o) $(LIB_ASM:libindex/%.S=$(B)/libindex/%.o)
 CLI_OBJ = $(B)/cmd/cli.o
 TOOLS   = $(filter-out cli,$(basename $(notdir $(wildcard cmd/*.c))))
 PROGS   = $(TOOLS:%=$(BIN)/%)
@@ -59,6 +66,10 @@ all: $(PROGS)
 $(B)/libindex/%.o: libindex/%.c $(wildcard libindex/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libindex/%.o: libindex/%.S $(ASSETS)
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<
 
 $(B)/cmd/%.o: cmd/%.c cmd/cli.h libindex/vidx.h
 	@mkdir -p $(@D)
@@ -83,7 +94,7 @@ units: $(UNITS)
 deps:
 	@missing=; \
 	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind \
-	         exiftool gpsbabel montage; do \
+	         exiftool gpsbabel montage openssl AtomicParsley mediainfo; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \
@@ -93,6 +104,13 @@ deps:
 	  missing="$$missing fonts-dejavu-core"; \
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
 	  >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
+	optional=; \
+	for t in chromium chromedriver pdftoppm pdftotext curl identify; do \
+	  command -v $$t >/dev/null 2>&1 || optional="$$optional $$t"; done; \
+	if [ -z "$$missing" ] && [ -n "$$optional" ] && [ "$$(id -u)" != 0 ]; then \
+	  echo "make deps: not installed:$$optional: the browser tests will be skipped." >&2; \
+	  echo "  To run them: sudo apt-get install -y $(BROWSER_DEBS)" >&2; exit 0; fi; \
+	[ -z "$$optional" ] || missing="$$missing$$optional"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 	  echo "make deps: missing$$missing; installing with apt-get" >&2; \
@@ -131,13 +149,17 @@ FZ = build/fuzz
 FUZZ_FLAGS = -std=c11 -g -O1 -pthread -fsanitize=address,undefined \
              -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
              $(shell pkg-config --cflags $(PKGS))
-FUZZ_OBJ = $(LIB_SRC:libindex/%.c=$(FZ)/obj/%.o)
+FUZZ_OBJ = $(LIB_SRC:libindex/%.c=$(FZ)/obj/%.o) $(LIB_ASM:libindex/%.S=$(FZ)/obj/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=$(FZ)/%)
 
 $(FZ)/obj/%.o: libindex/%.c $(wildcard libindex/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FZ)/obj/%.o: libindex/%.S $(ASSETS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -c -o $@ $<
 
 $(FZ)/libindex.a: $(FUZZ_OBJ)
 	@rm -f $@
@@ -162,7 +184,7 @@ lint-man:
 # ingest a canvass laid out one folder per camera (copies of the fixtures
 # under the names their recorders would give them), ask which cameras saw
 # the corner of Chapel & Orange and what they did not cover, open a case,
-# pull that footage into a case folder, and verify it.
+# pull that footage into a case folder, verify it, and write its report.
 DEMO = build/demo
 DEMO_DB = $(DEMO)/vidx.db
 DEMO_EV = $(DEMO)/evidence
@@ -222,13 +244,21 @@ demo: deps
 	@echo "== vidx case log: the custody log (hash-chained)" >&2
 	@bin/vidx case -d $(DEMO_DB) log NH-2022-0704
 	@echo >&2
+	@echo "== vidx report: the case as one offline page, with H.264 working copies," >&2
+	@echo "   a PDF (where Chromium is installed) and timelines for Timesketch and plaso" >&2
+	@bin/vidx report -d $(DEMO_DB) --by demo --out $(DEMO)/report --at "2022-07-04 21:25:13" \
+	  --proxies $$(command -v chromium >/dev/null 2>&1 && echo --pdf) \
+	  --timesketch $(DEMO)/timeline.jsonl --l2tcsv $(DEMO)/timeline.csv NH-2022-0704
+	@cd $(DEMO)/report && sha256sum -c --quiet SHA256SUMS
+	@echo >&2
 	@echo "demo index: $(DEMO_DB), case folder: $(DEMO)/case  (try: jq . $(DEMO)/case/manifest.json)" >&2
+	@echo "the report: $(DEMO)/report/report.html  (open it in a browser; #t=2022-07-05T01:25:13Z opens at that moment)" >&2
 
 # Each benchmark prints medians and ratios against the tool a user would
 # otherwise use; test data is made once in build/bench-data.  BENCH_RUNS=N.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@for b in bench/startup bench/probe bench/ingest bench/query bench/pull; do \
+	@for b in bench/startup bench/probe bench/ingest bench/query bench/pull bench/mobile; do \
 	  [ -f $$b ] || continue; echo "== $$b" >&2; sh $$b || exit 1; done
 
 # ---- install, clean ----------------------------------------------------------

@@ -1,8 +1,10 @@
 /* cli.c - shared by the vidx-* tools; see cli.h. */
+#define _DEFAULT_SOURCE
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "../libindex/vidx.h"
@@ -84,6 +86,81 @@ const char *cli_clean(const char *s, char *buf, size_t n)
 	}
 	buf[o] = 0;
 	return buf;
+}
+
+/* ---- keys ------------------------------------------------------------------------ */
+
+int cli_use_key(vidx *h, const char *file, const char **by, int by_given)
+{
+	char *def = NULL;
+	vidx_key *k = NULL;
+	int rc = 0;
+
+	if (!file) {
+		/* the default key only when there is one: signing is opt-in */
+		if (!(def = vidx_config_path("key")) || access(def, F_OK) < 0) {
+			free(def);
+			return 0;
+		}
+		file = def;
+	}
+	if (vidx_key_load(h, file, &k) < 0) {
+		cli_warn("%s", vidx_errmsg(h));
+		rc = -1;
+	} else if (by_given && *by && strcmp(*by, vidx_key_name(k))) {
+		cli_warn("the key '%s' is the key of '%s', not of '%s': give --by '%s', or "
+		         "the key of '%s' with --key", file, vidx_key_name(k), *by,
+		         vidx_key_name(k), *by);
+		rc = -1;
+	} else {
+		vidx_use_key(h, k);
+		*by = vidx_key_name(k);
+		k = NULL;
+	}
+	vidx_key_free(k);
+	free(def);
+	return rc;
+}
+
+int cli_have_default_key(void)
+{
+	char *def = vidx_config_path("key");
+	int r = def && access(def, F_OK) == 0;
+	free(def);
+	return r;
+}
+
+int cli_use_cert(vidx *h, const char *cert, const char *cert_key)
+{
+	char *c = cert ? NULL : vidx_config_path("cert.pem");
+	char *k = cert_key ? NULL : vidx_config_path("cert-key.pem");
+	int rc = 0;
+
+	if ((!cert && !c) || (!cert_key && !k)) {
+		cli_warn("--sign: no certificate given (--cert, --cert-key) and no "
+		         "$XDG_CONFIG_HOME or $HOME for the default one");
+		rc = -1;
+	} else if (vidx_use_cert(h, cert ? cert : c, cert_key ? cert_key : k) < 0) {
+		cli_warn("--sign: %s%s", vidx_errmsg(h), !cert && access(c, F_OK) < 0 ?
+		         " (make one with vidx key cert, or give the agency's with --cert "
+		         "and --cert-key)" : "");
+		rc = -1;
+	}
+	free(c);
+	free(k);
+	return rc;
+}
+
+int cli_use_trust(vidx *h, const char *file)
+{
+	vidx_trust *t = NULL;
+
+	if (vidx_trust_load(h, file, &t) < 0) {
+		cli_warn("%s", vidx_errmsg(h));
+		return -1;
+	}
+	vidx_use_trust(h, t);
+	return 0;
 }
 
 /* ---- place x time selectors ------------------------------------------------ */

@@ -33,6 +33,20 @@ int cli_flush(int rc);
 const char *cli_clean(const char *s, char *buf, size_t n);
 #define CLI_CLEAN_MAX 4096
 
+/* The key that signs what this run writes: FILE (--key), else the default
+ * key ($XDG_CONFIG_HOME/vidx/key) when there is one.  h signs with it from
+ * then on.  *BY must be its operator when BY_GIVEN (--by), else becomes
+ * it.  0, or -1 after saying why (the caller exits 1: a named key that is
+ * missing, a key others can read, a key of someone else). */
+int cli_use_key(vidx *h, const char *file, const char **by, int by_given);
+/* 1 when the default key file is there */
+int cli_have_default_key(void);
+/* --sign: the export certificate and its key, FILE or the defaults
+ * ($XDG_CONFIG_HOME/vidx/cert.pem, cert-key.pem); 0 or -1 as above. */
+int cli_use_cert(vidx *h, const char *cert, const char *cert_key);
+/* --trust FILE for h's signature checks; 0 or -1 as above. */
+int cli_use_trust(vidx *h, const char *file);
+
 /* The place x time selectors vidx-query and vidx-pull share. */
 typedef struct cli_sel {
 	vidx_query q;

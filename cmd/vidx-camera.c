@@ -1,5 +1,6 @@
 /* vidx-camera - the cameras of an index and their clock observations. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@ static void usage(void)
 	printf(
 "usage: vidx-camera [-d db] add id --lat lat --lon lon [--name s]\n"
 "                   [--address s] [--tz zone] [--tag tag ...]\n"
+"       vidx-camera [-d db] add id --mobile [--name s] [--address s]\n"
+"                   [--tz zone] [--tag tag ...]\n"
 "       vidx-camera [-d db] set id [--lat lat] [--lon lon] [--name s]\n"
 "                   [--address s] [--tz zone] [--tag tag ...]\n"
 "       vidx-camera [-d db] rm [--force] id\n"
@@ -25,7 +28,8 @@ static void usage(void)
 "\n"
 "Cameras: an id ([A-Za-z0-9._-], up to 64), a position, a name, an\n"
 "address, an IANA time zone for the local times its recorder writes, and\n"
-"tags.  'import' reads CSV (header id,name,lat,lon,tz,address,tags) or a\n"
+"tags.  A --mobile camera (a witness's phone, a dashcam, a drone) has no\n"
+"position: each of its recordings carries its own place or track.  'import' reads CSV (header id,name,lat,lon,tz,address,tags) or a\n"
 "GeoJSON FeatureCollection of Points, all rows or none.  'clock' records\n"
 "that the camera showed one time when the true time was another (both\n"
 "read in the camera's zone unless they carry an offset), or lists them.\n"
@@ -33,6 +37,7 @@ static void usage(void)
 "  -d, --db PATH     index (default $VIDX_DB, else ./vidx.db); add and\n"
 "                    import create it\n"
 "  --json            one JSON object per line;  --geojson  a FeatureCollection\n"
+"  --mobile          add: a camera that moves (no --lat, --lon)\n"
 "  --force           rm: also remove the camera's recordings from the index\n"
 "  --by NAME         who observed the clock (default $USER)\n"
 "  -h, --help        this help;  -V, --version  version\n"
@@ -70,7 +75,10 @@ static void print_camera(const vidx_camera *c)
 {
 	printf("id         %s\n", c->id);
 	printf("name       %s\n", c->name);
-	printf("position   %.7f, %.7f\n", c->lat, c->lon);
+	if (c->mobile)
+		printf("position   mobile (each recording carries its own place)\n");
+	else
+		printf("position   %.7f, %.7f\n", c->lat, c->lon);
 	printf("address    %s\n", c->address);
 	printf("tz         %s\n", c->tz ? c->tz : "-");
 	printf("tags       %s\n", *c->tags ? c->tags : "-");
@@ -99,10 +107,14 @@ static int cmd_list(const cfg *g)
 	} else {
 		printf("%-16s %-11s %-12s %-20s %6s  %s\n", "ID", "LAT", "LON", "TZ",
 		       "FILES", "NAME");
-		for (i = 0; i < n; i++)
-			printf("%-16s %-11.6f %-12.6f %-20s %6lld  %s\n", a[i].id, a[i].lat,
-			       a[i].lon, a[i].tz ? a[i].tz : "-", (long long)a[i].recordings,
-			       a[i].name);
+		for (i = 0; i < n; i++) {
+			if (a[i].mobile)
+				printf("%-16s %-11s %-12s", a[i].id, "mobile", "-");
+			else
+				printf("%-16s %-11.6f %-12.6f", a[i].id, a[i].lat, a[i].lon);
+			printf(" %-20s %6lld  %s\n", a[i].tz ? a[i].tz : "-",
+			       (long long)a[i].recordings, a[i].name);
+		}
 	}
 	vidx_camera_list_free(a, n);
 	return EXIT_OK;
@@ -156,6 +168,7 @@ int main(int argc, char **argv)
 		{"json", no_argument, NULL, 'J'},
 		{"geojson", no_argument, NULL, 'G'},
 		{"force", no_argument, NULL, 'f'},
+		{"mobile", no_argument, NULL, 'M'},
 		{"camera-time", required_argument, NULL, 'C'},
 		{"true-time", required_argument, NULL, 'T'},
 		{"by", required_argument, NULL, 'b'},
@@ -190,6 +203,7 @@ int main(int argc, char **argv)
 		case 'J': g.json = 1; break;
 		case 'G': g.geojson = 1; break;
 		case 'f': g.force = 1; break;
+		case 'M': g.c.mobile = 1; break;
 		case 'C': g.camera_time = optarg; break;
 		case 'T': g.true_time = optarg; break;
 		case 'b': g.by = optarg; g.by_given = 1; break;
@@ -216,8 +230,15 @@ int main(int argc, char **argv)
 		cli_usage_error("%s: missing %s", cmd, strcmp(cmd, "import") ? "camera id" : "file");
 	if (!strcmp(cmd, "list") && arg)
 		cli_usage_error("list takes no argument");
-	if (!strcmp(cmd, "add") && (!(g.fields & VIDX_CAM_LAT) || !(g.fields & VIDX_CAM_LON)))
-		cli_usage_error("add: --lat and --lon are required");
+	if (g.c.mobile && strcmp(cmd, "add"))
+		cli_usage_error("%s: --mobile is for add", cmd);
+	if (g.c.mobile && (g.fields & (VIDX_CAM_LAT | VIDX_CAM_LON)))
+		cli_usage_error("add: a --mobile camera has no --lat or --lon");
+	if (g.c.mobile)
+		g.c.lat = g.c.lon = NAN;
+	if (!strcmp(cmd, "add") && !g.c.mobile &&
+	    (!(g.fields & VIDX_CAM_LAT) || !(g.fields & VIDX_CAM_LON)))
+		cli_usage_error("add: --lat and --lon are required (or --mobile)");
 	if (g.fields && strcmp(cmd, "add") && strcmp(cmd, "set"))
 		cli_usage_error("%s: camera fields are for add and set", cmd);
 	if ((g.camera_time || g.true_time || g.note || g.by_given) && strcmp(cmd, "clock"))

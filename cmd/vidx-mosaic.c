@@ -15,7 +15,7 @@ static void usage(void)
 "                   [--bbox s,w,n,e] [-c camera ...] [--tag tag ...]\n"
 "                   (--from time --to time | --at time --pad duration)\n"
 "                   [-z zone] [--fps N] [--tile WxH] [--font file]\n"
-"                   [--case id] [--by name] [--json]\n"
+"                   [--case id [--by name] [--key file]] [--json]\n"
 "\n"
 "One H.264 MP4 of the selected cameras side by side over the window, on\n"
 "true time: output frame k, at FROM + k / fps, shows in each tile the frame\n"
@@ -31,7 +31,10 @@ static void usage(void)
 "  --font FILE             TrueType font of the labels (default DejaVu Sans\n"
 "                          Mono, Debian's fonts-dejavu-core)\n"
 "  --case ID               record it in the case's custody log\n"
-"  --by NAME               the operator, with --case (default $USER)\n"
+"  --by NAME               the operator, with --case (default: the key's,\n"
+"                          else $USER)\n"
+"  --key FILE              with --case: sign its custody event with this key\n"
+"                          (default $XDG_CONFIG_HOME/vidx/key, if there)\n"
 "  --json                  one JSON object: path, sha256, size, rate, frames,\n"
 "                          each camera's tile (x, y, w, h)\n"
 "  -d, --db PATH           index (default $VIDX_DB, else ./vidx.db)\n"
@@ -112,13 +115,14 @@ int main(int argc, char **argv)
 		{"font", required_argument, NULL, 'F'},
 		{"case", required_argument, NULL, 'K'},
 		{"by", required_argument, NULL, 'b'},
+		{"key", required_argument, NULL, 'k'},
 		{"json", no_argument, NULL, 'J'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = cli_default_db();
+	const char *db = cli_default_db(), *keyfile = NULL;
 	vidx_mosaic_opts o;
 	vidx_mosaic_info *m = NULL;
 	char *qjson = NULL;
@@ -143,6 +147,7 @@ int main(int argc, char **argv)
 		case 'F': o.font = optarg; break;
 		case 'K': o.case_id = optarg; break;
 		case 'b': o.by = optarg; break;
+		case 'k': keyfile = optarg; break;
 		case 'J': json_out = 1; break;
 		case 'd': db = optarg; break;
 		case 'h': usage(); break;
@@ -156,14 +161,21 @@ int main(int argc, char **argv)
 	if (!o.out || !*o.out)
 		cli_usage_error("where to? give -o FILE.mp4");
 	if (o.case_id) {
+		if (o.by && !vidx_operator_valid(o.by))
+			cli_usage_error("--by: one line without control characters");
+		/* its custody event is signed like every other */
+		if (cli_use_key(h, keyfile, &o.by, o.by != NULL) < 0) {
+			vidx_free(h);
+			return EXIT_SOME_FAILED;
+		}
 		if (!o.by)
 			o.by = getenv("USER");
 		if (!o.by || !*o.by)
 			cli_usage_error("who is making it? give --by NAME (no $USER)");
 		if (!vidx_operator_valid(o.by))
 			cli_usage_error("--by: one line without control characters");
-	} else if (o.by) {
-		cli_usage_error("--by goes with --case");
+	} else if (o.by || keyfile) {
+		cli_usage_error(o.by ? "--by goes with --case" : "--key goes with --case");
 	}
 	cli_sel_finish(h, &s, 1);
 	bar = isatty(STDERR_FILENO);

@@ -11,7 +11,8 @@
 static void usage(void)
 {
 	printf(
-"usage: vidx-pull [-hV] [-d db] --case id --out dir [--by name] [--host name]\n"
+"usage: vidx-pull [-hV] [-d db] --case id --out dir [--by name] [--key file]\n"
+"                 [--host name] [--sign [--cert file --cert-key file]]\n"
 "                 [--format mp4|mkv|native] [--no-source-hash] [--json]\n"
 "                 [--near lat,lon --radius dist] [--bbox s,w,n,e]\n"
 "                 [-c camera ...] [--tag tag ...]\n"
@@ -30,7 +31,15 @@ static void usage(void)
 "  --case ID               the case (vidx-case new) the footage is for\n"
 "  --out DIR               the case folder (made if missing; must not hold\n"
 "                          a pull already)\n"
-"  --by NAME               the operator (default $USER)\n"
+"  --by NAME               the operator (default: the key's, else $USER)\n"
+"  --key FILE              sign the manifest (manifest.json.sig) and the\n"
+"                          custody event with this key (default\n"
+"                          $XDG_CONFIG_HOME/vidx/key, when there is one)\n"
+"  --sign                  sign each MP4 clip as the ONVIF Export File\n"
+"                          Format asks (RSASSA-PSS, X.509 certificate)\n"
+"  --cert FILE, --cert-key FILE\n"
+"                          the certificate and its key for --sign (default\n"
+"                          $XDG_CONFIG_HOME/vidx/cert.pem, cert-key.pem)\n"
 "  --host NAME             the machine this is (default: its name): sources\n"
 "                          held by another host are named, not read\n"
 "  --format F              mp4 (default; mkv when the streams do not fit\n"
@@ -188,6 +197,10 @@ int main(int argc, char **argv)
 		{"case", required_argument, NULL, 'K'},
 		{"out", required_argument, NULL, 'o'},
 		{"by", required_argument, NULL, 'b'},
+		{"key", required_argument, NULL, 'k'},
+		{"sign", no_argument, NULL, 'G'},
+		{"cert", required_argument, NULL, 'C'},
+		{"cert-key", required_argument, NULL, 'Q'},
 		{"host", required_argument, NULL, 'S'},
 		{"format", required_argument, NULL, 'F'},
 		{"no-source-hash", no_argument, NULL, 'H'},
@@ -197,7 +210,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = cli_default_db();
+	const char *db = cli_default_db(), *keyfile = NULL, *cert = NULL, *cert_key = NULL;
 	vidx_pull_opts o;
 	vidx_result *r = NULL, **res = NULL;
 	vidx_span *spans = NULL;
@@ -220,6 +233,10 @@ int main(int argc, char **argv)
 		case 'K': o.case_id = optarg; break;
 		case 'o': o.out_dir = optarg; break;
 		case 'b': o.by = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'G': o.sign = 1; break;
+		case 'C': cert = optarg; break;
+		case 'Q': cert_key = optarg; break;
 		case 'S':
 			if (vidx_set_host(h, optarg) < 0)
 				cli_usage_error("--host: %s", vidx_errmsg(h));
@@ -256,15 +273,30 @@ int main(int argc, char **argv)
 	if (from_stdin && s.given)
 		cli_usage_error("spans come from standard input ('-') or from selectors "
 		                "and a window, not both");
-	if (!o.by)
-		o.by = getenv("USER");
-	if (!o.by || !*o.by)
-		cli_usage_error("who is pulling? give --by NAME (no $USER)");
-	if (!vidx_operator_valid(o.by))
+	if ((cert || cert_key) && !o.sign)
+		cli_usage_error("--cert and --cert-key go with --sign");
+	if (!!cert != !!cert_key)
+		cli_usage_error("--sign: give both --cert and --cert-key, or neither");
+	if (o.by && !vidx_operator_valid(o.by))
 		cli_usage_error("--by: one line without control characters");
 	if (isatty(STDIN_FILENO) && from_stdin)
 		cli_usage_error("'-' reads spans from standard input, which is a terminal");
 	cli_sel_finish(h, &s, !from_stdin);
+	if (!o.by && !cli_have_default_key() && !keyfile &&
+	    (!getenv("USER") || !*getenv("USER")))
+		cli_usage_error("who is pulling? give --by NAME (no $USER)");
+	if (cli_use_key(h, keyfile, &o.by, o.by != NULL) < 0) {
+		rc = EXIT_SOME_FAILED;
+		goto out;
+	}
+	if (!o.by)
+		o.by = getenv("USER");
+	if (!vidx_operator_valid(o.by))
+		cli_usage_error("--by: one line without control characters");
+	if (o.sign && cli_use_cert(h, cert, cert_key) < 0) {
+		rc = EXIT_SOME_FAILED;
+		goto out;
+	}
 	o.on_clip = on_clip;
 
 	if (vidx_open(h, db, 0) < 0) {

@@ -16,13 +16,16 @@ static void usage(void)
 "                  [--bbox s,w,n,e] [-c camera ...] [--tag tag ...]\n"
 "                  (--from time --to time | --at time --pad duration)\n"
 "                  [-z zone] [--sort distance|time] [--coverage] [--local]\n"
-"                  [--json | --csv | --paths]\n"
+"                  [--json | --geojson | --csv | --paths]\n"
 "\n"
 "Find footage: one row per continuous span of one camera's recordings that\n"
 "overlaps the window, clipped to it, in true time (each camera's clock\n"
 "observations applied; its own clock's times shown beside), with the\n"
 "keyframe to seek to.  --coverage shows per camera what of the window is\n"
 "covered and what is not, including cameras with no footage at all.\n"
+"A mobile camera's recording (phone, dashcam, drone) matches while its own\n"
+"track or position was within the radius or box: its spans are marked\n"
+"mobile, with the closest approach and when.\n"
 "\n"
 "  --near LAT,LON          around this point ...\n"
 "  --radius DIST           ... within DIST: 300, 300m, 1.5km\n"
@@ -36,6 +39,8 @@ static void usage(void)
 "  --coverage              covered and uncovered parts per camera\n"
 "  --local                 table times in each camera's zone\n"
 "  --json | --csv          one JSON object per line | CSV with a header\n"
+"  --geojson               the spans as a GeoJSON FeatureCollection: a Point\n"
+"                          at each camera, a LineString of a mobile track\n"
 "  --paths                 the recordings' paths, once each; -0: NUL-ended\n"
 "  -d, --db PATH           index (default $VIDX_DB, else ./vidx.db)\n"
 "\n"
@@ -48,7 +53,7 @@ static void usage(void)
 
 static vidx *h;
 
-enum { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_PATHS };
+enum { OUT_TABLE, OUT_JSON, OUT_CSV, OUT_PATHS, OUT_GEOJSON };
 
 typedef struct cfg {
 	cli_sel s;
@@ -100,7 +105,9 @@ static void print_spans(const cfg *c, const vidx_result *r)
 	if (c->out == OUT_CSV)
 		printf("camera,name,lat,lon,distance_m,recording_id,path,sha256,start,"
 		       "end,camera_start,camera_end,correction_ms,time_source,"
-		       "seek_time,seek_pos\n");
+		       "seek_time,seek_pos,mobile,closest_m,closest_at\n");
+	if (c->out == OUT_GEOJSON)
+		printf("{\"type\":\"FeatureCollection\",\"features\":[\n");
 	if (c->out == OUT_TABLE && r->nspans)
 		printf("%-14s %8s  %-24s %-24s %9s %10s %-24s %s\n", "CAMERA", "DIST_M",
 		       "START", "END", "DURATION", "CORR_S", "SEEK", "PATH");
@@ -115,12 +122,25 @@ static void print_spans(const cfg *c, const vidx_result *r)
 			free(js);
 			break;
 		}
+		case OUT_GEOJSON: {
+			char *js = vidx_span_feature(s);
+			if (js)
+				printf("%s%s", i ? ",\n" : "", js);
+			free(js);
+			break;
+		}
 		case OUT_CSV:
 			csv(s->camera, 0);
 			csv(s->name, 0);
-			snprintf(num, sizeof(num), "%.7f", s->lat);
+			if (isnan(s->lat))
+				num[0] = 0;
+			else
+				snprintf(num, sizeof(num), "%.7f", s->lat);
 			csv(num, 0);
-			snprintf(num, sizeof(num), "%.7f", s->lon);
+			if (isnan(s->lon))
+				num[0] = 0;
+			else
+				snprintf(num, sizeof(num), "%.7f", s->lon);
 			csv(num, 0);
 			if (isnan(s->distance_m))
 				num[0] = 0;
@@ -140,7 +160,14 @@ static void print_spans(const cfg *c, const vidx_result *r)
 			csv(s->time_source, 0);
 			csv(t(s->seek_time, b1), 0);
 			snprintf(num, sizeof(num), "%lld", (long long)s->seek_pos);
-			csv(s->seek_pos >= 0 ? num : "", 1);
+			csv(s->seek_pos >= 0 ? num : "", 0);
+			csv(s->mobile ? "yes" : "no", 0);
+			if (isnan(s->closest_m))
+				num[0] = 0;
+			else
+				snprintf(num, sizeof(num), "%.1f", s->closest_m);
+			csv(num, 0);
+			csv(s->closest_at == VIDX_TIME_NONE ? "" : t(s->closest_at, b1), 1);
 			break;
 		case OUT_PATHS:
 			for (j = 0; j < i && strcmp(r->spans[j].path, s->path); j++)
@@ -155,12 +182,16 @@ static void print_spans(const cfg *c, const vidx_result *r)
 				snprintf(num, sizeof(num), "-");
 			else
 				snprintf(num, sizeof(num), "%.0f", s->distance_m);
+			if (s->mobile) /* its closest approach, not a camera's position */
+				snprintf(num + strlen(num), sizeof(num) - strlen(num), "~");
 			printf("%-14s %8s  %-24s %-24s %8.1fs %+10.3f %-24s %s\n", s->camera,
 			       num, tl(c, s->start, tz, b1), tl(c, s->end, tz, b2),
 			       (s->end - s->start) / 1e6, s->correction_us / 1e6,
 			       tl(c, s->seek_time, tz, b3), cli_clean(s->path, pb, sizeof(pb)));
 		}
 	}
+	if (c->out == OUT_GEOJSON)
+		printf("%s]}\n", r->nspans ? "\n" : "");
 	if (c->out == OUT_TABLE && !r->nspans)
 		fprintf(stderr, "%s: no footage in the window from %zu camera%s\n",
 		        cli_prog, r->ncams, r->ncams == 1 ? "" : "s");
@@ -241,6 +272,7 @@ int main(int argc, char **argv)
 		{"local", no_argument, NULL, 'L'},
 		{"json", no_argument, NULL, 'J'},
 		{"csv", no_argument, NULL, 'V' + 256},
+		{"geojson", no_argument, NULL, 'G' + 256},
 		{"paths", no_argument, NULL, 'P'},
 		{"null", no_argument, NULL, '0'},
 		{"db", required_argument, NULL, 'd'},
@@ -273,6 +305,7 @@ int main(int argc, char **argv)
 		case 'L': c.local = 1; break;
 		case 'J': c.out = OUT_JSON; nout++; break;
 		case 'V' + 256: c.out = OUT_CSV; nout++; break;
+		case 'G' + 256: c.out = OUT_GEOJSON; nout++; break;
 		case 'P': c.out = OUT_PATHS; nout++; break;
 		case '0': c.nul = 1; break;
 		case 'd': db = optarg; break;
@@ -285,11 +318,11 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (nout > 1)
-		cli_usage_error("choose one of --json, --csv, --paths");
+		cli_usage_error("choose one of --json, --geojson, --csv, --paths");
 	if (c.nul && c.out != OUT_PATHS)
 		cli_usage_error("-0 goes with --paths");
-	if (c.coverage && c.out == OUT_PATHS)
-		cli_usage_error("--coverage has no --paths form");
+	if (c.coverage && (c.out == OUT_PATHS || c.out == OUT_GEOJSON))
+		cli_usage_error("--coverage has no --paths or --geojson form");
 	cli_sel_finish(h, &c.s, 1);
 
 	if (vidx_open(h, db, VIDX_OPEN_READONLY) < 0 || vidx_query_run(h, &c.s.q, &r) < 0) {

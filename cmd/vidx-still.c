@@ -18,7 +18,7 @@ static void usage(void)
 "                  [--near lat,lon --radius dist] [--bbox s,w,n,e]\n"
 "                  [-c camera ...] [--tag tag ...] [-z zone] [--out dir]\n"
 "                  [--sheet file.png] [--tile WxH] [--font file]\n"
-"                  [--case id] [--by name] [--json]\n"
+"                  [--case id [--by name] [--key file]] [--json]\n"
 "\n"
 "The frame each selected camera showed at a true instant (its clock\n"
 "observations applied): the last frame whose presentation time is at or\n"
@@ -39,7 +39,10 @@ static void usage(void)
 "  --case ID               in a case: files go to the case folder's stills/\n"
 "                          (--out, default the folder of its last pull), with\n"
 "                          a manifest and a custody event\n"
-"  --by NAME               the operator, with --case (default $USER)\n"
+"  --by NAME               the operator, with --case (default: the key's,\n"
+"                          else $USER)\n"
+"  --key FILE              with --case: sign its custody event with this key\n"
+"                          (default $XDG_CONFIG_HOME/vidx/key, if there)\n"
 "  --json                  one JSON object per camera and instant, and per sheet\n"
 "  -d, --db PATH           index (default $VIDX_DB, else ./vidx.db)\n"
 "  selectors:              --near, --radius, --bbox, -c, --tag, -z as vidx-query(1)\n"
@@ -132,13 +135,14 @@ int main(int argc, char **argv)
 		{"font", required_argument, NULL, 'F'},
 		{"case", required_argument, NULL, 'K'},
 		{"by", required_argument, NULL, 'b'},
+		{"key", required_argument, NULL, 'k'},
 		{"json", no_argument, NULL, 'J'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *db = cli_default_db(), *at = NULL, *every = NULL;
+	const char *db = cli_default_db(), *at = NULL, *every = NULL, *keyfile = NULL;
 	char *qjson = NULL;
 	vidx_stills_opts o;
 	cli_sel s;
@@ -162,6 +166,7 @@ int main(int argc, char **argv)
 		case 'F': o.font = optarg; break;
 		case 'K': o.case_id = optarg; break;
 		case 'b': o.by = optarg; break;
+		case 'k': keyfile = optarg; break;
 		case 'J': json_out = 1; break;
 		case 'd': db = optarg; break;
 		case 'h': usage(); break;
@@ -190,6 +195,13 @@ int main(int argc, char **argv)
 	if (o.out_dir && !*o.out_dir)
 		cli_usage_error("--out: give a folder");
 	if (o.case_id) {
+		if (o.by && !vidx_operator_valid(o.by))
+			cli_usage_error("--by: one line without control characters");
+		/* its custody event is signed like every other */
+		if (cli_use_key(h, keyfile, &o.by, o.by != NULL) < 0) {
+			vidx_free(h);
+			return EXIT_SOME_FAILED;
+		}
 		if (!o.by)
 			o.by = getenv("USER");
 		if (!o.by || !*o.by)
@@ -199,8 +211,8 @@ int main(int argc, char **argv)
 		if (o.sheet && strchr(o.sheet, '/'))
 			cli_usage_error("--sheet: in a case, a file name (it goes in the case "
 			                "folder's stills/), not a path");
-	} else if (o.by) {
-		cli_usage_error("--by goes with --case");
+	} else if (o.by || keyfile) {
+		cli_usage_error(o.by ? "--by goes with --case" : "--key goes with --case");
 	}
 	cli_sel_finish(h, &s, 0);
 	s.q.cameras = s.cams;

@@ -12,14 +12,17 @@
 static void usage(void)
 {
 	printf(
-"usage: vidx-verify [-hV] [-d db] [--json] [--by name] [--host name]\n"
-"                   [-c camera | --case id]\n"
-"       vidx-verify [-hV] [-d db] [--json] [--by name] [--host name]\n"
+"usage: vidx-verify [-hV] [-d db] [--json] [--by name] [--key file]\n"
+"                   [--trust file] [--host name]\n"
+"                   [-c camera | --case id [--anchor seq:hash ...]]\n"
+"       vidx-verify [-hV] [-d db] [--json] [--by name] [--key file]\n"
+"                   [--trust file] [--host name] [--anchor seq:hash ...]\n"
 "                   [--no-sources] dir\n"
 "\n"
 "Without DIR: re-hash the recordings in the index (all, one camera's, or\n"
-"those a case's clips came from) and compare with the SHA-256 taken at\n"
-"ingest: ok, modified or missing.\n"
+"those a case's clips came from) at every path the index knows for them,\n"
+"duplicates' too, and compare with the SHA-256 taken at ingest: ok,\n"
+"modified or missing, per path.  A scope with no recordings is an error.\n"
 "\n"
 "With DIR, a case folder written by vidx-pull: SHA256SUMS; every clip\n"
 "against the manifest (size, SHA-256, and its packets, read back); the\n"
@@ -31,7 +34,14 @@ static void usage(void)
 "\n"
 "  -c, --camera ID     only this camera's recordings\n"
 "  --case ID           the recordings the case's clips came from\n"
-"  --by NAME           who verifies, for the custody log (default $USER)\n"
+"  --by NAME           who verifies, for the custody log (default: the key's,\n"
+"                      else $USER)\n"
+"  --key FILE          sign the verify event with this key (default\n"
+"                      $XDG_CONFIG_HOME/vidx/key, when there is one)\n"
+"  --trust FILE        check every signature against the keys and\n"
+"                      certificates in FILE (vidx key export outputs)\n"
+"  --anchor SEQ:HASH   the case's log up to event SEQ must be unchanged\n"
+"                      (a head kept elsewhere, as vidx-case seal prints it)\n"
 "  --host NAME         the machine this is (default: its name): recordings\n"
 "                      held only by another host are skipped, naming it\n"
 "  --no-sources        DIR: do not read the sources (a folder checked away\n"
@@ -68,6 +78,9 @@ int main(int argc, char **argv)
 		{"case", required_argument, NULL, 'K'},
 		{"no-sources", no_argument, NULL, 'S'},
 		{"by", required_argument, NULL, 'b'},
+		{"key", required_argument, NULL, 'k'},
+		{"trust", required_argument, NULL, 'T'},
+		{"anchor", required_argument, NULL, 'A'},
 		{"host", required_argument, NULL, 'H'},
 		{"json", no_argument, NULL, 'J'},
 		{"db", required_argument, NULL, 'd'},
@@ -76,7 +89,10 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *db = cli_default_db(), *camera = NULL, *case_id = NULL, *dir = NULL;
-	const char *by = getenv("USER");
+	const char *by = NULL, *keyfile = NULL, *trust = NULL, *anchors[64];
+	vidx_anchor an[64];
+	size_t nanchors = 0, i;
+
 	int ch, rc = EXIT_OK, no_sources = 0, n;
 	int db_given = getenv("VIDX_DB") && *getenv("VIDX_DB");
 	struct stat sb;
@@ -93,6 +109,13 @@ int main(int argc, char **argv)
 		case 'K': case_id = optarg; break;
 		case 'S': no_sources = 1; break;
 		case 'b': by = optarg; break;
+		case 'k': keyfile = optarg; break;
+		case 'T': trust = optarg; break;
+		case 'A':
+			if (nanchors == 64)
+				cli_usage_error("at most 64 --anchor");
+			anchors[nanchors++] = optarg;
+			break;
 		case 'H':
 			if (vidx_set_host(h, optarg) < 0)
 				cli_usage_error("--host: %s", vidx_errmsg(h));
@@ -115,6 +138,21 @@ int main(int argc, char **argv)
 		cli_usage_error("a folder is checked on its own: no --camera or --case");
 	if (no_sources && !dir)
 		cli_usage_error("--no-sources goes with a folder");
+	if (nanchors && !case_id && !dir)
+		cli_usage_error("--anchor goes with --case or a folder");
+	for (i = 0; i < nanchors; i++)
+		if (vidx_anchor_parse(h, anchors[i], &an[i]) < 0)
+			cli_usage_error("--anchor '%s': %s", anchors[i], vidx_errmsg(h));
+	if (by && !vidx_operator_valid(by))
+		cli_usage_error("--by: one line without control characters");
+	if ((nanchors && vidx_use_anchors(h, an, nanchors) < 0) ||
+	    cli_use_key(h, keyfile, &by, by != NULL) < 0 ||
+	    (trust && cli_use_trust(h, trust) < 0)) {
+		rc = EXIT_SOME_FAILED;
+		goto out;
+	}
+	if (!by)
+		by = getenv("USER");
 	if (!by || !*by)
 		by = "vidx-verify";
 	if (!vidx_operator_valid(by))

@@ -83,10 +83,15 @@ int vidx__camera_check(vidx *h, const vidx_camera *c)
 		                  "letters, digits, '.', '_', '-', not starting with "
 		                  "'.' or '-'", shown);
 	}
-	if (!isfinite(c->lat) || c->lat < -90 || c->lat > 90)
+	if (c->mobile) {
+		if (!isnan(c->lat) || !isnan(c->lon))
+			return vidx__fail(h, VIDX_EINVAL, "camera '%s' is mobile: it has no "
+			                  "position of its own (its recordings carry theirs)",
+			                  c->id);
+	} else if (!isfinite(c->lat) || c->lat < -90 || c->lat > 90)
 		return vidx__fail(h, VIDX_EINVAL, "camera '%s': latitude %.9g is out of "
 		                  "range (-90 to 90)", c->id, c->lat);
-	if (!isfinite(c->lon) || c->lon < -180 || c->lon > 180)
+	else if (!isfinite(c->lon) || c->lon < -180 || c->lon > 180)
 		return vidx__fail(h, VIDX_EINVAL, "camera '%s': longitude %.9g is out of "
 		                  "range (-180 to 180)", c->id, c->lon);
 	if (c->tz && *c->tz && !vidx_tz_valid(c->tz))
@@ -103,6 +108,18 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+/* lat, lon at I, I+1: NULL for a mobile camera */
+static void bind_pos(sqlite3_stmt *st, int i, const vidx_camera *c)
+{
+	if (c->mobile) {
+		sqlite3_bind_null(st, i);
+		sqlite3_bind_null(st, i + 1);
+	} else {
+		sqlite3_bind_double(st, i, c->lat);
+		sqlite3_bind_double(st, i + 1, c->lon);
+	}
+}
+
 /* Insert one camera; no transaction of its own. */
 static int camera_insert(vidx *h, const vidx_camera *c)
 {
@@ -115,19 +132,20 @@ static int camera_insert(vidx *h, const vidx_camera *c)
 	if (!(tags = norm_tags(h, c->tags, &rc)))
 		return rc;
 	if (sqlite3_prepare_v2(h->db,
-	        "INSERT INTO cameras (id, name, lat, lon, address, tz, tags, created)"
-	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL) != SQLITE_OK) {
+	        "INSERT INTO cameras (id, name, lat, lon, address, tz, tags, created,"
+	        " mobile) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1, &st,
+	        NULL) != SQLITE_OK) {
 		rc = vidx__sql_fail(h, "adding camera");
 		goto out;
 	}
 	bind_text(st, 1, c->id);
 	bind_text(st, 2, c->name ? c->name : "");
-	sqlite3_bind_double(st, 3, c->lat);
-	sqlite3_bind_double(st, 4, c->lon);
+	bind_pos(st, 3, c);
 	bind_text(st, 5, c->address ? c->address : "");
 	bind_text(st, 6, c->tz && *c->tz ? c->tz : NULL);
 	bind_text(st, 7, tags);
 	sqlite3_bind_int64(st, 8, vidx__now());
+	sqlite3_bind_int(st, 9, !!c->mobile);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT)
 		rc = vidx__fail(h, VIDX_EEXIST, "camera '%s' already exists", c->id);
@@ -169,15 +187,17 @@ static char *tags_out(sqlite3_stmt *st, int i)
 }
 
 #define CAMERA_COLS "c.id, c.name, c.lat, c.lon, c.address, c.tz, c.tags, " \
-	"c.created, (SELECT count(*) FROM recordings r WHERE r.camera_id = c.id)"
+	"c.created, (SELECT count(*) FROM recordings r WHERE r.camera_id = c.id), " \
+	"c.mobile"
 
 static int camera_row(vidx *h, sqlite3_stmt *st, vidx_camera *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->id = dup_col(st, 0);
 	c->name = dup_col(st, 1);
-	c->lat = sqlite3_column_double(st, 2);
-	c->lon = sqlite3_column_double(st, 3);
+	c->mobile = sqlite3_column_int(st, 9);
+	c->lat = c->mobile ? NAN : sqlite3_column_double(st, 2);
+	c->lon = c->mobile ? NAN : sqlite3_column_double(st, 3);
 	c->address = dup_col(st, 4);
 	c->tz = dup_col(st, 5);
 	c->tags = tags_out(st, 6);
@@ -286,6 +306,11 @@ int vidx_camera_set(vidx *h, const vidx_camera *c, unsigned fields)
 	if (fields & VIDX_CAM_ADDRESS) { free(cur.address); cur.address = strdup(c->address ? c->address : ""); }
 	if (fields & VIDX_CAM_TZ) { free(cur.tz); cur.tz = c->tz && *c->tz ? strdup(c->tz) : NULL; }
 	if (fields & VIDX_CAM_TAGS) { free(cur.tags); cur.tags = strdup(c->tags ? c->tags : ""); }
+	if (cur.mobile && (fields & (VIDX_CAM_LAT | VIDX_CAM_LON))) {
+		rc = vidx__fail(h, VIDX_EINVAL, "camera '%s' is mobile: it has no "
+		                "position to set (its recordings carry theirs)", cur.id);
+		goto out;
+	}
 	if (fields & VIDX_CAM_LAT) cur.lat = c->lat;
 	if (fields & VIDX_CAM_LON) cur.lon = c->lon;
 	if (!cur.name || !cur.address || !cur.tags) {
@@ -302,8 +327,7 @@ int vidx_camera_set(vidx *h, const vidx_camera *c, unsigned fields)
 	}
 	bind_text(st, 1, cur.id);
 	bind_text(st, 2, cur.name);
-	sqlite3_bind_double(st, 3, cur.lat);
-	sqlite3_bind_double(st, 4, cur.lon);
+	bind_pos(st, 3, &cur);
 	bind_text(st, 5, cur.address);
 	bind_text(st, 6, cur.tz);
 	bind_text(st, 7, tags);

@@ -123,12 +123,22 @@ void vidx__src_close(vidx__src *s)
 
 /* ---- the walk ------------------------------------------------------------------ */
 
+/* Times beyond 2^60 us (36,000 years) are no times: a damaged or hostile
+ * file's, or a manifest's; keeping them out keeps the sums below exact. */
+#define TIME_MAX ((int64_t)1 << 60)
+static int sane(int64_t us)
+{
+	return us > -TIME_MAX && us < TIME_MAX;
+}
+
 static int64_t us_of(int64_t ts, AVRational tb)
 {
+	int64_t us;
 	if (ts == AV_NOPTS_VALUE)
 		return VIDX_TIME_NONE;
-	return av_rescale_q_rnd(ts, tb, (AVRational){1, 1000000},
-	                        AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX);
+	us = av_rescale_q_rnd(ts, tb, (AVRational){1, 1000000},
+	                      AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX);
+	return sane(us) ? us : VIDX_TIME_NONE;
 }
 
 /* Formats read by time through their own index; the rest (MPEG-TS, DHAV,
@@ -251,7 +261,7 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 	AVStream *vs = fc->streams[s->vi];
 	AVStream *as = s->ai >= 0 ? fc->streams[s->ai] : NULL;
 	AVPacket *pkt = av_packet_alloc();
-	int64_t gap = FFMAX(US, 4 * (c->frame_dur > 0 ? c->frame_dur : 40000));
+	int64_t gap;
 	int64_t nv = 0, max_pts = VIDX_TIME_NONE, last_t = VIDX_TIME_NONE;
 	int64_t shift = 0, last_vdts = VIDX_TIME_NONE, last_adts = VIDX_TIME_NONE;
 	int started = 0, rc = 0, r;
@@ -259,6 +269,14 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 
 	if (!pkt)
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	/* what pull planned, or what a manifest says (which may be edited) */
+	if ((c->seek_pts != VIDX_TIME_NONE && !sane(c->seek_pts)) || !sane(c->end_pts) ||
+	    !sane(c->out_off) || c->frame_dur <= 0 || c->frame_dur > 3600 * US ||
+	    c->seek_pos >= TIME_MAX) {
+		av_packet_free(&pkt);
+		return vidx__fail(h, VIDX_EINVAL, "the cut's times are out of range");
+	}
+	gap = FFMAX(US, 4 * c->frame_dur);
 	c->nvideo = c->naudio = 0;
 	c->first_pts = c->last_pts = VIDX_TIME_NONE;
 	c->byte_start = c->byte_end = -1;
@@ -316,7 +334,8 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 			/* a stream without timestamps runs at its nominal rate from the
 			 * keyframe the index placed there */
 			if (pts == VIDX_TIME_NONE && dts == VIDX_TIME_NONE) {
-				pts = dts = c->seek_pts + nv * c->frame_dur;
+				pts = dts = (c->seek_pts != VIDX_TIME_NONE ? c->seek_pts : 0) +
+				            nv * c->frame_dur;
 				/* each frame lasts the index's frame time, not what
 				 * the demuxer guessed from its default rate */
 				pkt->duration = av_rescale_q(c->frame_dur, (AVRational){1, 1000000},

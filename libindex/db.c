@@ -16,6 +16,12 @@
 
 #include "internal.h"
 
+/* A migration that starts with this runs with foreign keys off (they
+ * cannot be switched inside a transaction), and is checked with
+ * foreign_key_check before it commits: dropping a parent table with them
+ * on would delete, or cascade into, its children's rows. */
+#define FK_OFF_PREFIX "-- foreign keys off\n"
+
 /* v1: cameras, clock observations, recordings, their paths, segments and
  * keyframes (one compact blob per recording, see kf.c). */
 static const char *const migrations[] = {
@@ -207,6 +213,94 @@ static const char *const migrations[] = {
 	"ALTER TABLE recordings ADD COLUMN time_disagreement TEXT;"
 	"ALTER TABLE recordings ADD COLUMN time_candidates TEXT;"
 	"ALTER TABLE recordings ADD COLUMN fps_source TEXT;",
+
+	/* v8: mobile cameras (a witness's phone, a patrol car's dashcam): no
+	 * position of their own, so cameras.lat/lon may be NULL, and only then.
+	 * SQLite cannot drop NOT NULL or CHECK in place: the table is rebuilt
+	 * (SQLite's 12-step procedure, run with foreign keys off, see
+	 * FK_OFF_PREFIX), keeping every rid, which camera_geo and
+	 * segment_span hold.  Recordings keep their own place: one position,
+	 * or a track (compact blob, see geo.c), with an R*Tree over its box
+	 * and the recording's span in seconds (camera clock). */
+	FK_OFF_PREFIX
+	"CREATE TABLE cameras_v5 ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  lat REAL CHECK (lat BETWEEN -90 AND 90),"
+	"  lon REAL CHECK (lon BETWEEN -180 AND 180),"
+	"  address TEXT NOT NULL DEFAULT '',"
+	"  tz TEXT,"
+	"  tags TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  mobile INTEGER NOT NULL DEFAULT 0 CHECK (mobile IN (0, 1)),"
+	"  CHECK (CASE mobile WHEN 1 THEN lat IS NULL AND lon IS NULL"
+	"         ELSE lat IS NOT NULL AND lon IS NOT NULL END)"
+	");"
+	"INSERT INTO cameras_v5 (rid, id, name, lat, lon, address, tz, tags, created)"
+	"  SELECT rid, id, name, lat, lon, address, tz, tags, created FROM cameras;"
+	"DROP TABLE cameras;"
+	"ALTER TABLE cameras_v5 RENAME TO cameras;"
+	"CREATE TRIGGER cameras_ai AFTER INSERT ON cameras WHEN new.lat IS NOT NULL BEGIN"
+	"  INSERT INTO camera_geo VALUES (new.rid, new.lat, new.lat, new.lon, new.lon);"
+	"END;"
+	"CREATE TRIGGER cameras_au AFTER UPDATE OF lat, lon ON cameras BEGIN"
+	"  DELETE FROM camera_geo WHERE rid = new.rid;"
+	"  INSERT INTO camera_geo SELECT new.rid, new.lat, new.lat, new.lon, new.lon"
+	"    WHERE new.lat IS NOT NULL;"
+	"END;"
+	"CREATE TRIGGER cameras_ad AFTER DELETE ON cameras BEGIN"
+	"  DELETE FROM camera_geo WHERE rid = old.rid;"
+	"END;"
+	"CREATE TABLE recording_place ("
+	"  recording_id INTEGER PRIMARY KEY REFERENCES recordings(id) ON DELETE CASCADE,"
+	"  source TEXT NOT NULL,"      /* vidx_geo_source_name */
+	"  raw TEXT NOT NULL,"
+	"  lat REAL NOT NULL,"         /* the position, or the track's first point */
+	"  lon REAL NOT NULL,"
+	"  alt REAL,"
+	"  points INTEGER NOT NULL,"   /* 0: one position */
+	"  track BLOB,"
+	"  dropped INTEGER NOT NULL DEFAULT 0,"
+	"  problems TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE VIRTUAL TABLE place_geo USING rtree(recording_id, min_lat, max_lat,"
+	"  min_lon, max_lon, t0, t1);"
+	"CREATE TRIGGER recording_place_ad AFTER DELETE ON recording_place BEGIN"
+	"  DELETE FROM place_geo WHERE recording_id = old.recording_id;"
+	"END;",
+
+	/* v9: a track's box is the whole drive, kilometres wide, so a query
+	 * near anywhere on it had to read the track: now each minute of a
+	 * track (and each position) is an R*Tree entry of its own, with its
+	 * box and its span in seconds (camera clock), the recording as an
+	 * auxiliary column.  Rows from v8 keep their one whole-recording
+	 * entry (coarser, never missing). */
+	"CREATE VIRTUAL TABLE place_chunk USING rtree(id, min_lat, max_lat,"
+	"  min_lon, max_lon, t0, t1, +recording_id);"
+	"INSERT INTO place_chunk (min_lat, max_lat, min_lon, max_lon, t0, t1,"
+	"  recording_id) SELECT min_lat, max_lat, min_lon, max_lon, t0, t1,"
+	"  recording_id FROM place_geo;"
+	"DROP TRIGGER recording_place_ad;"
+	"DROP TABLE place_geo;"
+	"CREATE TRIGGER recording_place_ad AFTER DELETE ON recording_place BEGIN"
+	"  DELETE FROM place_chunk WHERE recording_id = old.recording_id;"
+	"END;",
+
+	/* v10: signed custody.  An event made with a key holds the key's
+	 * fingerprint (KEY) and its Ed25519 signature of the event's hash (SIG,
+	 * base64); events before v10, and those made without a key, have
+	 * neither.  KEYS keeps the public keys that signed, so a log can be
+	 * read: a copy, never trusted by itself (trust comes from a trust
+	 * file held outside the index). */
+	"ALTER TABLE custody ADD COLUMN key TEXT;"
+	"ALTER TABLE custody ADD COLUMN sig TEXT;"
+	"CREATE TABLE keys ("
+	"  fingerprint TEXT PRIMARY KEY NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  public_key TEXT NOT NULL,"
+	"  added INTEGER NOT NULL"
+	");",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -242,6 +336,27 @@ static int user_version(vidx *h, int *v)
 	return rc < 0 ? vidx__sql_fail(h, "reading schema version") : 0;
 }
 
+static int is_fk_off(int v)
+{
+	return v >= 0 && v < (int)(sizeof(migrations) / sizeof(migrations[0])) &&
+	       !strncmp(migrations[v], FK_OFF_PREFIX, strlen(FK_OFF_PREFIX));
+}
+
+/* After a migration that ran with foreign keys off: any row left pointing
+ * nowhere fails it (and it rolls back). */
+static int fk_check(vidx *h)
+{
+	sqlite3_stmt *st = NULL;
+	int bad;
+
+	if (sqlite3_prepare_v2(h->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "checking foreign keys");
+	bad = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return bad ? vidx__fail(h, VIDX_ERR, "index: a migration would break "
+	                        "foreign keys") : 0;
+}
+
 static int migrate(vidx *h)
 {
 	char sql[64];
@@ -254,8 +369,15 @@ static int migrate(vidx *h)
 		                  "index has schema version %d; this vidx knows up to %d "
 		                  "(upgrade vidx)", v, SCHEMA_VERSION);
 	while (v < SCHEMA_VERSION) {
+		/* foreign_keys and legacy_alter_table cannot change inside a
+		 * transaction: set before it for a migration that rebuilds a
+		 * parent table (RENAME must not re-check the triggers naming it) */
+		int fk = is_fk_off(v);
+		if (fk && ((rc = vidx__exec(h, "PRAGMA foreign_keys = OFF")) < 0 ||
+		           (rc = vidx__exec(h, "PRAGMA legacy_alter_table = ON")) < 0))
+			goto fail;
 		if ((rc = vidx__exec(h, "BEGIN IMMEDIATE")) < 0)
-			return rc;
+			goto fail;
 		/* another process may have migrated while we waited */
 		if ((rc = user_version(h, &v)) < 0)
 			goto fail;
@@ -263,16 +385,28 @@ static int migrate(vidx *h)
 			vidx__exec(h, "COMMIT");
 			break;
 		}
-		if ((rc = vidx__exec(h, migrations[v])) < 0)
+		if (is_fk_off(v) != fk) {
+			/* it moved on to a migration of the other kind: again */
+			vidx__exec(h, "COMMIT");
+			vidx__exec(h, "PRAGMA foreign_keys = ON");
+			vidx__exec(h, "PRAGMA legacy_alter_table = OFF");
+			continue;
+		}
+		if ((rc = vidx__exec(h, migrations[v])) < 0 || (fk && (rc = fk_check(h)) < 0))
 			goto fail;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
 		if ((rc = vidx__exec(h, sql)) < 0 || (rc = vidx__exec(h, "COMMIT")) < 0)
 			goto fail;
+		if (fk && ((rc = vidx__exec(h, "PRAGMA foreign_keys = ON")) < 0 ||
+		           (rc = vidx__exec(h, "PRAGMA legacy_alter_table = OFF")) < 0))
+			return rc;
 		v++;
 	}
 	return 0;
 fail:
 	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(h->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	sqlite3_exec(h->db, "PRAGMA legacy_alter_table = OFF", NULL, NULL, NULL);
 	return rc;
 }
 

@@ -20,7 +20,7 @@
 
 static const char *const geo_names[] = {
 	"", "quicktime-iso6709", "mp4-xyz", "3gpp-loci", "gpmf", "dji-srt",
-	"nmea", "camera",
+	"nmea", "camera", "novatek-freegps",
 };
 
 const char *vidx_geo_source_name(int src)
@@ -325,4 +325,76 @@ char *vidx_gpx_trk(const char *name, int64_t start, const vidx_geopoint *pt,
 		return NULL;
 	}
 	return buf;
+}
+
+/* ---- to and from the index ---------------------------------------------- */
+
+void vidx__place_bbox(const vidx_place *p, double box[4])
+{
+	size_t i;
+
+	if (!p->track_source) {
+		box[0] = box[2] = p->loc.lat;
+		box[1] = box[3] = p->loc.lon;
+		return;
+	}
+	box[0] = box[1] = 1e9;
+	box[2] = box[3] = -1e9;
+	for (i = 0; i < p->ntrack; i++) {
+		box[0] = fmin(box[0], p->track[i].lat);
+		box[1] = fmin(box[1], p->track[i].lon);
+		box[2] = fmax(box[2], p->track[i].lat);
+		box[3] = fmax(box[3], p->track[i].lon);
+	}
+}
+
+char *vidx__place_problems_text(const vidx_place *p)
+{
+	size_t i, n = p->nproblems < 8 ? p->nproblems : 8, len = 1;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		len += strlen(p->problems[i]) + 1;
+	if (!(s = malloc(len)))
+		return NULL;
+	s[0] = 0;
+	for (i = 0; i < n; i++) {
+		if (i)
+			strcat(s, "\n");
+		strcat(s, p->problems[i]);
+	}
+	return s;
+}
+
+int vidx__place_from_row(vidx_place *p, const char *source, const char *raw,
+                         double lat, double lon, double alt, int alt_null,
+                         int64_t points, const void *blob, size_t bloblen,
+                         int64_t dropped, const char *problems)
+{
+	int src = vidx_geo_source_id(source), rc;
+	const char *q;
+
+	memset(p, 0, sizeof(*p));
+	p->loc.alt_m = NAN;
+	p->dropped = dropped > 0 ? (size_t)dropped : 0;
+	for (q = problems; q && *q && p->nproblems < 8; ) {
+		size_t n = strcspn(q, "\n");
+		snprintf(p->problems[p->nproblems++], sizeof(p->problems[0]), "%.*s",
+		         (int)n, q);
+		q += n + (q[n] == '\n');
+	}
+	if (points <= 0) {
+		p->loc_source = src ? src : VIDX_GEO_NONE;
+		p->loc.lat = lat;
+		p->loc.lon = lon;
+		p->loc.alt_m = alt_null ? NAN : alt;
+		snprintf(p->loc_raw, sizeof(p->loc_raw), "%s", raw ? raw : "");
+		return 0;
+	}
+	if ((rc = vidx__track_decode(blob, bloblen, (size_t)points, &p->track)) < 0)
+		return rc;
+	p->ntrack = (size_t)points;
+	p->track_source = src;
+	snprintf(p->track_raw, sizeof(p->track_raw), "%s", raw ? raw : "");
+	return 0;
 }

@@ -20,6 +20,10 @@ void vidx_free(vidx *h)
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(h->st[i]);
 	sqlite3_close(h->db);
+	vidx_key_free(h->key);
+	vidx_trust_free(h->trust);
+	vidx__cert_free(h->cert);
+	free(h->anchors);
 	free(h);
 }
 

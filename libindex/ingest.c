@@ -9,6 +9,7 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,108 @@ int vidx_begin(vidx *h)
 int vidx_commit(vidx *h, int rc)
 {
 	return vidx__exec_end(h, rc);
+}
+
+/* one R*Tree entry of a recording's place: BOX (S, W, N, E) over [T0, T1]
+ * (camera clock, us; stored as seconds, widened a little) */
+static int add_chunk(vidx *h, int64_t id, const double box[4], int64_t t0, int64_t t1)
+{
+	sqlite3_stmt *st;
+
+	if (!(st = vidx__stmt(h, ST_PLACE_GEO, "INSERT INTO place_chunk (min_lat,"
+	                      " max_lat, min_lon, max_lon, t0, t1, recording_id)"
+	                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")))
+		return VIDX_ERR;
+	sqlite3_bind_double(st, 1, box[0]);
+	sqlite3_bind_double(st, 2, box[2]);
+	sqlite3_bind_double(st, 3, box[1]);
+	sqlite3_bind_double(st, 4, box[3]);
+	sqlite3_bind_double(st, 5, (double)t0 / 1e6 - 1);
+	sqlite3_bind_double(st, 6, (double)t1 / 1e6 + 1);
+	sqlite3_bind_int64(st, 7, id);
+	return step_done(h, st, "adding the recording's place");
+}
+
+/* The recording's own place: a row with its position (or first point) and
+ * compact track, and its box and span (camera clock, seconds) in the
+ * R*Tree the place queries start from. */
+static int add_place(vidx *h, int64_t id, const vidx_place *p, int64_t start,
+                     int64_t end)
+{
+	const vidx_geopoint *first = p->track_source ? &p->track[0] : &p->loc;
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	double box[4];
+	char *probs;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (p->track_source && vidx__track_encode(p->track, p->ntrack, &blob, &len) < 0)
+		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	if (!(probs = vidx__place_problems_text(p))) {
+		free(blob);
+		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	}
+	if (!(st = vidx__stmt(h, ST_PLACE_INSERT, "INSERT INTO recording_place"
+	        " (recording_id, source, raw, lat, lon, alt, points, track, dropped,"
+	        " problems) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"))) {
+		free(blob);
+		free(probs);
+		return VIDX_ERR;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, vidx_geo_source_name(p->track_source ? p->track_source
+	                  : p->loc_source), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->track_source ? p->track_raw : p->loc_raw, -1,
+	                  SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, first->lat);
+	sqlite3_bind_double(st, 5, first->lon);
+	if (isfinite(first->alt_m))
+		sqlite3_bind_double(st, 6, first->alt_m);
+	sqlite3_bind_int64(st, 7, p->track_source ? (int64_t)p->ntrack : 0);
+	if (blob)
+		sqlite3_bind_blob(st, 8, blob, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (int64_t)p->dropped);
+	sqlite3_bind_text(st, 10, probs, -1, SQLITE_STATIC);
+	rc = step_done(h, st, "adding the recording's place");
+	sqlite3_clear_bindings(st);
+	free(blob);
+	free(probs);
+	if (rc < 0)
+		return rc;
+	if (!p->track_source) {
+		box[0] = box[2] = p->loc.lat;
+		box[1] = box[3] = p->loc.lon;
+		return add_chunk(h, id, box, start, end);
+	}
+	/* a minute of track a time; each reaches to the next one's first point
+	 * (the line between is where the camera was), the first from the
+	 * recording's start and the last to its end (held still there) */
+	{
+		size_t i = 0, n = p->ntrack;
+		while (i < n) {
+			size_t j = i, k;
+			int64_t t0 = i ? start + p->track[i].off : start, t1;
+			while (j + 1 < n && p->track[j + 1].off - p->track[i].off < 60 * 1000000LL)
+				j++;
+			/* points i..j, and j+1 if there is one */
+			box[0] = box[2] = p->track[i].lat;
+			box[1] = box[3] = p->track[i].lon;
+			for (k = i; k <= j + 1 && k < n; k++) {
+				box[0] = fmin(box[0], p->track[k].lat);
+				box[2] = fmax(box[2], p->track[k].lat);
+				box[1] = fmin(box[1], p->track[k].lon);
+				box[3] = fmax(box[3], p->track[k].lon);
+			}
+			t1 = j + 1 < n ? start + p->track[j + 1].off : end;
+			if (t1 < t0)
+				t1 = t0;
+			if ((rc = add_chunk(h, id, box, t0, t1)) < 0)
+				return rc;
+			i = j + 1;
+		}
+	}
+	return 0;
 }
 
 /* the writes of vidx_recording_add, inside a transaction */
@@ -128,6 +231,10 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 		free(kf);
 		if (rc < 0)
 			return rc;
+		if (r->place && (r->place->loc_source || r->place->track_source) &&
+		    (rc = add_place(h, *id, r->place, sg[0].start,
+		                    sg[r->nsegments - 1].end)) < 0)
+			return rc;
 	}
 	if (!(st = vidx__stmt(h, ST_PATH_INSERT, "INSERT OR IGNORE INTO"
 	                      " recording_paths (recording_id, host, path, seen)"
@@ -202,14 +309,18 @@ int vidx_recording_each(vidx *h, const char *camera,
 	        " r.height, r.time_flags, r.damaged, r.fps, r.size, r.start, r.end,"
 	        " r.first_pts, r.ingested, r.keyframe_count, r.segment_count,"
 	        " (SELECT count(*) FROM recording_paths p WHERE p.recording_id = r.id),"
-	        " r.host, r.time_disagreement, r.time_candidates, r.fps_source"
-	        " FROM recordings r WHERE ?1 IS NULL OR r.camera_id = ?1"
+	        " r.host, r.time_disagreement, r.time_candidates, r.fps_source,"
+	        " g.source, g.raw, g.lat, g.lon, g.alt, g.points, g.track,"
+	        " g.dropped, g.problems"
+	        " FROM recordings r LEFT JOIN recording_place g ON g.recording_id = r.id"
+	        " WHERE ?1 IS NULL OR r.camera_id = ?1"
 	        " ORDER BY r.camera_id, r.start, r.id", -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "listing recordings");
 	if (camera)
 		sqlite3_bind_text(st, 1, camera, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		vidx_recording r;
+		vidx_place pl = {0};
 		char hex[65];
 		size_t i;
 		int stop;
@@ -247,7 +358,27 @@ int vidx_recording_each(vidx *h, const char *camera,
 		                  : col(st, 25);
 		r.fps_source = sqlite3_column_type(st, 26) == SQLITE_NULL ? NULL
 		             : col(st, 26);
-		if ((stop = cb(ctx, &r)) != 0) {
+		r.place = NULL;
+		if (sqlite3_column_type(st, 27) != SQLITE_NULL) {
+			int pr = vidx__place_from_row(&pl, col(st, 27), col(st, 28),
+			        sqlite3_column_double(st, 29), sqlite3_column_double(st, 30),
+			        sqlite3_column_double(st, 31),
+			        sqlite3_column_type(st, 31) == SQLITE_NULL,
+			        sqlite3_column_int64(st, 32), sqlite3_column_blob(st, 33),
+			        (size_t)sqlite3_column_bytes(st, 33),
+			        sqlite3_column_int64(st, 34), col(st, 35));
+			if (pr < 0) {
+				sqlite3_finalize(st);
+				return pr == -1 ? vidx__fail(h, VIDX_ENOMEM, "out of memory")
+				     : vidx__fail(h, VIDX_ERR, "the track of recording %lld "
+				                  "is damaged", (long long)r.id);
+			}
+			r.place = &pl;
+		}
+		stop = cb(ctx, &r);
+		free(pl.track);
+		pl.track = NULL;
+		if (stop != 0) {
 			sqlite3_finalize(st);
 			return stop;
 		}

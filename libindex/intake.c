@@ -32,6 +32,16 @@ static vidx_segment *segments(const vidx_probe *p, size_t *n)
 	return s;
 }
 
+/* the enum value of a stored time source name (as vidx_source_name) */
+static int source_id(const char *name)
+{
+	int i;
+	for (i = VIDX_SRC_MANUAL; name && i <= VIDX_SRC_MTIME; i++)
+		if (!strcmp(name, vidx_source_name(i)))
+			return i;
+	return VIDX_SRC_NONE;
+}
+
 /* A duplicate is reported as it is filed: its camera, times and counts. */
 static int as_filed(vidx *h, vidx_ingest_result *r)
 {
@@ -52,15 +62,7 @@ static int as_filed(vidx *h, vidx_ingest_result *r)
 		r->keyframes = (size_t)sqlite3_column_int64(st, 3);
 		r->segments = (size_t)sqlite3_column_int64(st, 4);
 		r->damaged = sqlite3_column_int(st, 5);
-		/* the source as the index names it (enum order has changed) */
-		{
-			const char *src = (const char *)sqlite3_column_text(st, 6);
-			int k;
-			r->time_source = VIDX_SRC_NONE;
-			for (k = VIDX_SRC_MANUAL; src && k <= VIDX_SRC_MTIME; k++)
-				if (!strcmp(vidx_source_name(k), src))
-					r->time_source = k;
-		}
+		r->time_source = source_id((const char *)sqlite3_column_text(st, 6));
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : vidx__sql_fail(h, "finding duplicate");
@@ -130,6 +132,13 @@ int vidx_ingest_prepare(vidx *h, const char *path, const char *camera,
 		rc = vidx__fail(h, VIDX_EFORMAT, "no usable start time");
 		goto out;
 	}
+	if (cam.mobile && !x->p->place.loc_source && !x->p->place.track_source) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "camera '%s' is mobile and this recording "
+		                "has no position or track of its own%s%s", camera,
+		                x->p->place.nproblems ? ": " : "",
+		                x->p->place.nproblems ? x->p->place.problems[0] : "");
+		goto out;
+	}
 	if (!(x->abs = realpath(path, NULL))) {
 		rc = vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
 		goto out;
@@ -189,6 +198,7 @@ static int write_one(vidx *h, const vidx_prepared *x, vidx_ingest_result *r)
 	in.kf = p->kf;
 	in.nkf = p->nkeyframes;
 	in.damaged = p->damaged;
+	in.place = &p->place;
 	in.time_disagreement = p->time_disagree ? p->time_disagreement : "";
 	in.fps_source = p->fps_source;
 	in.time_candidates = x->cands;

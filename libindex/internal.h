@@ -12,12 +12,19 @@
 #include "vidx.h"
 
 enum { ST_REC_INSERT, ST_REC_FIND, ST_SEG_INSERT, ST_KF_INSERT, ST_PATH_INSERT,
-       ST_COUNT };
+       ST_PLACE_INSERT, ST_PLACE_GEO, ST_COUNT };
+
+typedef struct vidx__cert vidx__cert;
 
 struct vidx {
 	char err[512];
 	sqlite3 *db; /* NULL until vidx_open */
 	sqlite3_stmt *st[ST_COUNT]; /* prepared once, reset after each use */
+	vidx_key *key;     /* signs what h writes (vidx_use_key), or NULL */
+	vidx_trust *trust; /* the keys checks trust (vidx_use_trust), or NULL */
+	vidx__cert *cert;  /* signs ONVIF exports (vidx_use_cert), or NULL */
+	vidx_anchor *anchors; /* checks of custody logs hold to these */
+	size_t nanchors;
 	char host[256]; /* vidx_host(); "" until first asked */
 };
 
@@ -60,6 +67,98 @@ void vidx__hash_stop(vidx__hasher *hs);
  * SYNC.  VIDX_ENOENT when it is not there. */
 int vidx__sha256_path(vidx *h, const char *path, int sync, char hex[65],
                       int64_t *size);
+/* ---- key.c: operators' keys, trust files, Ed25519 signatures ---- */
+/* Read the private key file PATH whole (malloc'ed, free with
+ * vidx__free_secret): refused when it is not a regular file or group or
+ * others may read it; VIDX_ENOENT when it is missing. */
+int vidx__read_secret(vidx *h, const char *path, char **text);
+void vidx__free_secret(char *text);
+/* TEXT as the new file PATH with MODE (folders above it made 0700); an
+ * existing file is never replaced (VIDX_EEXIST). */
+int vidx__write_secret(vidx *h, const char *path, const char *text,
+                       unsigned mode);
+void vidx__hex(const unsigned char *d, size_t n, char *out);
+char *vidx__b64(const unsigned char *d, size_t n); /* malloc'ed */
+/* strict base64 into OUT (MAX bytes): the length, or -1 */
+int vidx__unb64(const char *s, unsigned char *out, size_t max);
+const vidx_key *vidx__key(const vidx *h);
+const char *vidx__key_pem(const vidx_key *k);
+/* Ed25519 signature of MSG with h's key */
+int vidx__sign(vidx *h, const void *msg, size_t n, unsigned char sig[64]);
+/* 1 when SIG is an Ed25519 signature of MSG by the public key PEM, 0 when
+ * not, -1 when PEM is no such key */
+int vidx__verify(const char *pem, const void *msg, size_t n,
+                 const unsigned char *sig, size_t siglen);
+int vidx__pem_fingerprint(const char *pem, char fpr[65]);
+/* The name h's trust file gives the key (CERT 0) or certificate (CERT 1)
+ * with fingerprint FPR, and its public key PEM; NULL when it is not there
+ * (or there is no trust file). */
+const char *vidx__trusted(const vidx *h, const char *fpr, int cert,
+                          const char **pem);
+
+/* ---- cert.c: the certificate that signs ONVIF exports ---- */
+void vidx__cert_free(vidx__cert *c);
+const char *vidx__cert_fpr(const vidx__cert *c);     /* SHA-256 of the DER */
+const char *vidx__cert_subject(const vidx__cert *c);
+const unsigned char *vidx__cert_der(const vidx__cert *c, size_t *n);
+size_t vidx__cert_sigsize(const vidx__cert *c);      /* bytes of a signature */
+/* RSASSA-PSS (SHA-256, MGF1 SHA-256, salt 20) with h's certificate's key
+ * over bytes [0, END) of FD, the ZN bytes at ZOFF read as zeros; SIG must
+ * hold vidx__cert_sigsize() bytes. */
+int vidx__pss_sign(vidx *h, int fd, int64_t end, int64_t zoff, int64_t zn,
+                   unsigned char *sig, size_t *siglen);
+/* The same check with the certificate DER: 1 valid, 0 not, -1 the
+ * certificate cannot be read, -2 its key is not RSA of 2048 bits or more.
+ * FPR and SUBJECT describe the certificate. */
+int vidx__pss_verify(const unsigned char *der, size_t dern, int fd, int64_t end,
+                     int64_t zoff, int64_t zn, const unsigned char *sig,
+                     size_t siglen, char fpr[65], char *subject, size_t subn);
+
+/* ---- oeff.c: ONVIF Export File Format boxes of MP4 clips ---- */
+#define VIDX__OEFF_TRACKS 16
+typedef struct vidx__oeff_track {
+	uint32_t id;
+	char handler[5];  /* 'vide', 'soun', 'text' ... */
+	uint32_t samples;
+	uint32_t filled;  /* samples of more than 2 bytes (timed text: cues) */
+} vidx__oeff_track;
+typedef struct vidx__oeff_in {
+	const char *by;       /* ExportOperator */
+	const char *unit;     /* ExportUnitName */
+	const char *source;   /* SourceName of the camera's tracks */
+	int64_t exported;     /* when the export started, UTC us */
+	int64_t start;        /* true time of the clip's time 0, UTC us */
+	int sign;             /* sign with h's certificate */
+} vidx__oeff_in;
+/* Make the MP4 at PATH (as the muxer left it) an ONVIF export: loci's role,
+ * then meta (hdlr, suep, cstb and, with IN->sign, the signature) appended
+ * last.  0 or <0 with the reason. */
+int vidx__oeff_finish(vidx *h, const char *path, const vidx__oeff_in *in);
+enum {
+	VIDX__OEFF_UNSIGNED = 0, VIDX__OEFF_VALID, VIDX__OEFF_INVALID,
+	VIDX__OEFF_BAD_LAYOUT,   /* boxes missing, or not last in the file */
+	VIDX__OEFF_BAD_CERT, VIDX__OEFF_WEAK_KEY,
+};
+typedef struct vidx__oeff_info {
+	int meta, meta_last, suep, cstb;
+	char by[256], unit[256], source[256];
+	int64_t exported, start;      /* VIDX_TIME_NONE when absent */
+	size_t ntracks;
+	vidx__oeff_track tracks[VIDX__OEFF_TRACKS];
+	int loci, loci_role;
+	double lat, lon;
+	int signatures;               /* sinf boxes */
+	int sig;                      /* VIDX__OEFF_*, of the latest one */
+	char cert_fpr[65], cert_subject[256];
+	int64_t sibo_at, sibo_len, cert_at, cert_len; /* payloads in the file */
+} vidx__oeff_info;
+/* Where the file-level meta box that ends the MP4 at PATH starts (the
+ * bytes before it are the same in every export of the same clip), or -1. */
+int64_t vidx__oeff_meta_offset(const char *path);
+/* Read the ONVIF boxes of the MP4 open on FD and check its signature.
+ * <0 only when it is not an MP4 whose boxes can be read. */
+int vidx__oeff_read(vidx *h, int fd, vidx__oeff_info *o);
+
 /* ---- paths.c: where recordings are, on which host ---- */
 /* Where recording ID can be read here: its paths on this host and those
  * without a host first (its first path before the others), then paths on
@@ -96,6 +195,10 @@ int vidx__write_new(vidx *h, char *final, size_t n, const void *buf,
 /* ---- custody.c ---- */
 /* 0, or VIDX_ENOENT "unknown case 'ID'" */
 int vidx__case_exists(vidx *h, const char *id);
+/* 0, or VIDX_EINVAL when the case requires signed events and h has no key */
+int vidx__custody_need_key(vidx *h, const char *case_id);
+/* the case's newest event: its number and hash (0 and "" when none) */
+int vidx__custody_head(vidx *h, const char *case_id, int64_t *seq, char hash[65]);
 
 /* ---- json.c ---- */
 struct json_t;
@@ -136,6 +239,17 @@ int vidx__track_encode(const vidx_geopoint *pt, size_t n, unsigned char **out,
                        size_t *len);
 int vidx__track_decode(const unsigned char *b, size_t len, size_t n,
                        vidx_geopoint **out);
+/* the bounding box of a place's position or track: S, W, N, E */
+void vidx__place_bbox(const vidx_place *p, double box[4]);
+/* problems as one text, '; '-separated (malloc'ed) and back */
+char *vidx__place_problems_text(const vidx_place *p);
+/* Fill *P from a recording_place row's columns (source, raw, lat, lon,
+ * alt, points, track, dropped, problems); P->track malloc'ed.  0, -1 out
+ * of memory, -2 damaged. */
+int vidx__place_from_row(vidx_place *p, const char *source, const char *raw,
+                         double lat, double lon, double alt, int alt_null,
+                         int64_t points, const void *blob, size_t bloblen,
+                         int64_t dropped, const char *problems);
 
 /* gpmf.c: one GPMF payload (a sample of a GoPro 'gpmd' track).  Points
  * of its GPS5 stream are appended to V (lat, lon, alt triples, *N of
@@ -188,6 +302,11 @@ typedef struct vidx__nmea_fix {
 	int kind;                /* 'R' RMC, 'G' GGA */
 } vidx__nmea_fix;
 int vidx__nmea_sentence(const char *s, size_t len, vidx__nmea_fix *f,
+                        const char **why);
+/* novatek.c: one "freeGPS " block of a Novatek dashcam (the layout
+ * exiftool calls 1C), into F (kind 'F'): 1 a fix, 0 status V, -1 not this
+ * layout or not a block (*why says which, when it can). */
+int vidx__freegps_block(const unsigned char *b, size_t n, vidx__nmea_fix *f,
                         const char **why);
 
 /* udta.c: moov/udta (c)xyz (ISO 6709 text into XYZ) and loci (LOCI: lat,
@@ -261,5 +380,11 @@ static inline const unsigned char *vidx__map_at(vidx__map *m, int64_t pos,
  * up, FN was not run. */
 enum { VIDX__MAP_FAULT = -1000, VIDX__MAP_UNGUARDED = -1001 };
 int vidx__map_run(vidx__map *m, int (*fn)(void *ctx), void *ctx);
+
+/* ---- query.c: clock corrections, for reports ---- */
+/* CAMERA's clock reading CAM as true time (*TRUE_US) and the offset
+ * (camera - true) applied there (*OFF), from its clock observations. */
+int vidx__clock_to_true(vidx *h, const char *camera, int64_t cam,
+                        int64_t *true_us, int64_t *off);
 
 #endif

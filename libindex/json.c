@@ -220,14 +220,15 @@ static json_t *camera_props(const vidx_camera *c, int with_pos)
 	json_object_set_new(o, "id", jstr(c->id));
 	json_object_set_new(o, "name", jstr(c->name ? c->name : ""));
 	if (with_pos) {
-		json_object_set_new(o, "lat", json_real(c->lat));
-		json_object_set_new(o, "lon", json_real(c->lon));
+		json_object_set_new(o, "lat", c->mobile ? json_null() : json_real(c->lat));
+		json_object_set_new(o, "lon", c->mobile ? json_null() : json_real(c->lon));
 	}
 	json_object_set_new(o, "address", jstr(c->address ? c->address : ""));
 	json_object_set_new(o, "tz", c->tz ? jstr(c->tz) : json_null());
 	json_object_set_new(o, "tags", jtags(c->tags));
 	json_object_set_new(o, "recordings", json_integer(c->recordings));
 	json_object_set_new(o, "created", jtime(c->created));
+	json_object_set_new(o, "mobile", json_boolean(c->mobile));
 	return o;
 }
 
@@ -248,6 +249,11 @@ char *vidx_cameras_geojson(const vidx_camera *a, size_t n)
 		json_array_append_new(co, json_real(a[i].lat));
 		json_object_set_new(g, "type", json_string("Point"));
 		json_object_set_new(g, "coordinates", co);
+		if (a[i].mobile) {
+			/* no place of its own: its recordings have theirs */
+			json_decref(g);
+			g = json_null();
+		}
 		json_object_set_new(f, "type", json_string("Feature"));
 		json_object_set_new(f, "id", jstr(a[i].id));
 		json_object_set_new(f, "geometry", g);
@@ -334,6 +340,14 @@ char *vidx_recording_json(const vidx_recording *r, const vidx_keyframe *kf,
 	json_object_set_new(o, "segments", json_integer(r->segments));
 	json_object_set_new(o, "damaged", json_boolean(r->damaged));
 	json_object_set_new(o, "ingested", jtime(r->ingested));
+	if (r->place) {
+		vidx__jplace_set(o, r->place, r->start);
+		json_object_del(o, "device");
+	} else {
+		json_object_set_new(o, "location", json_null());
+		json_object_set_new(o, "track", json_null());
+		json_object_set_new(o, "place_problems", json_array());
+	}
 	if (kf) {
 		a = json_array();
 		for (i = 0; i < nkf; i++) {
@@ -358,8 +372,8 @@ char *vidx_span_json(const vidx_span *s)
 	json_t *o = json_object();
 	json_object_set_new(o, "camera", jstr(s->camera));
 	json_object_set_new(o, "name", jstr(s->name));
-	json_object_set_new(o, "lat", json_real(s->lat));
-	json_object_set_new(o, "lon", json_real(s->lon));
+	json_object_set_new(o, "lat", isfinite(s->lat) ? json_real(s->lat) : json_null());
+	json_object_set_new(o, "lon", isfinite(s->lon) ? json_real(s->lon) : json_null());
 	json_object_set_new(o, "distance_m", jdist(s->distance_m));
 	json_object_set_new(o, "recording_id", json_integer(s->recording_id));
 	json_object_set_new(o, "segment_id", json_integer(s->segment_id));
@@ -377,6 +391,9 @@ char *vidx_span_json(const vidx_span *s)
 	                    ? json_null() : jsec(s->seek_pts));
 	json_object_set_new(o, "seek_pos", s->seek_pos >= 0 ? json_integer(s->seek_pos)
 	                                                   : json_null());
+	json_object_set_new(o, "mobile", json_boolean(s->mobile));
+	json_object_set_new(o, "closest_m", jdist(s->closest_m));
+	json_object_set_new(o, "closest_at", jtime(s->closest_at));
 	return dump(o);
 }
 
@@ -395,8 +412,8 @@ char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to)
 	json_t *o = json_object();
 	json_object_set_new(o, "camera", jstr(c->camera));
 	json_object_set_new(o, "name", jstr(c->name));
-	json_object_set_new(o, "lat", json_real(c->lat));
-	json_object_set_new(o, "lon", json_real(c->lon));
+	json_object_set_new(o, "lat", isfinite(c->lat) ? json_real(c->lat) : json_null());
+	json_object_set_new(o, "lon", isfinite(c->lon) ? json_real(c->lon) : json_null());
 	json_object_set_new(o, "distance_m", jdist(c->distance_m));
 	json_object_set_new(o, "from", jtime(from));
 	json_object_set_new(o, "to", jtime(to));
@@ -405,6 +422,7 @@ char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to)
 	json_object_set_new(o, "uncovered_s", jsec((to - from) - c->covered_us));
 	json_object_set_new(o, "covered", jintervals(c->covered, c->ncovered));
 	json_object_set_new(o, "uncovered", jintervals(c->uncovered, c->nuncovered));
+	json_object_set_new(o, "mobile", json_boolean(c->mobile));
 	return dump(o);
 }
 
@@ -436,7 +454,14 @@ char *vidx_event_json(const vidx_event *e)
 	if (e->rule == 1)
 		json_object_set_new(o, "old_seq", json_integer(e->old_seq));
 	json_object_set_new(o, "ok", json_boolean(!e->problem));
-	json_object_set_new(o, "problem", e->problem ? json_string(e->problem) : json_null());
+	json_object_set_new(o, "problem", e->problem ? jstr(e->problem) : json_null());
+	/* signed custody: who signed, and whether it counts */
+	json_object_set_new(o, "signature", json_string(vidx_sig_state_name(e->sig_state)));
+	json_object_set_new(o, "key", e->key ? jstr(e->key) : json_null());
+	json_object_set_new(o, "sig", e->sig ? jstr(e->sig) : json_null());
+	json_object_set_new(o, "signer", e->signer ? jstr(e->signer) : json_null());
+	json_object_set_new(o, "signature_problem", e->sig_problem ? jstr(e->sig_problem)
+	                    : json_null());
 	return dump(o);
 }
 
@@ -771,6 +796,66 @@ char *vidx_probe_feature(const vidx_probe *p)
 	return s;
 }
 
+char *vidx_recording_feature(const vidx_recording *r, const vidx_camera *cam)
+{
+	json_t *o = json_object();
+	vidx_place at;
+	char *props, *s;
+
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "camera", jstr(r->camera));
+	json_object_set_new(o, "mobile", json_boolean(cam && cam->mobile));
+	json_object_set_new(o, "start", jtime(r->start));
+	json_object_set_new(o, "end", jtime(r->end));
+	json_object_set_new(o, "sha256", json_string(r->sha256));
+	json_object_set_new(o, "path", jstr(r->path));
+	if (!(props = dump(o)))
+		return NULL;
+	if (r->place) {
+		s = vidx_place_feature(r->place, r->start, props);
+	} else {
+		/* no place of its own: where its camera is */
+		memset(&at, 0, sizeof(at));
+		if (cam && !cam->mobile) {
+			at.loc_source = VIDX_GEO_CAMERA;
+			at.loc.lat = cam->lat;
+			at.loc.lon = cam->lon;
+			at.loc.alt_m = NAN;
+		}
+		s = vidx_place_feature(&at, r->start, props);
+	}
+	free(props);
+	return s;
+}
+
+char *vidx_span_feature(const vidx_span *s)
+{
+	json_t *f = json_object(), *g, *pr;
+	char *js = vidx_span_json(s);
+	size_t i;
+
+	pr = js ? json_loads(js, 0, NULL) : NULL;
+	free(js);
+	if (!pr) {
+		json_decref(f);
+		return NULL;
+	}
+	if (s->trail && s->ntrail > 1) {
+		json_t *co = json_array();
+		for (i = 0; i < s->ntrail; i++)
+			json_array_append_new(co, json_pack("[f,f]", s->trail[i].lon, s->trail[i].lat));
+		g = json_pack("{s:s, s:o}", "type", "LineString", "coordinates", co);
+	} else if (isfinite(s->lat) && isfinite(s->lon)) {
+		g = json_pack("{s:s, s:[f,f]}", "type", "Point", "coordinates", s->lon, s->lat);
+	} else {
+		g = json_null();
+	}
+	json_object_set_new(f, "type", json_string("Feature"));
+	json_object_set_new(f, "geometry", g);
+	json_object_set_new(f, "properties", pr);
+	return dump(f);
+}
+
 char *vidx_track_json(const vidx_place *pl, int64_t start)
 {
 	char *buf = NULL;
@@ -909,5 +994,17 @@ char *vidx_mosaic_json(const vidx_mosaic_info *m)
 	for (i = 0; i < m->nfailed; i++)
 		json_array_append_new(f, jstr(m->failed[i]));
 	json_object_set_new(o, "failed", f);
+	return dump(o);
+}
+
+char *vidx_report_item_json(const vidx_report_item *it)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "kind", jstr(it->kind));
+	json_object_set_new(o, "path", jstr(it->path));
+	json_object_set_new(o, "status", jstr(it->status));
+	json_object_set_new(o, "sha256", it->sha256 ? jstr(it->sha256) : json_null());
+	json_object_set_new(o, "size", it->size >= 0 ? json_integer(it->size) : json_null());
+	json_object_set_new(o, "detail", jstr(it->detail ? it->detail : ""));
 	return dump(o);
 }

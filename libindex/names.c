@@ -41,3 +41,14 @@ int vidx_id_valid(const char *id)
 			return 0;
 	return 1;
 }
+
+const char *vidx_sig_state_name(int state)
+{
+	switch (state) {
+	case VIDX_SIG_VALID: return "valid";
+	case VIDX_SIG_TRUSTED: return "trusted";
+	case VIDX_SIG_UNCHECKED: return "unchecked";
+	case VIDX_SIG_BAD: return "bad";
+	default: return "unsigned";
+	}
+}

@@ -6,6 +6,7 @@
  *   udta.c    MP4 (c)xyz and 3GPP loci positions
  *   gpmf.c    GoPro GPS5 track, GPSU satellite time (gps)
  *   nmea.c    NMEA RMC/GGA in a subtitle or data track (gps)
+ *   novatek.c a Novatek dashcam's 'gps ' box of freeGPS blocks (gps)
  *   djisrt.c  a DJI .SRT sidecar beside the file: track, drone date (device)
  *   mdpm.c    AVCHD camcorder date in the H.264 SEI (stream)
  *
@@ -26,6 +27,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <openssl/evp.h>
 
 #include "media.h"
 
@@ -317,6 +319,100 @@ out:
 	return rc;
 }
 
+/* ---- Novatek 'gps ' box ---------------------------------------------------- */
+
+static uint32_t rb32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The blocks carry UTC but no stream time: a point is placed by its time
+ * since the first block's, which is taken as the video's first second (so
+ * the track is aligned to a second at best; the detail says so). */
+static int novatek_track(vidx_probe *p, int fd, size_t *tcap)
+{
+	vidx_place *pl = &p->place;
+	int64_t mpay, mlen, gpay, glen, first = VIDX_TIME_NONE;
+	unsigned char *tab = NULL, blk[4096];
+	size_t n, i, bad = 0, voids = 0, kept = 0;
+	const char *why1 = NULL;
+	int rc = 0;
+
+	if (vidx__box_find(fd, 0, p->size, "moov", &mpay, &mlen) != 1 ||
+	    vidx__box_find(fd, mpay, mlen, "gps ", &gpay, &glen) != 1 || glen < 8 ||
+	    glen > (1 << 22))
+		return 0;
+	if (!(tab = malloc((size_t)glen)))
+		return VIDX_ENOMEM;
+	if (pread(fd, tab, (size_t)glen, gpay) != glen) {
+		free(tab);
+		return 0;
+	}
+	n = rb32(tab + 4);
+	if (n > (size_t)(glen - 8) / 8)
+		n = (size_t)(glen - 8) / 8;
+	for (i = 0; i < n; i++) {
+		int64_t off = rb32(tab + 8 + i * 8), sz = rb32(tab + 12 + i * 8);
+		const char *why;
+		vidx__nmea_fix f;
+		int r;
+		if (sz < 92 || sz > (int64_t)sizeof(blk) || off + sz > p->size ||
+		    pread(fd, blk, (size_t)sz, off) != sz) {
+			bad++;
+			continue;
+		}
+		r = vidx__freegps_block(blk, (size_t)sz, &f, &why);
+		if (r < 0) {
+			if (!why1)
+				why1 = why ? why : "not a freeGPS block";
+			bad++;
+			continue;
+		}
+		if (r == 0) {
+			voids++;
+			continue;
+		}
+		if (first == VIDX_TIME_NONE) {
+			vidx_time_candidate *c = vidx__add_cand(p, VIDX_SRC_GPS);
+			if (!c) {
+				rc = VIDX_ENOMEM;
+				break;
+			}
+			first = f.utc;
+			c->utc = f.utc;
+			snprintf(c->raw, sizeof(c->raw), "freeGPS block %zu at byte %lld",
+			         i + 1, (long long)off);
+			snprintf(c->detail, sizeof(c->detail), "Novatek 'gps ' box, first fix "
+			         "taken as the first second of the video (to a second)");
+		}
+		{
+			vidx_geopoint pt = {f.utc - first, f.lat, f.lon, NAN};
+			if (vidx__track_push(pl, tcap, &pt) < 0) {
+				rc = VIDX_ENOMEM;
+				break;
+			}
+			kept++;
+		}
+	}
+	free(tab);
+	if (rc < 0)
+		return rc;
+	if (!n)
+		return 0;
+	pl->track_source = VIDX_GEO_NOVATEK;
+	snprintf(pl->track_raw, sizeof(pl->track_raw), "Novatek 'gps ' box, %zu "
+	         "freeGPS blocks", n);
+	if (voids) {
+		pl->dropped += voids;
+		vidx__place_problem(pl, "%zu freeGPS block%s with status V (no fix) "
+		                    "left out", voids, voids == 1 ? "" : "s");
+	}
+	if (bad)
+		vidx__place_problem(pl, "%zu of %zu freeGPS blocks not read: %s", bad, n,
+		                    why1 ? why1 : "out of the file");
+	return 0;
+}
+
 /* ---- DJI .SRT sidecar ------------------------------------------------------- */
 
 static int srt_open(const char *path, char *side, size_t n)
@@ -350,11 +446,15 @@ static int srt_track(vidx *h, vidx_probe *p, const vidx_probe_opts *o,
 {
 	vidx_place *pl = &p->place;
 	vidx__srt s;
-	char side[4096], *line = NULL;
+	char side[4096], *line = NULL, hex[65] = "";
 	const char *name;
 	size_t lcap = 0, i, npos = 0;
 	int fd, rc = 0, r = 0;
+	ssize_t got;
 	FILE *f;
+	EVP_MD_CTX *md = NULL;
+	unsigned char dig[32];
+	unsigned dlen = 0;
 
 	if ((fd = srt_open(p->path, side, sizeof(side))) < 0)
 		return 0;
@@ -364,8 +464,25 @@ static int srt_track(vidx *h, vidx_probe *p, const vidx_probe_opts *o,
 		return VIDX_ENOMEM;
 	}
 	memset(&s, 0, sizeof(s));
-	while (getline(&line, &lcap, f) > 0 && (r = vidx__srt_line(&s, line)) == 0)
-		;
+	/* the sidecar feeds the index too: its SHA-256, of exactly the bytes
+	 * read, goes with the track */
+	if (!(md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		rc = VIDX_ENOMEM;
+		goto out;
+	}
+	while ((got = getline(&line, &lcap, f)) > 0) {
+		EVP_DigestUpdate(md, line, (size_t)got);
+		if (r == 0 && (size_t)got != strlen(line)) {
+			snprintf(s.err, sizeof(s.err), "line %zu: a NUL byte: not a "
+			         "text log", s.line + 1);
+			r = VIDX_EFORMAT;
+		}
+		if (r == 0)
+			r = vidx__srt_line(&s, line);
+	}
+	if (EVP_DigestFinal_ex(md, dig, &dlen) && dlen == 32)
+		for (i = 0; i < 32; i++)
+			sprintf(hex + 2 * i, "%02x", dig[i]);
 	if (r == 0 && ferror(f)) {
 		vidx__place_problem(pl, "DJI sidecar '%s': read error: %s; not used",
 		                    name, strerror(errno));
@@ -393,7 +510,7 @@ static int srt_track(vidx *h, vidx_probe *p, const vidx_probe_opts *o,
 	if (npos && !pl->track_source) {
 		pl->track_source = VIDX_GEO_DJI_SRT;
 		snprintf(pl->track_raw, sizeof(pl->track_raw), "DJI sidecar %.80s, %zu "
-		         "cues", name, s.n);
+		         "cues, sha256 %s", name, s.n, hex);
 		for (i = 0; i < s.n; i++) {
 			vidx_geopoint pt;
 			if (!s.cues[i].has_pos)
@@ -463,6 +580,7 @@ static int srt_track(vidx *h, vidx_probe *p, const vidx_probe_opts *o,
 		}
 	}
 out:
+	EVP_MD_CTX_free(md);
 	free(line);
 	fclose(f);
 	vidx__srt_free(&s);
@@ -586,6 +704,9 @@ int vidx__place_gather(vidx *h, vidx_probe *p, AVFormatContext *fc,
 	if ((rc = gpmf_track(h, p, fc, fd, &tcap)) < 0)
 		goto fail;
 	if (!p->place.track_source && (rc = nmea_track(h, p, fc, fd, &tcap)) < 0)
+		goto fail;
+	if (!p->place.track_source && strstr(fc->iformat->name, "mp4") &&
+	    (rc = novatek_track(p, fd, &tcap)) < 0)
 		goto fail;
 	if ((rc = srt_track(h, p, o, &tcap)) < 0)
 		goto fail;

@@ -97,8 +97,8 @@ static int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-/* TEXT as the new file FINAL */
-static int write_file(vidx *h, const char *final, const char *text)
+/* N bytes of DATA as the new file FINAL */
+static int write_bytes(vidx *h, const char *final, const void *data, size_t n)
 {
 	char *tmp = temp_name(final);
 	int fd, rc = 0;
@@ -107,7 +107,7 @@ static int write_file(vidx *h, const char *final, const char *text)
 		return vidx__fail(h, VIDX_EIO, "cannot write in the folder of '%s': %s",
 		                  final, strerror(errno));
 	if ((fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0 ||
-	    write_all(fd, text, strlen(text)) < 0) {
+	    write_all(fd, data, n) < 0) {
 		rc = vidx__fail(h, VIDX_EIO, "cannot write '%s': %s", final, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -123,6 +123,11 @@ static int write_file(vidx *h, const char *final, const char *text)
 	}
 	free(tmp);
 	return rc;
+}
+
+static int write_file(vidx *h, const char *final, const char *text)
+{
+	return write_bytes(h, final, text, strlen(text));
 }
 
 static int mkdirs(const char *path)
@@ -261,7 +266,121 @@ typedef struct clipw {
 	json_t *sources;
 	/* the first part's parameters: later parts must match to join */
 	AVCodecParameters *vpar, *apar;
+	/* the timed-text track (MP4): output stream, -1 none; the part being
+	 * cut and whether its keyframe was written; where each part's keyframe
+	 * sits in clip time with its true and camera time; the next cue */
+	int ot;
+	const part *cur;
+	int cur_placed;
+	struct cue_map { int64_t off, true0, cam0; } *map;
+	size_t nmap;
+	int64_t cue_next;
+	int64_t ncues;
 } clipw;
+
+/* ---- the timed-text track ---------------------------------------------------- */
+
+/* 3GPP timed text (TS 26.245) sample description after its SampleEntry
+ * header, as mov_text extradata: no scrolling, centred at the bottom, on a
+ * half-transparent black box, white 18-point sans-serif */
+static const uint8_t tx3g_entry[] = {
+	0, 0, 0, 0,               /* displayFlags */
+	1, 0xff,                  /* justification: centre, bottom */
+	0, 0, 0, 0x80,            /* background rgba */
+	0, 0, 0, 0, 0, 0, 0, 0,   /* default text box: the whole track */
+	0, 0, 0, 0, 0, 1, 0, 18,  /* style: chars 0-0, font 1, plain, 18 pt */
+	0xff, 0xff, 0xff, 0xff,   /* text rgba */
+	0, 0, 0, 23, 'f', 't', 'a', 'b', 0, 1, /* font table: one font */
+	0, 1, 10, 's', 'a', 'n', 's', '-', 's', 'e', 'r', 'i', 'f',
+};
+
+/* the timed-text stream, before the header is written */
+static int text_open(clipw *w)
+{
+	AVStream *ts = avformat_new_stream(w->oc, NULL);
+
+	if (!ts || !(ts->codecpar->extradata = av_mallocz(sizeof(tx3g_entry) +
+	                                                    AV_INPUT_BUFFER_PADDING_SIZE)))
+		return vidx__fail(w->h, VIDX_ENOMEM, "out of memory");
+	memcpy(ts->codecpar->extradata, tx3g_entry, sizeof(tx3g_entry));
+	ts->codecpar->extradata_size = sizeof(tx3g_entry);
+	ts->codecpar->codec_type = AVMEDIA_TYPE_SUBTITLE;
+	ts->codecpar->codec_id = AV_CODEC_ID_MOV_TEXT;
+	ts->time_base = (AVRational){1, 1000};
+	ts->disposition = AV_DISPOSITION_DEFAULT;
+	av_dict_set(&ts->metadata, "handler_name", "true time and camera clock", 0);
+	av_dict_set(&ts->metadata, "language", "eng", 0);
+	w->ot = ts->index;
+	return 0;
+}
+
+/* a part's keyframe was written at clip time OFF (us) */
+static int text_place(clipw *w, int64_t off)
+{
+	struct cue_map *nm = realloc(w->map, (w->nmap + 1) * sizeof(*nm));
+	if (!nm)
+		return vidx__fail(w->h, VIDX_ENOMEM, "out of memory");
+	w->map = nm;
+	nm[w->nmap].off = off;
+	nm[w->nmap].true0 = w->cur->sp->seek_time;
+	nm[w->nmap].cam0 = w->cur->sp->seek_camera;
+	w->nmap++;
+	return 0;
+}
+
+/* the cue at clip time T (us), lasting DUR: the true time and the camera's
+ * clock there, each from the part the instant falls in */
+static int text_cue(clipw *w, int64_t t, int64_t dur)
+{
+	AVStream *ts = w->oc->streams[w->ot];
+	AVPacket *pkt = av_packet_alloc();
+	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ], text[160];
+	size_t i = 0, n;
+	int r;
+
+	if (!pkt)
+		return vidx__fail(w->h, VIDX_ENOMEM, "out of memory");
+	while (i + 1 < w->nmap && w->map[i + 1].off <= t)
+		i++;
+	n = (size_t)snprintf(text, sizeof(text), "%s true time\n%s camera clock",
+	                     vidx_time_format(w->map[i].true0 + (t - w->map[i].off), b1),
+	                     vidx_time_format(w->map[i].cam0 + (t - w->map[i].off), b2));
+	if (av_new_packet(pkt, (int)n + 2) < 0) {
+		av_packet_free(&pkt);
+		return vidx__fail(w->h, VIDX_ENOMEM, "out of memory");
+	}
+	pkt->data[0] = (uint8_t)(n >> 8);
+	pkt->data[1] = (uint8_t)n;
+	memcpy(pkt->data + 2, text, n);
+	pkt->stream_index = w->ot;
+	pkt->pts = pkt->dts = av_rescale_q(t, us_tb, ts->time_base);
+	pkt->duration = av_rescale_q(t + dur, us_tb, ts->time_base) - pkt->pts;
+	pkt->flags |= AV_PKT_FLAG_KEY;
+	r = av_interleaved_write_frame(w->oc, pkt);
+	av_packet_free(&pkt);
+	if (r < 0)
+		return vidx__fail(w->h, VIDX_EIO, "cannot write the clip: %s",
+		                  vidx__av_last()[0] ? vidx__av_last() : av_err2str(r));
+	w->ncues++;
+	return 0;
+}
+
+/* Cues for every whole second the footage has passed (UPTO: clip time of
+ * the latest video decode time); at the END of the clip (FINAL), the rest,
+ * the last one cut to the end. */
+static int text_cues(clipw *w, int64_t upto, int final)
+{
+	int rc = 0;
+
+	if (w->ot < 0 || !w->nmap)
+		return 0;
+	while (rc == 0 && (final ? w->cue_next < upto : w->cue_next + US <= upto)) {
+		int64_t dur = final && upto - w->cue_next < US ? upto - w->cue_next : US;
+		rc = text_cue(w, w->cue_next, dur);
+		w->cue_next += US;
+	}
+	return rc;
+}
 
 static int sink(void *ctx, int video, AVPacket *pkt, int64_t pts, int64_t dts)
 {
@@ -271,6 +390,13 @@ static int sink(void *ctx, int video, AVPacket *pkt, int64_t pts, int64_t dts)
 
 	if (!video && w->oa < 0)
 		return 0;
+	if (video && w->ot >= 0) {
+		if (!w->cur_placed && (r = text_place(w, pts)) < 0)
+			return r;
+		w->cur_placed = 1;
+		if ((r = text_cues(w, dts, 0)) < 0)
+			return r;
+	}
 	os = w->oc->streams[video ? w->ov : w->oa];
 	pkt->stream_index = os->index;
 	pkt->pts = av_rescale_q(pts, us_tb, os->time_base);
@@ -340,6 +466,8 @@ static int mux_open(clipw *w, vidx__src *s, const char *fmt, const part *p0)
 		else
 			w->ov = os->index;
 	}
+	if (!strcmp(fmt, "mp4") && (r = text_open(w)) < 0)
+		return r;
 	/* the true wall-clock time of the first frame, and where it was */
 	vidx_time_format(sp->seek_time, b);
 	av_dict_set(&w->oc->metadata, "creation_time", b, 0);
@@ -481,6 +609,8 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 	if (first && !w->native && (rc = mux_open(w, s, fmt, p)) < 0)
 		goto out;
 	w->vtb = s->fc->streams[s->vi]->time_base;
+	w->cur = p;
+	w->cur_placed = 0;
 	if (s->ai >= 0)
 		w->atb = s->fc->streams[s->ai]->time_base;
 	/* a native clip of MPEG-TS carries the program tables before its keyframe */
@@ -532,6 +662,8 @@ typedef struct pull {
 	char **names;       /* clip paths taken so far */
 	size_t nnames;
 	size_t nfailed;
+	int64_t started;    /* when the pull began (the export time) */
+	char unit[320];     /* the exporting unit: tool, version, host */
 } pull;
 
 static int name_taken(pull *pl, const char *rel)
@@ -547,6 +679,53 @@ static void report(pull *pl, const vidx_clip *c)
 {
 	if (pl->o->on_clip)
 		pl->o->on_clip(pl->o->ctx, c);
+}
+
+/* ---- the ONVIF export boxes ------------------------------------------------ */
+
+/* the finished MP4 in W->tmp gets the export box, the true start time of
+ * its tracks and, with --sign, the format's signature */
+static int onvif_finish(pull *pl, clipw *w, const vidx_span *sp)
+{
+	int named = sp->name && *sp->name;
+	char source[300];
+	vidx__oeff_in in;
+
+	snprintf(source, sizeof(source), "%s%s%s%s", named ? sp->name : sp->camera,
+	         named ? " (" : "", named ? sp->camera : "", named ? ")" : "");
+	memset(&in, 0, sizeof(in));
+	in.by = pl->o->by;
+	in.unit = pl->unit;
+	in.source = source;
+	in.exported = pl->started;
+	in.start = sp->seek_time;
+	in.sign = pl->o->sign;
+	return vidx__oeff_finish(pl->h, w->tmp, &in);
+}
+
+/* what the manifest says of it */
+static json_t *onvif_json(pull *pl, const clipw *w)
+{
+	json_t *o = json_object(), *t = json_object();
+
+	json_object_set_new(o, "export_box", json_true());
+	json_object_set_new(t, "codec", json_string("mov_text"));
+	json_object_set_new(t, "cues", json_integer(w->ncues));
+	json_object_set_new(t, "in_packet_hash", json_false());
+	json_object_set_new(o, "timed_text", t);
+	if (pl->o->sign) {
+		json_t *g = json_object();
+		json_object_set_new(g, "scheme", json_string("RSASSA-PSS, SHA-256, MGF1 "
+		                    "SHA-256, salt 20"));
+		json_object_set_new(g, "certificate_sha256",
+		                    json_string(vidx__cert_fpr(pl->h->cert)));
+		json_object_set_new(g, "certificate_subject",
+		                    vidx__jstr(vidx__cert_subject(pl->h->cert)));
+		json_object_set_new(o, "signature", g);
+	} else {
+		json_object_set_new(o, "signature", json_null());
+	}
+	return o;
 }
 
 /* Write one clip from parts P[0..N) (all one camera, in time order);
@@ -571,7 +750,7 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 		p[k].hfd = -1; /* no re-hash running yet */
 	w.h = h;
 	w.o = o;
-	w.ov = w.oa = -1;
+	w.ov = w.oa = w.ot = -1;
 	w.ch.vdts = w.ch.adts = VIDX_TIME_NONE;
 	w.native = o->format == VIDX_FMT_NATIVE;
 	c.camera = sp->camera;
@@ -637,13 +816,18 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 		c.audio_packets = w.native ? -1 : c.audio_packets + q->cut.naudio;
 	}
 	if (w.oc) {
-		int r = av_write_trailer(w.oc);
-		int r2 = avio_closep(&w.oc->pb);
+		int r, r2;
+		if ((rc = text_cues(&w, p[used - 1].cut.out_end, 1)) < 0)
+			goto out;
+		r = av_write_trailer(w.oc);
+		r2 = avio_closep(&w.oc->pb);
 		if (r < 0 || r2 < 0) {
 			rc = vidx__fail(h, VIDX_EIO, "cannot finish the clip: %s",
 			                vidx__av_last()[0] ? vidx__av_last() : av_err2str(r < 0 ? r : r2));
 			goto out;
 		}
+		if (!strcmp(fmt, "mp4") && (rc = onvif_finish(pl, &w, sp)) < 0)
+			goto out;
 	}
 	if ((rc = vidx__sha256_path(h, w.tmp, 1, hex, &c.size)) < 0 ||
 	    vidx__phash_final(&w.ch.vh, vhex) < 0 ||
@@ -736,6 +920,7 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 			json_object_set_new(jc, "audio", json_null());
 		}
 	}
+	json_object_set_new(jc, "onvif", w.ot >= 0 ? onvif_json(pl, &w) : json_null());
 	json_object_set_new(jc, "sources", w.sources);
 	w.sources = NULL;
 	json_array_append_new(pl->clips, jc);
@@ -788,9 +973,48 @@ out:
 	json_decref(w.sources);
 	vidx__phash_free(&w.ch.vh);
 	vidx__phash_free(&w.ch.ah);
+	free(w.map);
 	avcodec_parameters_free(&w.vpar);
 	avcodec_parameters_free(&w.apar);
 	return used ? used : 1;
+}
+
+/* ---- the manifest's signature ------------------------------------------------ */
+
+/* who signs the manifest: their name, key fingerprint and public key (a
+ * copy for reading; checking needs the key from elsewhere) */
+static json_t *manifest_signer(vidx *h)
+{
+	const vidx_key *k = vidx__key(h);
+	json_t *o;
+
+	if (!k)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "operator", vidx__jstr(vidx_key_name(k)));
+	json_object_set_new(o, "key_sha256", json_string(vidx_key_fingerprint(k)));
+	json_object_set_new(o, "public_key", json_string(vidx__key_pem(k)));
+	json_object_set_new(o, "signature", json_string("manifest.json.sig: Ed25519 "
+	                    "over the bytes of manifest.json, 64 bytes"));
+	return o;
+}
+
+/* DIR/manifest.json.sig: the raw Ed25519 signature of TEXT, as openssl
+ * pkeyutl -verify -rawin reads it; SHEX gets its SHA-256 */
+static int sign_manifest(vidx *h, const char *dir, const char *text, char shex[65])
+{
+	unsigned char sig[64], d[32];
+	char path[PATH_MAX];
+	int rc;
+
+	if ((rc = vidx__sign(h, text, strlen(text), sig)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/manifest.json.sig", dir);
+	if ((rc = write_bytes(h, path, sig, sizeof(sig))) < 0)
+		return rc;
+	EVP_Digest(sig, sizeof(sig), d, NULL, EVP_sha256(), NULL);
+	vidx__hex(d, 32, shex);
+	return 0;
 }
 
 int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o)
@@ -799,14 +1023,26 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 	const vidx_span **order = NULL;
 	part *parts = NULL;
 	json_t *man = NULL, *q = NULL, *detail = NULL;
-	char *text = NULL, path[PATH_MAX], mhex[65];
+	char *text = NULL, path[PATH_MAX], mhex[65], shex[65] = "";
 	char b[VIDX_TIME_BUFSZ];
 	size_t i, j;
 	int rc;
 
 	pl.h = h;
 	pl.o = o;
+	pl.started = vidx__now();
+	{
+		char host[256] = "";
+		gethostname(host, sizeof(host) - 1);
+		snprintf(pl.unit, sizeof(pl.unit), "vidx-pull %s%s%s", VIDX_VERSION,
+		         *host ? " on " : "", host);
+	}
 	if ((rc = vidx__need_db(h)) < 0 || (rc = vidx__case_exists(h, o->case_id)) < 0)
+		return rc;
+	if (o->sign && !h->cert)
+		return vidx__fail(h, VIDX_EINVAL, "--sign: no certificate to sign with");
+	/* a signed case: refused before anything is cut, not at the end */
+	if ((rc = vidx__custody_need_key(h, o->case_id)) < 0)
 		return rc;
 	if (!vidx_operator_valid(o->by))
 		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
@@ -896,6 +1132,22 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		"of their sorted SHA-256s; the result is the SHA-256 of the packets' "
 		"digest followed by that parameter-set digest"));
 	json_object_set_new(man, "packets_sha256_version", json_integer(VIDX_PHASH_VERSION));
+	json_object_set_new(man, "signed_by", manifest_signer(h));
+	{
+		/* the head of the case's log this pull follows: an anchor the
+		 * folder keeps (its pull event comes after it, holding this
+		 * manifest's hash) */
+		int64_t hseq;
+		char hh[65];
+		json_t *head = json_object();
+		if ((rc = vidx__custody_head(h, o->case_id, &hseq, hh)) < 0) {
+			json_decref(head);
+			goto out;
+		}
+		json_object_set_new(head, "seq", json_integer(hseq));
+		json_object_set_new(head, "hash", json_string(hh));
+		json_object_set_new(man, "custody_head", head);
+	}
 	json_object_set_new(man, "clips", json_incref(pl.clips));
 	json_object_set_new(man, "failed", json_incref(pl.failed));
 	if (!(text = json_dumps(man, JSON_INDENT(2) | JSON_ENSURE_ASCII))) {
@@ -921,16 +1173,22 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		for (i = 0; i < 32; i++)
 			snprintf(mhex + 2 * i, 3, "%02x", d[i]);
 	}
+	if (vidx__key(h) && (rc = sign_manifest(h, pl.dir, text, shex)) < 0)
+		goto out;
 	free(text);
 	text = NULL;
 	{
 		size_t cap = 256, len = 0, k;
 		char *sums = malloc(cap);
-		for (k = 0; sums && k <= json_array_size(pl.sums_list); k++) {
+		size_t nsums = json_array_size(pl.sums_list) + (shex[0] ? 2 : 1);
+		for (k = 0; sums && k < nsums; k++) {
 			const char *hx = mhex, *rel = "manifest.json";
 			size_t need;
 			char *ns;
-			if (k < json_array_size(pl.sums_list)) {
+			if (shex[0] && k == nsums - 1) {
+				hx = shex;
+				rel = "manifest.json.sig";
+			} else if (k < json_array_size(pl.sums_list)) {
 				json_t *pair = json_array_get(pl.sums_list, k);
 				hx = json_string_value(json_array_get(pair, 0));
 				rel = json_string_value(json_array_get(pair, 1));

@@ -18,6 +18,7 @@
 
 #define US 1000000LL
 #define EARTH_M 6371008.8 /* mean Earth radius (IUGG) */
+#define FFMAXI(a, b) ((a) > (b) ? (a) : (b))
 
 double vidx_distance_m(double lat1, double lon1, double lat2, double lon2)
 {
@@ -159,13 +160,64 @@ typedef struct camsel {
 	int64_t rid;
 	char *id, *name, *tz;
 	double lat, lon, dist;
+	int mobile;
 } camsel;
 
-/* Cameras that satisfy every place selector given. */
-static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
+/* the range of all cameras' clock offsets (camera - true), so a window in
+ * true time can be widened to cover any camera clock */
+static int offset_range(vidx *h, int64_t *lo, int64_t *hi)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*lo = *hi = 0;
+	if (sqlite3_prepare_v2(h->db, "SELECT min(camera_time - true_time),"
+	                       " max(camera_time - true_time) FROM clock_obs", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "reading clock observations");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*lo = sqlite3_column_int64(st, 0);
+		*hi = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (*lo > 0)
+		*lo = 0;
+	if (*hi < 0)
+		*hi = 0;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+	     : vidx__sql_fail(h, "reading clock observations");
+}
+
+/* the recordings a place query may need the tracks of (sorted ids) */
+typedef struct candset {
+	int64_t *ids;
+	size_t n;
+	int filter; /* 0: no place asked, every recording is a candidate */
+} candset;
+
+static int cand_has(const candset *c, int64_t id)
+{
+	size_t lo = 0, hi = c->n;
+	if (!c->filter)
+		return 1;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && c->ids[lo] == id;
+}
+
+/* Cameras that satisfy every place selector given, and in CS the mobile
+ * recordings that may have been inside the place. */
+static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n,
+                          candset *cs)
 {
 	sqlite3_stmt *st = NULL;
 	double s = -90, w = -180, no = 90, e = 180, dlat, dlon;
+	int64_t olo, ohi;
 	int box = 0, rc;
 	size_t cap = 0, i;
 	camsel *a = NULL;
@@ -197,10 +249,20 @@ static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
 			return rc;
 		vidx_camera_clear(&c);
 	}
+	if ((rc = offset_range(h, &olo, &ohi)) < 0)
+		return rc;
+	/* fixed cameras by their position; mobile ones when one of their
+	 * recordings' places overlaps the box while the window lasts (on any
+	 * camera clock: widened by every offset), refined per recording */
 	if (sqlite3_prepare_v2(h->db,
-	        "SELECT c.rid, c.id, c.name, c.lat, c.lon, c.tz, c.tags FROM cameras c"
-	        " WHERE ?1 = 0 OR c.rid IN (SELECT rid FROM camera_geo WHERE"
-	        "  min_lat <= ?3 AND max_lat >= ?2 AND min_lon <= ?5 AND max_lon >= ?4)"
+	        "SELECT c.rid, c.id, c.name, c.lat, c.lon, c.tz, c.tags, c.mobile"
+	        " FROM cameras c WHERE ?1 = 0"
+	        " OR (c.mobile = 0 AND c.rid IN (SELECT rid FROM camera_geo WHERE"
+	        "  min_lat <= ?3 AND max_lat >= ?2 AND min_lon <= ?5 AND max_lon >= ?4))"
+	        " OR (c.mobile = 1 AND EXISTS (SELECT 1 FROM recordings r"
+	        "  WHERE r.camera_id = c.id AND r.id IN (SELECT recording_id FROM"
+	        "  place_chunk WHERE min_lat <= ?3 AND max_lat >= ?2 AND min_lon <= ?5"
+	        "  AND max_lon >= ?4 AND t0 <= ?7 AND t1 >= ?6)))"
 	        " ORDER BY c.id", -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "selecting cameras");
 	sqlite3_bind_int(st, 1, box);
@@ -208,18 +270,22 @@ static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
 	sqlite3_bind_double(st, 3, no);
 	sqlite3_bind_double(st, 4, w);
 	sqlite3_bind_double(st, 5, e);
+	sqlite3_bind_double(st, 6, (double)(q->from + olo) / US - 2);
+	sqlite3_bind_double(st, 7, (double)(q->to + ohi) / US + 2);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 1);
 		const char *tags = (const char *)sqlite3_column_text(st, 6);
-		double lat = sqlite3_column_double(st, 3), lon = sqlite3_column_double(st, 4);
-		double dist = q->has_near ? vidx_distance_m(q->lat, q->lon, lat, lon) : NAN;
+		int mobile = sqlite3_column_int(st, 7);
+		double lat = mobile ? NAN : sqlite3_column_double(st, 3);
+		double lon = mobile ? NAN : sqlite3_column_double(st, 4);
+		double dist = q->has_near && !mobile ? vidx_distance_m(q->lat, q->lon, lat, lon) : NAN;
 		int ok = 1;
 		camsel *c;
 
-		if (q->has_near && dist > q->radius_m)
+		if (q->has_near && !mobile && dist > q->radius_m)
 			continue;
 		/* the R*Tree keeps 32-bit floats: check the box exactly */
-		if (q->has_bbox && (lat < q->s || lat > q->n || lon < q->w || lon > q->e))
+		if (q->has_bbox && !mobile && (lat < q->s || lat > q->n || lon < q->w || lon > q->e))
 			continue;
 		if (q->ncameras) {
 			ok = 0;
@@ -250,13 +316,44 @@ static int select_cameras(vidx *h, const vidx_query *q, camsel **out, size_t *n)
 		c->lat = lat;
 		c->lon = lon;
 		c->dist = dist;
+		c->mobile = mobile;
 		if (!c->id || !c->name)
 			goto nomem;
 	}
 	sqlite3_finalize(st);
+	st = NULL;
 	if (rc != SQLITE_DONE) {
 		rc = vidx__sql_fail(h, "selecting cameras");
 		goto fail;
+	}
+	/* the mobile recordings whose place may be inside, for camera_spans
+	 * to read only those tracks */
+	if (box) {
+		size_t ccap = 0;
+		if (sqlite3_prepare_v2(h->db, "SELECT DISTINCT recording_id FROM place_chunk"
+		        " WHERE min_lat <= ?2 AND max_lat >= ?1 AND min_lon <= ?4"
+		        " AND max_lon >= ?3 AND t0 <= ?6 AND t1 >= ?5 ORDER BY recording_id",
+		        -1, &st, NULL) != SQLITE_OK) {
+			rc = vidx__sql_fail(h, "selecting recordings");
+			goto fail;
+		}
+		sqlite3_bind_double(st, 1, s);
+		sqlite3_bind_double(st, 2, no);
+		sqlite3_bind_double(st, 3, w);
+		sqlite3_bind_double(st, 4, e);
+		sqlite3_bind_double(st, 5, (double)(q->from + olo) / US - 2);
+		sqlite3_bind_double(st, 6, (double)(q->to + ohi) / US + 2);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (push((void **)&cs->ids, &cs->n, &ccap, sizeof(*cs->ids)) < 0)
+				goto nomem;
+			cs->ids[cs->n - 1] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			rc = vidx__sql_fail(h, "selecting recordings");
+			goto fail;
+		}
+		cs->filter = 1;
 	}
 	*out = a;
 	return 0;
@@ -381,17 +478,317 @@ static int cov_cmp_dist(const void *a, const void *b)
 	return strcmp(x->camera, y->camera);
 }
 
-/* Spans of one camera. */
+/* ---- mobile recordings: where their own place was ------------------------- */
+
+/* A local plane around the --near point, in metres: at city scale its
+ * error is far below a GPS fix's. */
+typedef struct plane {
+	double lat0, lon0, kx, ky;
+} plane;
+
+static void to_xy(const plane *pl, double lat, double lon, double *x, double *y)
+{
+	*x = (lon - pl->lon0) * pl->kx;
+	*y = (lat - pl->lat0) * pl->ky;
+}
+
+/* Liang-Barsky: the part of u in [*lo, *hi] where P0 + u D is in [MN, MX] */
+static void clip1(double p0, double d, double mn, double mx, double *lo, double *hi)
+{
+	double u1, u2, t;
+	if (fabs(d) < 1e-15) {
+		if (p0 < mn || p0 > mx)
+			*lo = 1, *hi = 0;
+		return;
+	}
+	u1 = (mn - p0) / d;
+	u2 = (mx - p0) / d;
+	if (u1 > u2)
+		t = u1, u1 = u2, u2 = t;
+	*lo = fmax(*lo, u1);
+	*hi = fmin(*hi, u2);
+}
+
+/* The part [*a, *b] of u in [0, 1] where A + u (B - A) is inside the
+ * place asked about (radius and box both, when both are given). */
+static int seg_inside(const vidx_query *q, const plane *pl, const vidx_geopoint *A,
+                      const vidx_geopoint *B, double *a, double *b)
+{
+	double lo = 0, hi = 1;
+
+	if (q->has_near) {
+		double ax, ay, bx, by, dx, dy, qa, qb, qc, disc;
+		to_xy(pl, A->lat, A->lon, &ax, &ay);
+		to_xy(pl, B->lat, B->lon, &bx, &by);
+		dx = bx - ax;
+		dy = by - ay;
+		qa = dx * dx + dy * dy;
+		qb = 2 * (ax * dx + ay * dy);
+		qc = ax * ax + ay * ay - q->radius_m * q->radius_m;
+		if (qa < 1e-12) {
+			if (qc > 0)
+				return 0;
+		} else {
+			if ((disc = qb * qb - 4 * qa * qc) < 0)
+				return 0;
+			lo = fmax(lo, (-qb - sqrt(disc)) / (2 * qa));
+			hi = fmin(hi, (-qb + sqrt(disc)) / (2 * qa));
+		}
+	}
+	if (q->has_bbox) {
+		clip1(A->lat, B->lat - A->lat, q->s, q->n, &lo, &hi);
+		clip1(A->lon, B->lon - A->lon, q->w, q->e, &lo, &hi);
+	}
+	if (lo > hi)
+		return 0;
+	*a = lo;
+	*b = hi;
+	return 1;
+}
+
+/* a recording's place on the true timeline: its points' true times */
+typedef struct recplace {
+	int64_t rec;          /* recording id, -1 none loaded */
+	vidx_place pl;
+	int64_t *t;           /* true time of each track point */
+	vidx_interval *in;    /* when it was inside the place asked about */
+	size_t nin;
+} recplace;
+
+static void recplace_clear(recplace *r)
+{
+	free(r->pl.track);
+	free(r->t);
+	free(r->in);
+	memset(r, 0, sizeof(*r));
+	r->rec = -1;
+}
+
+static int add_iv(recplace *r, size_t *cap, int64_t a, int64_t b)
+{
+	if (r->nin && a <= r->in[r->nin - 1].end + 1) {
+		if (b > r->in[r->nin - 1].end)
+			r->in[r->nin - 1].end = b;
+		return 0;
+	}
+	if (push((void **)&r->in, &r->nin, cap, sizeof(*r->in)) < 0)
+		return -1;
+	r->in[r->nin - 1].start = a;
+	r->in[r->nin - 1].end = b;
+	return 0;
+}
+
+static int has_place(const vidx_query *q)
+{
+	return q->has_near || q->has_bbox;
+}
+
+/* Load recording REC's place and when it was inside Q's place (true time;
+ * before its first point and after its last it is taken to stay put).
+ * A recording with no place of its own is never inside a place. */
+static int recplace_load(vidx *h, const vidx_query *q, const plane *pl,
+                         const clockfn *f, int64_t rec, int64_t rec_start,
+                         recplace *r)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0, i, n;
+	int rc;
+
+	recplace_clear(r);
+	r->rec = rec;
+	if (sqlite3_prepare_v2(h->db, "SELECT source, raw, lat, lon, alt, points,"
+	                       " track, dropped, problems FROM recording_place"
+	                       " WHERE recording_id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "reading a recording's place");
+	sqlite3_bind_int64(st, 1, rec);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		rc = vidx__place_from_row(&r->pl, (const char *)sqlite3_column_text(st, 0),
+		        (const char *)sqlite3_column_text(st, 1), sqlite3_column_double(st, 2),
+		        sqlite3_column_double(st, 3), sqlite3_column_double(st, 4),
+		        sqlite3_column_type(st, 4) == SQLITE_NULL, sqlite3_column_int64(st, 5),
+		        sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6),
+		        sqlite3_column_int64(st, 7), (const char *)sqlite3_column_text(st, 8));
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return rc == -1 ? vidx__fail(h, VIDX_ENOMEM, "out of memory")
+			     : vidx__fail(h, VIDX_ERR, "the track of recording %lld is "
+			                  "damaged", (long long)rec);
+	} else {
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return vidx__sql_fail(h, "reading a recording's place");
+		/* no place: inside only when no place was asked */
+		if (!has_place(q) && add_iv(r, &cap, INT64_MIN, INT64_MAX) < 0)
+			goto nomem;
+		return 0;
+	}
+	if (!has_place(q)) {
+		if (add_iv(r, &cap, INT64_MIN, INT64_MAX) < 0)
+			goto nomem;
+	} else if (!r->pl.track_source) {
+		double a, b;
+		if (seg_inside(q, pl, &r->pl.loc, &r->pl.loc, &a, &b) &&
+		    add_iv(r, &cap, INT64_MIN, INT64_MAX) < 0)
+			goto nomem;
+	}
+	if (!r->pl.track_source)
+		return 0;
+	n = r->pl.ntrack;
+	if (!(r->t = malloc(n * sizeof(*r->t))))
+		goto nomem;
+	for (i = 0; i < n; i++)
+		r->t[i] = to_true(f, rec_start + r->pl.track[i].off);
+	if (!has_place(q))
+		return 0;
+	{
+		double a, b;
+		const vidx_geopoint *tr = r->pl.track;
+		if (seg_inside(q, pl, &tr[0], &tr[0], &a, &b) &&
+		    add_iv(r, &cap, INT64_MIN, r->t[0]) < 0)
+			goto nomem;
+		for (i = 0; i + 1 < n; i++) {
+			double dt = (double)(r->t[i + 1] - r->t[i]);
+			if (!seg_inside(q, pl, &tr[i], &tr[i + 1], &a, &b))
+				continue;
+			if (add_iv(r, &cap, r->t[i] + (int64_t)floor(a * dt),
+			           r->t[i] + (int64_t)ceil(b * dt)) < 0)
+				goto nomem;
+		}
+		if (seg_inside(q, pl, &tr[n - 1], &tr[n - 1], &a, &b) &&
+		    add_iv(r, &cap, r->t[n - 1], INT64_MAX) < 0)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+}
+
+/* where the track was at true time T (held before and after it) */
+static vidx_geopoint pos_at(const recplace *r, int64_t t)
+{
+	const vidx_geopoint *tr = r->pl.track;
+	size_t lo = 0, hi, n = r->pl.ntrack;
+	vidx_geopoint p;
+	double u;
+
+	if (!r->pl.track_source)
+		return r->pl.loc;
+	if (t <= r->t[0])
+		return tr[0];
+	if (t >= r->t[n - 1])
+		return tr[n - 1];
+	hi = n - 1;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (r->t[mid] <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	u = r->t[hi] == r->t[lo] ? 0 : (double)(t - r->t[lo]) / (double)(r->t[hi] - r->t[lo]);
+	p.off = t;
+	p.lat = tr[lo].lat + u * (tr[hi].lat - tr[lo].lat);
+	p.lon = tr[lo].lon + u * (tr[hi].lon - tr[lo].lon);
+	p.alt_m = tr[lo].alt_m + u * (tr[hi].alt_m - tr[lo].alt_m);
+	return p;
+}
+
+/* The nearest approach to the --near point during [T0, T1]: on each piece
+ * of track, the foot of the perpendicular, clamped to the piece. */
+static void closest(const vidx_query *q, const plane *pl, const recplace *r,
+                    int64_t t0, int64_t t1, vidx_span *sp)
+{
+	vidx_geopoint best = pos_at(r, t0);
+	int64_t at = t0;
+	size_t i;
+
+	if (r->pl.track_source) {
+		vidx_geopoint e = pos_at(r, t1);
+		double d0 = vidx_distance_m(q->lat, q->lon, best.lat, best.lon);
+		if (vidx_distance_m(q->lat, q->lon, e.lat, e.lon) < d0)
+			best = e, at = t1;
+		for (i = 0; i + 1 < r->pl.ntrack; i++) {
+			int64_t a = r->t[i] > t0 ? r->t[i] : t0;
+			int64_t b = r->t[i + 1] < t1 ? r->t[i + 1] : t1;
+			vidx_geopoint A, B, c;
+			double ax, ay, bx, by, dx, dy, len, u;
+			int64_t tc;
+			if (b <= a)
+				continue;
+			A = pos_at(r, a);
+			B = pos_at(r, b);
+			to_xy(pl, A.lat, A.lon, &ax, &ay);
+			to_xy(pl, B.lat, B.lon, &bx, &by);
+			dx = bx - ax;
+			dy = by - ay;
+			len = dx * dx + dy * dy;
+			u = len < 1e-12 ? 0 : fmin(1, fmax(0, -(ax * dx + ay * dy) / len));
+			tc = a + (int64_t)llround(u * (double)(b - a));
+			c = pos_at(r, tc);
+			if (vidx_distance_m(q->lat, q->lon, c.lat, c.lon) <
+			    vidx_distance_m(q->lat, q->lon, best.lat, best.lon))
+				best = c, at = tc;
+		}
+	}
+	sp->lat = best.lat;
+	sp->lon = best.lon;
+	sp->closest_m = vidx_distance_m(q->lat, q->lon, best.lat, best.lon);
+	sp->closest_at = at;
+	sp->distance_m = sp->closest_m;
+}
+
+/* the track's part in [T0, T1], ends interpolated; OFF = true time */
+static int span_path(const recplace *r, int64_t t0, int64_t t1, vidx_span *sp)
+{
+	size_t i, n = 0, cap = 0;
+	vidx_geopoint p;
+
+	if (!r->pl.track_source)
+		return 0;
+	p = pos_at(r, t0);
+	p.off = t0;
+	if (push((void **)&sp->trail, &n, &cap, sizeof(*sp->trail)) < 0)
+		return -1;
+	sp->trail[n - 1] = p;
+	for (i = 0; i < r->pl.ntrack; i++) {
+		if (r->t[i] <= t0 || r->t[i] >= t1)
+			continue;
+		if (push((void **)&sp->trail, &n, &cap, sizeof(*sp->trail)) < 0)
+			return -1;
+		sp->trail[n - 1] = r->pl.track[i];
+		sp->trail[n - 1].off = r->t[i];
+	}
+	p = pos_at(r, t1);
+	p.off = t1;
+	if (push((void **)&sp->trail, &n, &cap, sizeof(*sp->trail)) < 0)
+		return -1;
+	sp->trail[n - 1] = p;
+	sp->ntrail = n;
+	return 0;
+}
+
+/* Spans of one camera.  A mobile camera's segments are cut to the parts
+ * of the window its recording's own place was inside the place asked. */
 static int camera_spans(vidx *h, const vidx_query *q, const camsel *cam,
-                        vidx_result *res, size_t *cap, vidx_coverage *cv)
+                        const candset *cs, vidx_result *res, size_t *cap,
+                        vidx_coverage *cv)
 {
 	sqlite3_stmt *st = NULL;
 	clockfn f;
 	int64_t ca, cb, kf_rec = -1;
 	vidx_keyframe *kf = NULL;
 	size_t nkf = 0, covcap = 0;
+	recplace rp;
+	plane pl;
 	int rc;
 
+	memset(&rp, 0, sizeof(rp));
+	rp.rec = -1;
+	pl.lat0 = q->lat;
+	pl.lon0 = q->lon;
+	pl.ky = EARTH_M * M_PI / 180;
+	pl.kx = pl.ky * cos(q->lat * M_PI / 180);
 	if ((rc = load_clock(h, cam->id, &f)) < 0)
 		return rc;
 	/* the window on this camera's clock, widened by its offsets' range */
@@ -399,7 +796,7 @@ static int camera_spans(vidx *h, const vidx_query *q, const camsel *cam,
 	cb = q->to + f.max_off + 1;
 	if (sqlite3_prepare_v2(h->db,
 	        "SELECT s.id, s.recording_id, s.start, s.end, s.first_pts, r.path,"
-	        " lower(hex(r.sha256)), r.time_source FROM segment_span x"
+	        " lower(hex(r.sha256)), r.time_source, r.start FROM segment_span x"
 	        " JOIN segments s ON s.id = x.id"
 	        " JOIN recordings r ON r.id = s.recording_id"
 	        " WHERE x.c0 <= ?1 AND x.c1 >= ?1 AND x.t0 <= ?3 AND x.t1 >= ?2"
@@ -418,8 +815,7 @@ static int camera_spans(vidx *h, const vidx_query *q, const camsel *cam,
 		int64_t s0 = sqlite3_column_int64(st, 2), s1 = sqlite3_column_int64(st, 3);
 		int64_t first = sqlite3_column_int64(st, 4);
 		int64_t t0 = to_true(&f, s0), t1 = to_true(&f, s1);
-		const vidx_keyframe *k;
-		vidx_span *sp;
+		size_t piece, npieces = 1;
 
 		if (t0 < q->from)
 			t0 = q->from;
@@ -427,59 +823,114 @@ static int camera_spans(vidx *h, const vidx_query *q, const camsel *cam,
 			t1 = q->to;
 		if (t1 <= t0)
 			continue;
-		if (push((void **)&res->spans, &res->nspans, cap, sizeof(*res->spans)) < 0)
-			goto nomem;
-		sp = &res->spans[res->nspans - 1];
-		sp->camera = strdup(cam->id);
-		sp->name = strdup(cam->name);
-		sp->lat = cam->lat;
-		sp->lon = cam->lon;
-		sp->distance_m = cam->dist;
-		sp->segment_id = sqlite3_column_int64(st, 0);
-		sp->recording_id = rec;
-		sp->path = sdup(sqlite3_column_text(st, 5));
-		sp->sha256 = sdup(sqlite3_column_text(st, 6));
-		sp->time_source = sdup(sqlite3_column_text(st, 7));
-		if (!sp->camera || !sp->name || !sp->path || !sp->sha256 || !sp->time_source)
-			goto nomem;
-		sp->start = t0;
-		sp->end = t1;
-		sp->camera_start = to_camera(&f, t0);
-		sp->camera_end = to_camera(&f, t1);
-		/* never report camera times outside the segment itself */
-		if (sp->camera_start < s0)
-			sp->camera_start = s0;
-		if (sp->camera_end > s1)
-			sp->camera_end = s1;
-		sp->correction_us = offset_at(&f, sp->camera_start);
-		if (rec != kf_rec) {
-			size_t nn;
-			free(kf);
-			kf = NULL;
-			nkf = 0;
-			if ((rc = vidx_recording_keyframes(h, rec, &kf, &nn)) < 0)
+		if (cam->mobile && !cand_has(cs, rec))
+			continue; /* its place was nowhere near: its track is not read */
+		if (cam->mobile) {
+			if (rec != rp.rec && (rc = recplace_load(h, q, &pl, &f, rec,
+			        sqlite3_column_int64(st, 8), &rp)) < 0)
 				goto out;
-			nkf = nn;
-			kf_rec = rec;
+			npieces = rp.nin;
 		}
-		k = seek_kf(kf, nkf, first, first + (s1 - s0),
-		            first + (sp->camera_start - s0));
-		if (k) {
-			int64_t kc = s0 + (k->pts - first);
-			sp->seek_pts = k->pts;
-			sp->seek_pos = k->pos;
-			sp->seek_camera = kc;
-			sp->seek_time = to_true(&f, kc);
-		} else {
-			sp->seek_pts = sp->seek_pos = -1;
-			sp->seek_camera = sp->seek_time = VIDX_TIME_NONE;
-		}
-		if (cv) {
-			if (push((void **)&cv->covered, &cv->ncovered, &covcap,
-			         sizeof(*cv->covered)) < 0)
+		for (piece = 0; piece < npieces; piece++) {
+			int64_t p0 = t0, p1 = t1;
+			const vidx_keyframe *k;
+			vidx_span *sp;
+
+			if (cam->mobile) {
+				if (rp.in[piece].start > p0)
+					p0 = rp.in[piece].start;
+				if (rp.in[piece].end < p1)
+					p1 = rp.in[piece].end;
+				if (p1 <= p0)
+					continue;
+			}
+			if (push((void **)&res->spans, &res->nspans, cap, sizeof(*res->spans)) < 0)
 				goto nomem;
-			cv->covered[cv->ncovered - 1].start = t0;
-			cv->covered[cv->ncovered - 1].end = t1;
+			sp = &res->spans[res->nspans - 1];
+			sp->camera = strdup(cam->id);
+			sp->name = strdup(cam->name);
+			sp->lat = cam->lat;
+			sp->lon = cam->lon;
+			sp->distance_m = cam->dist;
+			sp->closest_m = NAN;
+			sp->closest_at = VIDX_TIME_NONE;
+			sp->segment_id = sqlite3_column_int64(st, 0);
+			sp->recording_id = rec;
+			sp->path = sdup(sqlite3_column_text(st, 5));
+			sp->sha256 = sdup(sqlite3_column_text(st, 6));
+			sp->time_source = sdup(sqlite3_column_text(st, 7));
+			if (!sp->camera || !sp->name || !sp->path || !sp->sha256 || !sp->time_source)
+				goto nomem;
+			sp->start = p0;
+			sp->end = p1;
+			if (cam->mobile) {
+				vidx_geopoint at = rp.pl.track_source || rp.pl.loc_source
+				                 ? pos_at(&rp, p0) : (vidx_geopoint){0, NAN, NAN, NAN};
+				sp->mobile = 1;
+				sp->lat = at.lat;
+				sp->lon = at.lon;
+				sp->distance_m = NAN;
+				if (q->has_near && (rp.pl.track_source || rp.pl.loc_source))
+					closest(q, &pl, &rp, p0, p1, sp);
+				if (span_path(&rp, p0, p1, sp) < 0)
+					goto nomem;
+			}
+			sp->camera_start = to_camera(&f, p0);
+			sp->camera_end = to_camera(&f, p1);
+			/* never report camera times outside the segment itself */
+			if (sp->camera_start < s0)
+				sp->camera_start = s0;
+			if (sp->camera_end > s1)
+				sp->camera_end = s1;
+			sp->correction_us = offset_at(&f, sp->camera_start);
+			if (rec != kf_rec) {
+				size_t nn;
+				free(kf);
+				kf = NULL;
+				nkf = 0;
+				if ((rc = vidx_recording_keyframes(h, rec, &kf, &nn)) < 0)
+					goto out;
+				nkf = nn;
+				kf_rec = rec;
+			}
+			k = seek_kf(kf, nkf, first, first + (s1 - s0),
+			            first + (sp->camera_start - s0));
+			if (k) {
+				int64_t kc = s0 + (k->pts - first);
+				sp->seek_pts = k->pts;
+				sp->seek_pos = k->pos;
+				sp->seek_camera = kc;
+				sp->seek_time = to_true(&f, kc);
+				/* nothing before a segment's first keyframe can be
+				 * shown: recordings indexed before their first instant
+				 * was their first keyframe (open GOP) start earlier;
+				 * the span starts there, so its seek point is never
+				 * after it (mobile cameras came later: none are such) */
+				if (kc > sp->camera_start) {
+					sp->camera_start = kc;
+					sp->start = p0 = FFMAXI(sp->seek_time, p0);
+					if (p0 >= p1) {
+						free((char *)sp->camera);
+						free((char *)sp->name);
+						free((char *)sp->path);
+						free((char *)sp->sha256);
+						free((char *)sp->time_source);
+						free(sp->trail);
+						res->nspans--;
+						continue;
+					}
+				}
+			} else {
+				sp->seek_pts = sp->seek_pos = -1;
+				sp->seek_camera = sp->seek_time = VIDX_TIME_NONE;
+			}
+			if (cv) {
+				if (push((void **)&cv->covered, &cv->ncovered, &covcap,
+				         sizeof(*cv->covered)) < 0)
+					goto nomem;
+				cv->covered[cv->ncovered - 1].start = p0;
+				cv->covered[cv->ncovered - 1].end = p1;
+			}
 		}
 	}
 	rc = rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, "finding footage");
@@ -490,6 +941,7 @@ out:
 	sqlite3_finalize(st);
 	free(kf);
 	free_clock(&f);
+	recplace_clear(&rp);
 	return rc;
 }
 
@@ -497,6 +949,7 @@ int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out)
 {
 	vidx_result *res;
 	camsel *cams = NULL;
+	candset cs = {NULL, 0, 0};
 	size_t ncams = 0, cap = 0, i;
 	int rc;
 
@@ -514,7 +967,7 @@ int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out)
 	/* one read transaction: a consistent answer while ingests commit */
 	if ((rc = vidx__exec(h, "BEGIN")) < 0)
 		goto fail;
-	if ((rc = select_cameras(h, q, &cams, &ncams)) < 0)
+	if ((rc = select_cameras(h, q, &cams, &ncams, &cs)) < 0)
 		goto end;
 	if (!(res->cams = calloc(ncams ? ncams : 1, sizeof(*res->cams)))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
@@ -528,15 +981,34 @@ int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out)
 		cv->lat = cams[i].lat;
 		cv->lon = cams[i].lon;
 		cv->distance_m = cams[i].dist;
+		cv->mobile = cams[i].mobile;
 		if (!cv->camera || !cv->name) {
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto end;
 		}
-		if ((rc = camera_spans(h, q, &cams[i], res, &cap, cv)) < 0)
+		if ((rc = camera_spans(h, q, &cams[i], &cs, res, &cap, cv)) < 0)
 			goto end;
 		if (coverage(cv, q) < 0) {
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto end;
+		}
+		/* a mobile camera is in the coverage only where it was there */
+		if (cv->mobile && has_place(q) && !cv->ncovered) {
+			free((char *)cv->camera);
+			free((char *)cv->name);
+			free((char *)cv->tz);
+			free(cv->covered);
+			free(cv->uncovered);
+			memset(cv, 0, sizeof(*cv));
+			res->ncams--;
+		} else if (cv->mobile && q->has_near) {
+			/* its distance: the closest any of its spans came */
+			size_t k;
+			cv->distance_m = NAN;
+			for (k = 0; k < res->nspans; k++)
+				if (!strcmp(res->spans[k].camera, cv->camera) &&
+				    (isnan(cv->distance_m) || res->spans[k].closest_m < cv->distance_m))
+					cv->distance_m = res->spans[k].closest_m;
 		}
 	}
 	if (res->nspans > 1)
@@ -553,6 +1025,7 @@ fail:
 		free(cams[i].tz);
 	}
 	free(cams);
+	free(cs.ids);
 	if (rc < 0) {
 		vidx_result_free(res);
 		return rc;
@@ -574,6 +1047,7 @@ void vidx_result_free(vidx_result *r)
 		free((char *)s->path);
 		free((char *)s->sha256);
 		free((char *)s->time_source);
+		free(s->trail);
 	}
 	free(r->spans);
 	for (i = 0; i < r->ncams; i++) {
@@ -606,4 +1080,18 @@ int vidx_distance_parse(vidx *h, const char *s, double *m)
 bad:
 	return vidx__fail(h, VIDX_EINVAL, "cannot read distance '%s' (want e.g. "
 	                  "300, 300m, 1.5km)", s ? s : "");
+}
+
+int vidx__clock_to_true(vidx *h, const char *camera, int64_t cam,
+                        int64_t *true_us, int64_t *off)
+{
+	clockfn f;
+	int rc;
+
+	if ((rc = load_clock(h, camera, &f)) < 0)
+		return rc;
+	*off = offset_at(&f, cam);
+	*true_us = cam - *off;
+	free_clock(&f);
+	return 0;
 }

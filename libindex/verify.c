@@ -28,6 +28,7 @@ typedef struct checker {
 	int64_t checked;
 	json_t *hashed;   /* folder files hashed by the sums check: path -> [hex, size] */
 	int phv;          /* the manifest's packet hash version (1 when unsaid) */
+	json_t *man;      /* the manifest, for a folder */
 } checker;
 
 static void say(checker *k, const char *kind, const char *item,
@@ -67,10 +68,17 @@ static void say(checker *k, const char *kind, const char *item,
 static int log_event(checker *k, const char *case_id, const char *scope,
                      const char *what)
 {
-	json_t *d = json_object();
+	json_t *d;
 	char *text;
 	int rc;
 
+	/* a signed case takes no unsigned event: say so rather than fail */
+	if (vidx_case_signed(k->h, case_id) == 1 && !vidx__key(k->h)) {
+		say(k, "custody", case_id, "skipped", "no verify event written: the case "
+		    "requires signed events and there is no key (--key)");
+		return 0;
+	}
+	d = json_object();
 	json_object_set_new(d, "scope", json_string(scope));
 	json_object_set_new(d, "what", vidx__jstr(what));
 	json_object_set_new(d, "checked", json_integer(k->checked));
@@ -83,6 +91,39 @@ static int log_event(checker *k, const char *case_id, const char *scope,
 	rc = vidx_custody_add(k->h, case_id, k->by, "verify", text, NULL);
 	free(text);
 	return rc;
+}
+
+/* ---- the custody log --------------------------------------------------------- */
+
+/* the log's check as items: what failed, each anchor that does not hold;
+ * 1 when all holds */
+static int say_log(checker *k, const char *case_id, const vidx_custody_report *r)
+{
+	size_t i;
+	int ok = 1;
+
+	if (r->chain_broken) {
+		say(k, "custody", case_id, "failed", "%zu event%s of the log fail%s their "
+		    "hash check (see vidx-case log)", r->chain_broken, r->chain_broken == 1 ?
+		    "" : "s", r->chain_broken == 1 ? "s" : "");
+		ok = 0;
+	}
+	if (r->bad_sigs) {
+		say(k, "custody", case_id, "failed", "%zu event%s of the log ha%s a signature "
+		    "that does not count (see vidx-case log%s)", r->bad_sigs,
+		    r->bad_sigs == 1 ? "" : "s", r->bad_sigs == 1 ? "s" : "ve",
+		    k->h->trust ? " --trust" : "");
+		ok = 0;
+	}
+	for (i = 0; i < r->nanchors; i++)
+		if (!r->anchors[i].ok) {
+			char item[128];
+			snprintf(item, sizeof(item), "%s anchor %lld", case_id,
+			         (long long)r->anchors[i].seq);
+			say(k, "custody", item, "failed", "%s", r->anchors[i].why);
+			ok = 0;
+		}
+	return ok;
 }
 
 /* ---- recordings -------------------------------------------------------------- */
@@ -126,51 +167,130 @@ static int collect_sources(void *ctx, const vidx_event *e)
 	return 0;
 }
 
-/* a row (id, path, hex sha256, size): re-hashed where it can be read here */
-static void check_recording(checker *k, sqlite3_stmt *st)
+/* A row (id, path, hex sha256, size): every path the index knows for it
+ * (a duplicate's other paths too) that can be checked here is re-hashed,
+ * and each that changed or vanished is reported.  Paths of this host (or
+ * of none: before hosts were kept) are always checked; a path of another
+ * host is read when it can be (shared storage), else left to that host,
+ * and named: in the detail of a copy missing here, or, when nothing of the
+ * recording is on this host, in one "skipped" item. */
+typedef struct pathres {
+	char *path, detail[600];
+	const char *status;
+} pathres;
+
+static void check_recording(checker *k, sqlite3_stmt *row)
 {
 	vidx *h = k->h;
-	const char *path = (const char *)sqlite3_column_text(st, 1);
-	const char *want = (const char *)sqlite3_column_text(st, 2);
-	int64_t size = sqlite3_column_int64(st, 3), got_size = 0;
-	char hex[65], found[PATH_MAX], where[PATH_MAX + 128];
-	int rc = vidx__path_find(h, sqlite3_column_int64(st, 0), found, sizeof(found),
-	                         where, sizeof(where));
+	int64_t id = sqlite3_column_int64(row, 0);
+	const char *first = (const char *)sqlite3_column_text(row, 1);
+	const char *want = (const char *)sqlite3_column_text(row, 2);
+	int64_t size = sqlite3_column_int64(row, 3);
+	const char *me = vidx_host(h);
+	sqlite3_stmt *st = NULL;
+	pathres *r = NULL;
+	size_t n = 0, i, intact = 0;
+	char elsewhere[PATH_MAX + 160] = "";
+	int rc, others = 0;
 
-	if (rc < 0) {
-		say(k, "recording", path, "failed", "%s", vidx_errmsg(h));
+	if (sqlite3_prepare_v2(h->db, "SELECT p.host, p.path FROM recording_paths p"
+	                       " JOIN recordings r ON r.id = p.recording_id"
+	                       " WHERE p.recording_id = ?1"
+	                       " ORDER BY p.host = ?2 OR p.host = '' DESC,"
+	                       "  p.path = r.path AND p.host = r.host DESC, p.seen,"
+	                       "  p.host, p.path", -1, &st, NULL) != SQLITE_OK) {
+		say(k, "recording", first, "failed", "%s", sqlite3_errmsg(h->db));
 		return;
 	}
-	if (rc == VIDX__PATH_ELSEWHERE) {
-		say(k, "recording", path, "skipped", "not on this host (%s): %s",
-		    vidx_host(h), where);
-		return;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, me, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *host = (const char *)sqlite3_column_text(st, 0);
+		const char *path = (const char *)sqlite3_column_text(st, 1);
+		int here = !host || !*host || !strcmp(host, me);
+		pathres *nr, *x;
+		char hex[65];
+		int64_t got = 0;
+		int hr;
+		if (!path)
+			continue;
+		if (!here && access(path, R_OK) != 0) {
+			if (!others++)
+				snprintf(elsewhere, sizeof(elsewhere), "on host '%s' at '%s'",
+				         host, path);
+			continue;
+		}
+		/* the same path on two hosts (shared storage) is one file here */
+		for (i = 0; i < n && strcmp(r[i].path, path); i++)
+			;
+		if (i < n)
+			continue;
+		if (!(nr = realloc(r, (n + 1) * sizeof(*r))))
+			continue;
+		r = nr;
+		x = &r[n];
+		memset(x, 0, sizeof(*x));
+		if (!(x->path = strdup(path)))
+			continue;
+		n++;
+		hr = vidx__sha256_path(h, path, 0, hex, &got);
+		if (hr == VIDX_ENOENT) {
+			x->status = "missing";
+			snprintf(x->detail, sizeof(x->detail), "%s", vidx_errmsg(h));
+		} else if (hr < 0) {
+			x->status = "failed";
+			snprintf(x->detail, sizeof(x->detail), "%s", vidx_errmsg(h));
+		} else if (strcmp(hex, want)) {
+			x->status = "modified";
+			snprintf(x->detail, sizeof(x->detail), "SHA-256 %s, the index says "
+			         "%s%s", hex, want, got != size ? " (size changed)" : "");
+		} else {
+			x->status = "ok";
+			intact++;
+		}
 	}
-	/* moved: a copy at another path the index knows stands for it */
-	if (rc == VIDX__PATH_FOUND)
-		path = found;
-	rc = vidx__sha256_path(h, path, 0, hex, &got_size);
-	if (rc == VIDX_ENOENT && *where)
-		say(k, "recording", path, "missing", "%s; another copy is %s",
-		    vidx_errmsg(h), where);
-	else if (rc == VIDX_ENOENT)
-		say(k, "recording", path, "missing", "%s", vidx_errmsg(h));
-	else if (rc < 0)
-		say(k, "recording", path, "failed", "%s", vidx_errmsg(h));
-	else if (strcmp(hex, want))
-		say(k, "recording", path, "modified", "SHA-256 %s, the index says %s%s",
-		    hex, want, got_size != size ? " (size changed)" : "");
-	else
-		say(k, "recording", path, "ok", NULL);
+	if (rc != SQLITE_DONE)
+		say(k, "recording", first, "failed", "%s", sqlite3_errmsg(h->db));
+	sqlite3_finalize(st);
+	if (others > 1) {
+		size_t l = strlen(elsewhere);
+		snprintf(elsewhere + l, sizeof(elsewhere) - l, " (and %d more path%s on "
+		         "other hosts)", others - 1, others == 2 ? "" : "s");
+	}
+	if (!n && others)
+		say(k, "recording", first, "skipped", "not on this host (%s): %s", me,
+		    elsewhere);
+	else if (!n && rc == SQLITE_DONE)
+		say(k, "recording", first, "failed", "the index knows no path for it");
+	for (i = 0; i < n; i++) {
+		pathres *x = &r[i];
+		size_t l = strlen(x->detail);
+		if (strcmp(x->status, "ok")) {
+			/* where the same bytes still are */
+			if (*elsewhere)
+				l += (size_t)snprintf(x->detail + l, sizeof(x->detail) - l,
+				                      "; another copy is %s", elsewhere);
+			if (intact && l < sizeof(x->detail))
+				snprintf(x->detail + l, sizeof(x->detail) - l, "; the same "
+				         "recording is intact at %zu other path%s here", intact,
+				         intact == 1 ? "" : "s");
+		}
+		if (*x->detail)
+			say(k, "recording", x->path, x->status, "%s", x->detail);
+		else
+			say(k, "recording", x->path, x->status, NULL);
+		free(x->path);
+	}
+	free(r);
 }
 
 int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
                            const char *by, void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, 1};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, 1, NULL};
 	sqlite3_stmt *st = NULL;
 	shas s = {0};
-	size_t broken = 0, i;
+	size_t i = 0;
 	int rc;
 
 	if ((rc = vidx__need_db(h)) < 0)
@@ -180,12 +300,11 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 		                  "without control characters");
 	k.failures = json_array();
 	if (case_id) {
-		if ((rc = vidx_custody_each(h, case_id, collect_sources, &s, &broken)) < 0)
+		vidx_custody_report r;
+		if ((rc = vidx_custody_check(h, case_id, collect_sources, &s, &r)) < 0)
 			goto out;
-		if (broken)
-			say(&k, "custody", case_id, "failed", "%zu event%s of the log fail%s "
-			    "their hash check (see vidx-case log)", broken, broken == 1 ? "" : "s",
-			    broken == 1 ? "s" : "");
+		if (say_log(&k, case_id, &r))
+			say(&k, "custody", case_id, "ok", "%s", r.summary);
 		if (s.rc < 0) {
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
@@ -193,6 +312,11 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 		if (sqlite3_prepare_v2(h->db, "SELECT id, path, lower(hex(sha256)), size"
 		                       " FROM recordings WHERE sha256 = ?1", -1, &st, NULL) != SQLITE_OK) {
 			rc = vidx__sql_fail(h, "reading recordings");
+			goto out;
+		}
+		if (!s.n && !r.chain_broken) {
+			rc = vidx__fail(h, VIDX_ENOENT, "case '%s' has no pulled clips: "
+			                "nothing to verify", case_id);
 			goto out;
 		}
 		for (i = 0; i < s.n; i++) {
@@ -230,10 +354,20 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 		}
 		if (camera)
 			sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			check_recording(&k, st);
+			i++;
+		}
 		if (rc != SQLITE_DONE) {
 			rc = vidx__sql_fail(h, "reading recordings");
+			goto out;
+		}
+		/* a script must not read "nothing checked" as "all good" */
+		if (!i) {
+			rc = camera ? vidx__fail(h, VIDX_ENOENT, "camera '%s' has no recordings: "
+			                         "nothing to verify", camera)
+			            : vidx__fail(h, VIDX_ENOENT, "the index holds no recordings: "
+			                         "nothing to verify");
 			goto out;
 		}
 	}
@@ -554,6 +688,185 @@ static void check_sources(checker *k, json_t *clip, const char *clip_path)
 	EVP_MD_CTX_free(bytes);
 }
 
+/* ---- signatures: the manifest's, and the ONVIF export's in each clip ---------- */
+
+/* FILE whole (manifests are small); NULL when it cannot be read */
+static unsigned char *slurp(const char *path, size_t max, size_t *n)
+{
+	FILE *f = fopen(path, "re");
+	unsigned char *b = f ? malloc(max + 1) : NULL;
+	if (b) {
+		*n = fread(b, 1, max + 1, f);
+		if (ferror(f) || *n > max) {
+			free(b);
+			b = NULL;
+		}
+	}
+	if (f)
+		fclose(f);
+	return b;
+}
+
+static void short_fpr(const char *fpr, char out[17])
+{
+	snprintf(out, 17, "%.16s", fpr ? fpr : "");
+}
+
+/* manifest.json.sig: the Ed25519 signature of the manifest by the key it
+ * names; with a trust file, that key must be in it, under the manifest's
+ * operator.  Sets *SIGNED. */
+static void check_manifest_sig(checker *k, const char *dir, json_t *man, int *signed_)
+{
+	vidx *h = k->h;
+	json_t *who = json_object_get(man, "signed_by");
+	const char *fpr = jstr_of(who, "key_sha256"), *name = jstr_of(who, "operator");
+	const char *pem = jstr_of(who, "public_key"), *tname, *tpem = NULL;
+	char path[PATH_MAX], sf[17], got[65];
+	unsigned char *text = NULL, *sig = NULL;
+	size_t tn = 0, sn = 0;
+	int r;
+
+	*signed_ = 0;
+	snprintf(path, sizeof(path), "%s/manifest.json.sig", dir);
+	if (!json_is_object(who) && access(path, F_OK) < 0) {
+		say(k, "signature", "manifest.json", "skipped", "not signed: nothing shows "
+		    "who made it (a pull without a key, or from before vidx signed)");
+		return;
+	}
+	*signed_ = 1;
+	short_fpr(fpr, sf);
+	if (!json_is_object(who)) {
+		say(k, "signature", "manifest.json", "failed", "there is a manifest.json.sig "
+		    "but the manifest names no signer (signed_by)");
+		return;
+	}
+	if (!(sig = slurp(path, 64, &sn))) {
+		say(k, "signature", "manifest.json", "missing", "manifest.json.sig: %s "
+		    "(the manifest says %s signed it)", access(path, F_OK) ? strerror(ENOENT)
+		    : "not a signature", name);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	if (!(text = slurp(path, 256 << 20, &tn))) {
+		say(k, "signature", "manifest.json", "failed", "cannot read it");
+		goto out;
+	}
+	if (h->trust) {
+		if (!(tname = vidx__trusted(h, fpr, 0, &tpem))) {
+			say(k, "signature", "manifest.json", "failed", "signed with key %s "
+			    "(%s, says the manifest), which is not in the trust file", sf, name);
+		} else if ((r = vidx__verify(tpem, text, tn, sig, sn)) != 1) {
+			say(k, "signature", "manifest.json", "failed", "the signature does not "
+			    "verify with %s's key %s: the manifest was changed after it was "
+			    "signed", tname, sf);
+		} else if (strcmp(tname, name) || strcmp(tname, jstr_of(man, "operator"))) {
+			say(k, "signature", "manifest.json", "failed", "signed with the key of "
+			    "%s (trust file), but the manifest says its operator is %s",
+			    tname, jstr_of(man, "operator"));
+		} else {
+			say(k, "signature", "manifest.json", "ok", "signed by %s, key %s, as "
+			    "the trust file has it", tname, sf);
+		}
+	} else if (vidx__pem_fingerprint(pem, got) < 0 || strcmp(got, fpr)) {
+		say(k, "signature", "manifest.json", "failed", "the public key the manifest "
+		    "gives is not key %s", sf);
+	} else if (vidx__verify(pem, text, tn, sig, sn) != 1) {
+		say(k, "signature", "manifest.json", "failed", "the signature does not "
+		    "verify with the key it names (%s, %s)", sf, name);
+	} else {
+		say(k, "signature", "manifest.json", "ok", "a valid signature by key %s (%s, "
+		    "says the manifest); not checked against a trust file: anyone can make "
+		    "a key in any name", sf, name);
+	}
+out:
+	free(text);
+	free(sig);
+}
+
+/* the ONVIF export boxes of an MP4 clip: the export box, the true start
+ * time of its tracks, the timed-text track, and the signature */
+static void check_onvif(checker *k, const char *full, const char *rel, json_t *clip,
+                        json_t *man)
+{
+	vidx *h = k->h;
+	json_t *ov = json_object_get(clip, "onvif"), *g = json_object_get(ov, "signature");
+	vidx__oeff_info o;
+	int64_t want = VIDX_TIME_NONE, cues = jint_of(json_object_get(ov, "timed_text"), "cues");
+	char b1[VIDX_TIME_BUFSZ], b2[VIDX_TIME_BUFSZ], sf[17];
+	size_t i, text = 0;
+	int fd;
+
+	if (!json_is_object(ov)) {
+		if (!strcmp(jstr_of(clip, "format"), "mp4"))
+			say(k, "onvif", rel, "skipped", "no ONVIF export boxes (pulled before "
+			    "vidx wrote them)");
+		return;
+	}
+	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
+		say(k, "onvif", rel, "failed", "%s", strerror(errno));
+		return;
+	}
+	if (vidx__oeff_read(h, fd, &o) < 0) {
+		say(k, "onvif", rel, "failed", "%s", vidx_errmsg(h));
+		close(fd);
+		return;
+	}
+	close(fd);
+	vidx_time_parse(h, jstr_of(clip, "start"), "UTC", &want);
+	for (i = 0; i < o.ntracks; i++)
+		if ((!strcmp(o.tracks[i].handler, "text") || !strcmp(o.tracks[i].handler, "sbtl")) &&
+		    o.tracks[i].filled == (uint32_t)cues)
+			text++;
+	if (!o.meta || !o.suep || !o.cstb) {
+		say(k, "onvif", rel, "failed", "the ONVIF export boxes the manifest records "
+		    "are not there (meta with suep and cstb)");
+	} else if (want == VIDX_TIME_NONE || o.start == VIDX_TIME_NONE ||
+	           llabs(o.start - want) > 1000) {
+		say(k, "onvif", rel, "modified", "its corrected start time (cstb) is %s, the "
+		    "manifest says %s", vidx_time_format(o.start, b1), jstr_of(clip, "start"));
+	} else if (strcmp(o.by, jstr_of(man, "operator"))) {
+		say(k, "onvif", rel, "modified", "its export box names operator '%s', the "
+		    "manifest '%s'", o.by, jstr_of(man, "operator"));
+	} else if (text != 1) {
+		say(k, "onvif", rel, "modified", "no timed-text track of %lld cues, as the "
+		    "manifest says", (long long)cues);
+	} else {
+		say(k, "onvif", rel, "ok", "export box: operator %s, exported %s by %s; "
+		    "source %s; true start %s; timed text, %lld cues", o.by,
+		    vidx_time_format(o.exported, b2), o.unit, o.source,
+		    vidx_time_format(o.start, b1), (long long)cues);
+	}
+	short_fpr(jstr_of(g, "certificate_sha256"), sf);
+	if (!json_is_object(g)) {
+		if (o.sig != VIDX__OEFF_UNSIGNED)
+			say(k, "onvif", rel, "modified", "it has an ONVIF signature the manifest "
+			    "does not record");
+		return;
+	}
+	if (o.sig == VIDX__OEFF_UNSIGNED || o.sig == VIDX__OEFF_BAD_LAYOUT) {
+		say(k, "onvif", rel, "failed", "%s", o.sig == VIDX__OEFF_UNSIGNED ? "its ONVIF "
+		    "signature is missing" : "its ONVIF signature boxes are not as the format "
+		    "lays them out (ipro/sinf/schm 'oeff'/schi/sibo+cert, last in the file)");
+	} else if (o.sig == VIDX__OEFF_BAD_CERT || o.sig == VIDX__OEFF_WEAK_KEY) {
+		say(k, "onvif", rel, "failed", "%s", o.sig == VIDX__OEFF_BAD_CERT ? "its "
+		    "certificate cannot be read" : "its certificate's key is not RSA of 2048 "
+		    "bits or more");
+	} else if (o.sig == VIDX__OEFF_INVALID) {
+		say(k, "onvif", rel, "failed", "its ONVIF signature (RSASSA-PSS) does not "
+		    "verify: the clip was changed after it was signed");
+	} else if (strcmp(o.cert_fpr, jstr_of(g, "certificate_sha256"))) {
+		say(k, "onvif", rel, "failed", "signed with another certificate (%.16s) than "
+		    "the manifest's (%s)", o.cert_fpr, sf);
+	} else if (h->trust && !vidx__trusted(h, o.cert_fpr, 1, NULL)) {
+		say(k, "onvif", rel, "failed", "its ONVIF signature is valid, but its "
+		    "certificate %s (%s) is not in the trust file", sf, o.cert_subject);
+	} else {
+		say(k, "onvif", rel, "ok", "ONVIF signature valid (RSASSA-PSS, SHA-256), "
+		    "certificate %s %s%s", sf, o.cert_subject, h->trust ? ", as the trust "
+		    "file has it" : "; not checked against a trust file");
+	}
+}
+
 static void check_clip(checker *k, const char *dir, json_t *clip, int no_sources)
 {
 	vidx *h = k->h;
@@ -598,6 +911,7 @@ static void check_clip(checker *k, const char *dir, json_t *clip, int no_sources
 		    "says %s", ahex, want_a);
 	else
 		say(k, "clip", rel, "ok", NULL);
+	check_onvif(k, full, rel, clip, k->man);
 	if (!no_sources)
 		check_sources(k, clip, rel);
 }
@@ -605,12 +919,20 @@ static void check_clip(checker *k, const char *dir, json_t *clip, int no_sources
 typedef struct pullfind {
 	const char *mhex;
 	int found;
+	int64_t head_seq;      /* the manifest's custody_head, 0 none */
+	const char *head_hash;
+	int head_seen, head_ok;
 } pullfind;
 
 static int find_pull(void *ctx, const vidx_event *e)
 {
 	pullfind *p = ctx;
 	json_t *d;
+
+	if (p->head_seq && e->seq == p->head_seq) {
+		p->head_seen = 1;
+		p->head_ok = e->hash && !strcmp(e->hash, p->head_hash);
+	}
 	if (strcmp(e->kind, "pull") || !(d = json_loads(e->detail, 0, NULL)))
 		return 0;
 	if (!strcmp(jstr_of(d, "manifest_sha256"), p->mhex))
@@ -622,14 +944,14 @@ static int find_pull(void *ctx, const vidx_event *e)
 int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
                     void (*cb)(void *ctx, const vidx_check *c), void *ctx)
 {
-	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, 1};
+	checker k = {h, by && *by ? by : "vidx-verify", cb, ctx, 0, NULL, 0, NULL, 1, NULL};
 	char path[PATH_MAX], mhex[65];
 	json_t *man = NULL, *clips, *c;
 	json_error_t err;
 	const char *case_id;
 	int64_t msize;
 	size_t i;
-	int rc = 0;
+	int rc = 0, man_signed = 0;
 
 	if (!vidx_operator_valid(k.by))
 		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
@@ -651,6 +973,10 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 	}
 	clips = json_object_get(man, "clips");
 	case_id = jstr_of(man, "case");
+	if (!json_array_size(clips)) {
+		rc = vidx__fail(h, VIDX_ENOENT, "%s lists no clips: nothing to verify", path);
+		goto out;
+	}
 	/* manifests from before version 2 of the packet hash say nothing */
 	k.phv = json_is_integer(json_object_get(man, "packets_sha256_version"))
 	      ? (int)jint_of(man, "packets_sha256_version") : 1;
@@ -659,7 +985,9 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 		                "this vidx knows (upgrade vidx)", path, k.phv);
 		goto out;
 	}
+	k.man = man;
 	check_sums(&k, dir, clips);
+	check_manifest_sig(&k, dir, man, &man_signed);
 	json_array_foreach(clips, i, c)
 		check_clip(&k, dir, c, no_sources);
 	if (no_sources)
@@ -669,20 +997,34 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 	if (!h->db) {
 		say(&k, "custody", case_id, "skipped", "no index to read the log from");
 	} else {
-		size_t broken = 0;
-		pullfind pf = {mhex, 0};
-		if (vidx_custody_each(h, case_id, find_pull, &pf, &broken) < 0)
+		vidx_custody_report r;
+		json_t *head = json_object_get(man, "custody_head");
+		pullfind pf = {mhex, 0, jint_of(head, "seq"), jstr_of(head, "hash"), 0, 0};
+		if (vidx_custody_check(h, case_id, find_pull, &pf, &r) < 0) {
 			say(&k, "custody", case_id, "failed", "%s", vidx_errmsg(h));
-		else if (broken)
-			say(&k, "custody", case_id, "failed", "%zu event%s of the log fail%s "
-			    "their hash check (see vidx-case log)", broken, broken == 1 ? "" : "s",
-			    broken == 1 ? "s" : "");
-		else if (!pf.found)
-			say(&k, "custody", case_id, "failed", "no pull event in the log records "
-			    "this manifest (SHA-256 %s)", mhex);
-		else
-			say(&k, "custody", case_id, "ok", "chain intact; the pull of this "
-			    "manifest is in it");
+		} else {
+			int ok = say_log(&k, case_id, &r);
+			/* the head the pull followed is an anchor the folder kept */
+			if (json_is_object(head) && pf.head_seq > 0 && !pf.head_ok) {
+				say(&k, "custody", case_id, "failed", "the log this pull followed "
+				    "(event %lld, %.16s...) is not in it any more: %s",
+				    (long long)pf.head_seq, pf.head_hash, pf.head_seen ?
+				    "it was rewritten" : "it was cut back");
+				ok = 0;
+			}
+			if (!pf.found) {
+				say(&k, "custody", case_id, "failed", "no pull event in the log "
+				    "records this manifest (SHA-256 %s)", mhex);
+				ok = 0;
+			}
+			if (r.signed_case && !man_signed)
+				say(&k, "signature", "manifest.json", "failed", "not signed, in a "
+				    "case that requires signed events");
+			if (ok)
+				say(&k, "custody", case_id, "ok", "chain intact; the pull of this "
+				    "manifest is in it%s%s", json_is_object(head) ? ", after the head "
+				    "it recorded" : "", r.summary + strlen("chain intact"));
+		}
 		if (!vidx__case_exists(h, case_id) && sqlite3_db_readonly(h->db, "main") == 0) {
 			char *abs = realpath(dir, NULL);
 			int r = log_event(&k, case_id, "folder", abs ? abs : dir);

@@ -134,6 +134,7 @@ enum vidx_geo_source {
 	VIDX_GEO_DJI_SRT, /* a DJI .SRT sidecar beside the video */
 	VIDX_GEO_NMEA,    /* NMEA RMC/GGA sentences in a subtitle or data track */
 	VIDX_GEO_CAMERA,  /* the fixed camera's position (index only) */
+	VIDX_GEO_NOVATEK, /* a Novatek dashcam's 'gps ' box and freeGPS blocks */
 };
 const char *vidx_geo_source_name(int src);
 /* the enum value of NAME, 0 when unknown */
@@ -155,7 +156,8 @@ typedef struct vidx_place {
 	int track_source;        /* VIDX_GEO_*: a track; 0 none */
 	vidx_geopoint *track;    /* kept points, in time order */
 	size_t ntrack;
-	char track_raw[128];     /* what it was read from (first GPSU, sidecar) */
+	char track_raw[192];     /* what it was read from (first GPSU, a
+	                            sidecar's name and SHA-256) */
 	size_t dropped;          /* points flagged and left out */
 	char problems[8][192];   /* why, one line each (the first 8) */
 	size_t nproblems;
@@ -337,6 +339,8 @@ typedef struct vidx_camera {
 	char *tags;     /* comma-separated */
 	int64_t created;
 	int64_t recordings; /* filled by get/list */
+	int mobile;         /* no position of its own (lat, lon NAN): each
+	                       recording carries its place */
 } vidx_camera;
 
 /* which fields vidx_camera_set() changes */
@@ -344,9 +348,10 @@ enum { VIDX_CAM_NAME = 1, VIDX_CAM_LAT = 2, VIDX_CAM_LON = 4,
        VIDX_CAM_ADDRESS = 8, VIDX_CAM_TZ = 16, VIDX_CAM_TAGS = 32 };
 
 /* Add C (caller keeps C).  VIDX_EINVAL for a bad id, position or zone,
- * VIDX_EEXIST when the id is taken. */
+ * VIDX_EEXIST when the id is taken.  A mobile camera has no position. */
 int vidx_camera_add(vidx *h, const vidx_camera *c);
-/* Change the FIELDS of camera C->id.  VIDX_ENOENT if unknown. */
+/* Change the FIELDS of camera C->id.  VIDX_ENOENT if unknown; a mobile
+ * camera's position cannot be set (VIDX_EINVAL). */
 int vidx_camera_set(vidx *h, const vidx_camera *c, unsigned fields);
 /* Remove a camera; refused with VIDX_EEXIST while recordings reference it
  * unless FORCE, which removes them too. */
@@ -392,7 +397,9 @@ typedef struct vidx_ingest_result {
 const char *vidx_status_name(int status);
 
 /* Hash, probe and index one file for CAMERA in one transaction.  Local
- * times are read in O->tz, else the camera's zone.  Content already indexed
+ * times are read in O->tz, else the camera's zone.  The recording's own
+ * place (position or track) is kept with it; a mobile camera's recording
+ * without one is refused (VIDX_EFORMAT).  Content already indexed
  * (same SHA-256) is a duplicate: only the new path is remembered.  Returns
  * 0 (ingested or duplicate) or <0 with the reason in r->error and
  * vidx_errmsg(h); a failed file leaves no row behind. */
@@ -440,6 +447,9 @@ typedef struct vidx_recording_in {
 	                                 not known; with it TIME_DISAGREEMENT */
 	const char *time_disagreement; /* which disagree, or "" */
 	const char *fps_source;       /* see vidx_probe; NULL not known */
+	const vidx_place *place;              /* its own position or track, or
+	                                         NULL; required for a mobile
+	                                         camera */
 } vidx_recording_in;
 
 /* Add R.  Runs inside the caller's transaction if one is open (see
@@ -467,6 +477,7 @@ typedef struct vidx_recording {
 	const char *time_disagreement; /* which, in words ("" none) */
 	const char *time_candidates;   /* JSON array, as vidx-probe found them */
 	const char *fps_source;        /* see vidx_probe */
+	const vidx_place *place;  /* its own position or track, NULL if none */
 } vidx_recording;
 
 /* Call CB for each recording (of CAMERA when not NULL), ordered by camera
@@ -508,6 +519,14 @@ typedef struct vidx_span {
 	int64_t correction_us;        /* camera clock - true time at start */
 	int64_t seek_time, seek_camera; /* the keyframe at or before start */
 	int64_t seek_pts, seek_pos;   /* its stream time (us) and byte offset */
+	int mobile;                   /* a mobile camera's recording: LAT, LON
+	                                 are its place at CLOSEST_AT (or its one
+	                                 position), DISTANCE_M = CLOSEST_M */
+	double closest_m;             /* nearest to --near in the span, NaN */
+	int64_t closest_at;           /* when (true time), VIDX_TIME_NONE */
+	vidx_geopoint *trail;         /* the track in the span, OFF = true time
+	                                 (UTC us); NULL for a position */
+	size_t ntrail;
 } vidx_span;
 
 /* Per selected camera: what of the window is covered, and what is not. */
@@ -517,6 +536,7 @@ typedef struct vidx_coverage {
 	vidx_interval *covered, *uncovered;
 	size_t ncovered, nuncovered;
 	int64_t covered_us;
+	int mobile;  /* a mobile camera: listed only when it was there */
 } vidx_coverage;
 
 typedef struct vidx_result {
@@ -527,7 +547,11 @@ typedef struct vidx_result {
 	size_t ncams;
 } vidx_result;
 
-/* Answer Q in one read transaction.  VIDX_ENOENT for an unknown camera,
+/* Answer Q in one read transaction.  A mobile camera's recording matches
+ * while its own track (or position) was within the radius or box: its
+ * spans are those parts of the window, clipped to the recording, with
+ * MOBILE set and the closest approach; the camera is in the coverage
+ * only if one of its recordings was there (or no place was asked).  VIDX_ENOENT for an unknown camera,
  * VIDX_EINVAL for an empty window or a bad radius. */
 int vidx_query_run(vidx *h, const vidx_query *q, vidx_result **out);
 void vidx_result_free(vidx_result *r);
@@ -552,13 +576,81 @@ typedef struct vidx_event {
 	int64_t seq, at;
 	int rule;
 	int64_t old_seq;
+	/* its signature (schema v10): the fingerprint of the key that signed
+	 * it and the Ed25519 signature of HASH (base64), or NULL; SIGNER the
+	 * key's operator (the trust file's name for it, else the index's
+	 * copy's); SIG_STATE a VIDX_SIG_*; SIG_PROBLEM why the signature does
+	 * not count (also in PROBLEM when the chain is intact), or NULL */
+	const char *key, *sig, *signer, *sig_problem;
+	int sig_state;
 } vidx_event;
+
+enum {
+	VIDX_SIG_NONE = 0,  /* unsigned */
+	VIDX_SIG_VALID,     /* valid with the index's copy of its key: not
+	                       checked against a trust file */
+	VIDX_SIG_TRUSTED,   /* valid with the trust file's key for its operator */
+	VIDX_SIG_UNCHECKED, /* its key is neither in the index nor in a trust file */
+	VIDX_SIG_BAD,       /* see SIG_PROBLEM */
+};
+/* "unsigned", "valid", "trusted", "unchecked", "bad" */
+const char *vidx_sig_state_name(int state);
+
+/* A chain head kept outside the index (vidx_case_seal prints one): the
+ * case's event SEQ had hash HASH.  A check fills OK and, when the log up
+ * to SEQ is not what it was, WHY. */
+typedef struct vidx_anchor {
+	int64_t seq;
+	char hash[65];
+	int ok;
+	char why[240];
+} vidx_anchor;
+/* "SEQ:HASH" (HASH 64 hex digits) into *A; VIDX_EINVAL otherwise. */
+int vidx_anchor_parse(vidx *h, const char *s, vidx_anchor *a);
+/* Check every custody log against these anchors from now on (copied). */
+int vidx_use_anchors(vidx *h, const vidx_anchor *a, size_t n);
+
+/* What a check of a case's log found (vidx_custody_check). */
+typedef struct vidx_custody_report {
+	size_t events;
+	size_t broken;        /* events with a chain or a signature problem */
+	size_t chain_broken;  /* ... with a chain problem */
+	size_t unsigned_events, valid, trusted, unchecked, bad_sigs;
+	int signed_case;      /* the case requires signatures */
+	int64_t head_seq;     /* its newest event, 0 when none */
+	char head[65];
+	const vidx_anchor *anchors; /* h's anchors, checked */
+	size_t nanchors, anchors_failed;
+	/* one line: what holds, and what could not be checked ("chain
+	 * intact; not checked against any key or anchor; ...") */
+	char summary[640];
+} vidx_custody_report;
+/* Walk a case's log as vidx_custody_each does, checking each event's
+ * hash, link and signature (against h's trust file when there is one) and
+ * h's anchors, and sum it up in *R.  Returns 0 (R->broken and
+ * R->anchors_failed say what failed) or <0. */
+int vidx_custody_check(vidx *h, const char *case_id,
+                       int (*cb)(void *ctx, const vidx_event *e), void *ctx,
+                       vidx_custody_report *r);
 
 /* An operator's name fit for the custody log: not empty, one line, no
  * control characters.  1 yes, 0 no. */
 int vidx_operator_valid(const char *by);
 /* Open a case (id rules as for cameras): the first custody event. */
 int vidx_case_new(vidx *h, const char *id, const char *title, const char *by);
+/* The same; with VIDX_CASE_SIGNED the case requires every event to be
+ * signed (its first event says so, and needs h's key): an event without a
+ * key is refused, and a check reports any unsigned one. */
+enum { VIDX_CASE_SIGNED = 1 };
+int vidx_case_open(vidx *h, const char *id, const char *title, const char *by,
+                   int flags);
+/* Seal a case's log: append a "seal" event and give its number and hash,
+ * the head to keep outside the index.  A log that fails its check is not
+ * sealed (VIDX_EFORMAT). */
+int vidx_case_seal(vidx *h, const char *case_id, const char *by, int64_t *seq,
+                   char hash[65]);
+/* 1 when the case requires signed events, 0 not, <0 error */
+int vidx_case_signed(vidx *h, const char *case_id);
 /* Append a custody event of KIND with DETAIL (JSON text) to a case; HASH,
  * if not NULL, gets the new event's hash.  VIDX_ENOENT for no such case. */
 int vidx_custody_add(vidx *h, const char *case_id, const char *by,
@@ -566,8 +658,9 @@ int vidx_custody_add(vidx *h, const char *case_id, const char *by,
 int vidx_case_note(vidx *h, const char *case_id, const char *by,
                    const char *text);
 int vidx_case_each(vidx *h, int (*cb)(void *ctx, const vidx_case *c), void *ctx);
-/* Walk a case's log in order, checking each event's hash and link; *BROKEN
- * counts the events that fail.  CB may be NULL. */
+/* Walk a case's log in order, checking each event's hash and link and its
+ * signature (against h's trust file when there is one, see vidx_event);
+ * *BROKEN counts the events that fail.  CB may be NULL. */
 int vidx_custody_each(vidx *h, const char *case_id,
                       int (*cb)(void *ctx, const vidx_event *e), void *ctx,
                       size_t *broken);
@@ -595,6 +688,9 @@ typedef struct vidx_pull_opts {
 	const char *query_json;  /* the question asked (a JSON object) */
 	void (*on_clip)(void *ctx, const vidx_clip *c); /* may be NULL */
 	void *ctx;
+	int sign;                /* sign every MP4 clip as the ONVIF Export File
+	                            Format asks, with h's certificate
+	                            (vidx_use_cert) */
 } vidx_pull_opts;
 
 /* A window asked of one camera, as vidx-query --json prints spans; read
@@ -664,6 +760,52 @@ typedef struct vidx_case_clip {
 int vidx_case_clips(vidx *h, const char *case_id,
                     int (*cb)(void *ctx, const vidx_case_clip *c), void *ctx);
 
+/* ---- keys and signatures ------------------------------------------------ */
+
+/* An operator's Ed25519 key pair (key.c), and a trust file: the public
+ * keys (and X.509 certificates) a checker trusts. */
+typedef struct vidx_key vidx_key;
+typedef struct vidx_trust vidx_trust;
+
+/* $XDG_CONFIG_HOME/vidx/NAME, else $HOME/.config/vidx/NAME (malloc'ed);
+ * NULL when neither is set.  "key" is the default private key, "cert.pem"
+ * and "cert-key.pem" the default export certificate and its key. */
+char *vidx_config_path(const char *name);
+/* Make a key pair for operator BY; its private key goes to PATH, mode
+ * 0600 (missing folders made 0700).  An existing file is never replaced
+ * (VIDX_EEXIST). */
+int vidx_key_new(vidx *h, const char *path, const char *by);
+/* Read the private key at PATH: VIDX_ENOENT when missing, VIDX_EINVAL when
+ * group or others may read it, VIDX_EFORMAT when it is not a vidx key. */
+int vidx_key_load(vidx *h, const char *path, vidx_key **out);
+void vidx_key_free(vidx_key *k);
+const char *vidx_key_name(const vidx_key *k);        /* its operator */
+/* SHA-256 (64 hex digits) of the DER public key */
+const char *vidx_key_fingerprint(const vidx_key *k);
+/* "vidx-key ed25519 FINGERPRINT NAME\n" and the public key in PEM, to be
+ * kept outside the index (malloc'ed). */
+char *vidx_key_export(const vidx_key *k);
+/* From now on h signs what it writes with K: custody events (the event's
+ * hash) and manifests (manifest.json.sig).  h owns K; NULL stops. */
+void vidx_use_key(vidx *h, vidx_key *k);
+
+/* Read a trust file: `vidx key export` outputs and PEM certificates,
+ * concatenated.  VIDX_EFORMAT names the bad line. */
+int vidx_trust_load(vidx *h, const char *path, vidx_trust **out);
+void vidx_trust_free(vidx_trust *t);
+size_t vidx_trust_count(const vidx_trust *t);
+/* From now on h checks signatures against T; h owns T. */
+void vidx_use_trust(vidx *h, vidx_trust *t);
+
+/* An RSA key (2048 bits) and a self-signed X.509 certificate naming
+ * SUBJECT, valid DAYS, for signed ONVIF exports; the key goes to KEY_PATH
+ * (0600), the certificate to CERT_PATH.  Nothing is replaced. */
+int vidx_cert_new(vidx *h, const char *cert_path, const char *key_path,
+                  const char *subject, int days);
+/* Sign ONVIF exports with this certificate (PEM or DER) and its private
+ * key (PEM, 0600) from now on; they must belong together. */
+int vidx_use_cert(vidx *h, const char *cert_path, const char *key_path);
+
 /* ---- JSON ------------------------------------------------------------ */
 
 /* One-line JSON for P (malloc'ed, caller frees), NULL when out of memory.
@@ -688,6 +830,9 @@ char *vidx_windows_json(const vidx_window *w, size_t n);
 char *vidx_check_json(const vidx_check *c);
 char *vidx_case_clip_json(const vidx_case_clip *c);
 char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
+/* A span as a GeoJSON Feature: a Point at its camera (or its recording's
+ * position), or a LineString of its track's part in the span. */
+char *vidx_span_feature(const vidx_span *s);
 /* A recording's place as GeoJSON: one Feature (Point for a position,
  * LineString for a track, null geometry for neither) with PROPS (a JSON
  * object text, taken as it is; NULL for none) as its properties plus
@@ -696,6 +841,10 @@ char *vidx_place_feature(const vidx_place *pl, int64_t start, const char *props)
 /* vidx_place_feature of a probe, with its path, sha256, start, end and
  * time source as properties. */
 char *vidx_probe_feature(const vidx_probe *p);
+/* vidx_place_feature of a recording in the index (its own place, else its
+ * fixed camera's position CAM, which may be NULL): id, camera, mobile,
+ * start, end, sha256, path. */
+char *vidx_recording_feature(const vidx_recording *r, const vidx_camera *cam);
 /* The track's points as JSON lines {t, lat, lon, alt_m}, one per line. */
 char *vidx_track_json(const vidx_place *pl, int64_t start);
 
@@ -836,5 +985,56 @@ void vidx_mosaic_free(vidx_mosaic_info *m);
 char *vidx_still_json(const vidx_still *s);
 char *vidx_sheet_json(const vidx_sheet *s);
 char *vidx_mosaic_json(const vidx_mosaic_info *m);
+/* ---- reports and timelines ------------------------------------------------- */
+
+/* One file a report wrote, or one thing that could not go in it.  PATH is
+ * relative to the report folder (a timeline's path as given); KIND: "page",
+ * "pdf", "clip", "case-manifest", "case-sums", "proxy", "still",
+ * "manifest", "sums", "timesketch", "l2tcsv"; STATUS: "linked" or
+ * "copied" (a clip, checked against its SHA-256), "made", or "failed"
+ * with the reason in DETAIL. */
+typedef struct vidx_report_item {
+	const char *kind, *path, *status, *sha256, *detail;
+	int64_t size;
+} vidx_report_item;
+
+typedef struct vidx_report_opts {
+	const char *case_id;
+	const char *by;          /* the operator, for the custody event */
+	const char *out_dir;     /* the report folder (must not exist, or be
+	                            empty); NULL: timelines only */
+	const char *at;          /* the incident time (vidx_time_parse, local
+	                            times in ZONE) or NULL */
+	const char *tz;          /* the zone local times are shown and read in;
+	                            NULL: the zone of the case's cameras */
+	int pdf;                 /* also report.pdf, printed by Chromium */
+	const char *chromium;    /* the browser for pdf; NULL: $VIDX_CHROMIUM,
+	                            else chromium in $PATH */
+	int proxies;             /* H.264 working copies of the clips a browser
+	                            cannot play */
+	int no_stills;           /* no stills of the clips (they are decoded
+	                            from the source recordings, which must be
+	                            there: vidx_still_file) */
+	const char *timesketch;  /* write a Timesketch JSONL timeline here */
+	const char *l2tcsv;      /* write a plaso l2tcsv timeline here */
+	void (*on_item)(void *ctx, const vidx_report_item *it); /* may be NULL */
+	void *ctx;
+} vidx_report_opts;
+
+/* Write the case report: DIR/report.html (self-contained: styles, script,
+ * map and timeline inline, nothing fetched from outside DIR), the case's
+ * clips beside it (hard links on the case folder's filesystem, else
+ * copies; each checked against the SHA-256 its manifest and custody log
+ * give), a still of each clip at its start and at the incident (PNG working
+ * copies, vidx_still_file) unless O->no_stills, proxies with O->proxies, report.pdf with O->pdf, and
+ * report-manifest.json and SHA256SUMS over all of it; then the timelines
+ * asked for, and a "report" event in the case's custody log holding the
+ * manifest's and the timelines' SHA-256.  The folder is built under a
+ * temporary name and renamed into place; nothing existing is overwritten.
+ * Returns the number of items that failed (each reported through on_item:
+ * a clip that changed is left out and named), or <0 when no report could
+ * be made. */
+int vidx_report(vidx *h, const vidx_report_opts *o);
+char *vidx_report_item_json(const vidx_report_item *it);
 
 #endif /* VIDX_H */

@@ -1,7 +1,7 @@
 #!/bin/sh
-# run.sh LABEL BINDIR UNITDIR - run the unit tests (cmocka, TAP output) and
-# the CLI tests against the binaries in BINDIR; print each result, write
-# "PASSED FAILED" to build/results/LABEL.  Always exits 0: the summary
+# run.sh LABEL BINDIR UNITDIR - run the unit tests (cmocka, TAP output), the
+# CLI tests and the browser tests against the binaries in BINDIR; print each
+# result, write "PASSED FAILED" to build/results/LABEL.  Always exits 0: the summary
 # (tests/summary.sh) decides.
 set -u
 label=$1
@@ -46,7 +46,8 @@ for t in "$unitdir"/test_*; do
 	"$t" >"$log" 2>&1
 	tally "$(basename "$t")" $?
 done
-for t in "$root"/tests/cli/t[0-9]*.sh; do
+# the report in a real browser too (each skips where Chromium is missing)
+for t in "$root"/tests/cli/t[0-9]*.sh "$root"/tests/browser/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	sh "$t" >"$log" 2>&1
 	tally "$(basename "$t" .sh)" $?

@@ -20,6 +20,9 @@ test_name=$(basename "$0" .sh)
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/vidx-$test_name.XXXXXX")
 trap 'chmod -R u+w "$TRASH" 2>/dev/null; rm -rf "$TRASH"' EXIT
 cd "$TRASH" || exit 1
+# keys and certificates (vidx-key) of the person running the tests stay out
+XDG_CONFIG_HOME=$TRASH/.config
+export XDG_CONFIG_HOME
 test_count=0
 test_failed=0
 

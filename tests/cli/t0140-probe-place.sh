@@ -117,6 +117,25 @@ test_expect_success 'NMEA: a void fix and a bad checksum are left out and said' 
 	grep "1 malformed NMEA sentence (bad checksum" err
 '
 
+test_expect_success 'Novatek dashcam: the gps box and its freeGPS blocks (exiftool)' '
+	base_mp4 base.mp4 && mkgeo novatek base.mp4 nova.mp4 n=8 dlat=0.0001 dlon=-0.00012 &&
+	vidx-probe --json --track nova.mp4 >out &&
+	tail -n +2 out | jq -r "\"\(.lat) \(.lon)\"" >mine &&
+	exif_all GPSLatitude nova.mp4 >lat && exif_all GPSLongitude nova.mp4 >lon &&
+	paste -d " " lat lon >theirs && near theirs mine &&
+	exif_all GPSDateTime nova.mp4 | sed "s/^\([0-9]*\):\([0-9]*\):\([0-9]*\) \(.*\)Z/\1-\2-\3T\4.000Z/" >expect &&
+	tail -n +2 out | jq -r .t >actual && test_cmp expect actual &&
+	head -1 out | jq -e ".time_source == \"gps\" and .track.source == \"novatek-freegps\" and .track.points == 8"
+'
+
+test_expect_success 'Novatek: a void block and another vendor layout are left out and said' '
+	base_mp4 base.mp4 && mkgeo novatek base.mp4 nova.mp4 n=8 void=2 other=5 &&
+	vidx-probe --json nova.mp4 >out 2>err &&
+	jq -e ".track.points == 6 and .track.dropped == 1" out &&
+	grep "1 freeGPS block with status V (no fix) left out" err &&
+	grep "1 of 8 freeGPS blocks not read: a freeGPS layout this does not read" err
+'
+
 test_expect_success 'DJI .SRT sidecar (Air 2S style): every cue a point, the drone date read in --tz' '
 	base_mp4 base.mp4 && cp base.mp4 DJI_0001.MP4 &&
 	mkgeo djisrt - DJI_0001.SRT n=200 fps=25 dlat=0.000001 dlon=0.000002 &&
@@ -130,7 +149,11 @@ test_expect_success 'DJI .SRT sidecar (Air 2S style): every cue a point, the dro
 		date -u -d "$t" +%s.%N; done | awk "NR == 1 { b = \$1 } { printf \"%.6f\n\", \$1 - b }" >mine &&
 	near theirs mine 1e-3 &&
 	head -1 out | jq -r "\"\(.start) \(.time_source) \(.track.source)\"" >actual &&
-	echo "2022-07-04T19:24:30.000Z device dji-srt" >expect && test_cmp expect actual
+	echo "2022-07-04T19:24:30.000Z device dji-srt" >expect && test_cmp expect actual &&
+	# the sidecar feeds the index too: named with its SHA-256
+	head -1 out | jq -r .track.raw >actual &&
+	echo "DJI sidecar DJI_0001.SRT, 200 cues, sha256 $(sha256sum <DJI_0001.SRT | cut -c1-64)" >expect &&
+	test_cmp expect actual
 '
 
 test_expect_success 'DJI .SRT sidecar (Mavic Pro style): GPS(lon,lat,alt) and HOME dates' '

@@ -42,7 +42,7 @@ test_expect_success 'add with every option; show --json gives each back' '
 	test ! -s out && test ! -s err &&
 	show deli-1 >actual &&
 	cat >expect <<-EOF &&
-	{"id":"deli-1","name":"Deli, 7th Ave","lat":40.758896,"lon":-73.98513,"address":"1 Times Sq, New York","tz":"America/New_York","tags":["exterior","door:north","ptz"],"recordings":0}
+	{"id":"deli-1","name":"Deli, 7th Ave","lat":40.758896,"lon":-73.98513,"address":"1 Times Sq, New York","tz":"America/New_York","tags":["exterior","door:north","ptz"],"recordings":0,"mobile":false}
 	EOF
 	test_cmp expect actual &&
 	vidx-camera show --json deli-1 | jq -r .created |
@@ -52,7 +52,7 @@ test_expect_success 'add with every option; show --json gives each back' '
 test_expect_success 'add with only --lat and --lon: empty name, no zone, no tags' '
 	vidx-camera -d min.db add c1 --lat 0 --lon 0 &&
 	show c1 min.db >actual &&
-	echo "{\"id\":\"c1\",\"name\":\"\",\"lat\":0,\"lon\":0,\"address\":\"\",\"tz\":null,\"tags\":[],\"recordings\":0}" >expect &&
+	echo "{\"id\":\"c1\",\"name\":\"\",\"lat\":0,\"lon\":0,\"address\":\"\",\"tz\":null,\"tags\":[],\"recordings\":0,\"mobile\":false}" >expect &&
 	test_cmp expect actual
 '
 
@@ -182,14 +182,14 @@ test_expect_success 'set changes only the fields given' '
 	show s2 set.db >s2.before &&
 	vidx-camera -d set.db set s1 --name "New name" &&
 	show s1 set.db >actual &&
-	echo "{\"id\":\"s1\",\"name\":\"New name\",\"lat\":10,\"lon\":20,\"address\":\"A\",\"tz\":\"Europe/Berlin\",\"tags\":[\"x\",\"y\"],\"recordings\":0}" >expect &&
+	echo "{\"id\":\"s1\",\"name\":\"New name\",\"lat\":10,\"lon\":20,\"address\":\"A\",\"tz\":\"Europe/Berlin\",\"tags\":[\"x\",\"y\"],\"recordings\":0,\"mobile\":false}" >expect &&
 	test_cmp expect actual &&
 	vidx-camera -d set.db set s1 --lat -33.5 &&
 	show s1 set.db | jq -c "[.lat, .lon, .name]" >actual &&
 	echo "[-33.5,20,\"New name\"]" >expect && test_cmp expect actual &&
 	vidx-camera -d set.db set s1 --lon 151.25 --address "2 George St" --tz Australia/Sydney &&
 	show s1 set.db >actual &&
-	echo "{\"id\":\"s1\",\"name\":\"New name\",\"lat\":-33.5,\"lon\":151.25,\"address\":\"2 George St\",\"tz\":\"Australia/Sydney\",\"tags\":[\"x\",\"y\"],\"recordings\":0}" >expect &&
+	echo "{\"id\":\"s1\",\"name\":\"New name\",\"lat\":-33.5,\"lon\":151.25,\"address\":\"2 George St\",\"tz\":\"Australia/Sydney\",\"tags\":[\"x\",\"y\"],\"recordings\":0,\"mobile\":false}" >expect &&
 	test_cmp expect actual &&
 	show s2 set.db >s2.after && test_cmp s2.before s2.after
 '
@@ -330,9 +330,9 @@ test_expect_success 'list --json: one object per line, by id, every field' '
 	test "$(lines out)" = 3 &&
 	jqc "del(.created)" out >actual &&
 	cat >expect <<-EOF &&
-	{"id":"alpha","name":"Trafalgar","lat":51.5074,"lon":-0.1278,"address":"Trafalgar Sq","tz":null,"tags":["ext","ptz"],"recordings":0}
-	{"id":"mid","name":"","lat":-33.8688,"lon":151.2093,"address":"","tz":"Australia/Sydney","tags":[],"recordings":1}
-	{"id":"zeta","name":"City Hall","lat":40.7128,"lon":-74.006,"address":"","tz":"America/New_York","tags":["city"],"recordings":0}
+	{"id":"alpha","name":"Trafalgar","lat":51.5074,"lon":-0.1278,"address":"Trafalgar Sq","tz":null,"tags":["ext","ptz"],"recordings":0,"mobile":false}
+	{"id":"mid","name":"","lat":-33.8688,"lon":151.2093,"address":"","tz":"Australia/Sydney","tags":[],"recordings":1,"mobile":false}
+	{"id":"zeta","name":"City Hall","lat":40.7128,"lon":-74.006,"address":"","tz":"America/New_York","tags":["city"],"recordings":0,"mobile":false}
 	EOF
 	test_cmp expect actual
 '
@@ -379,9 +379,9 @@ test_expect_success 'import CSV: any column order, quotes, doubled quotes, CRLF,
 	test "$(cat err)" = "vidx-camera: imported 3 cameras from cams.csv" &&
 	vidx-camera -d csv.db list --json | jqc "del(.created)" >actual &&
 	cat >expect <<-EOF &&
-	{"id":"city-7","name":"City cam 7","lat":40.7,"lon":-74.01,"address":"","tz":null,"tags":[],"recordings":0}
-	{"id":"deli","name":"Deli, Corner","lat":40.75,"lon":-73.99,"address":"12 \"Main\" St, NY","tz":"America/New_York","tags":["ext","door"],"recordings":0}
-	{"id":"paris.1","name":"","lat":48.85,"lon":2.35,"address":"","tz":"Europe/Paris","tags":["ptz","roof"],"recordings":0}
+	{"id":"city-7","name":"City cam 7","lat":40.7,"lon":-74.01,"address":"","tz":null,"tags":[],"recordings":0,"mobile":false}
+	{"id":"deli","name":"Deli, Corner","lat":40.75,"lon":-73.99,"address":"12 \"Main\" St, NY","tz":"America/New_York","tags":["ext","door"],"recordings":0,"mobile":false}
+	{"id":"paris.1","name":"","lat":48.85,"lon":2.35,"address":"","tz":"Europe/Paris","tags":["ptz","roof"],"recordings":0,"mobile":false}
 	EOF
 	test_cmp expect actual &&
 	intact csv.db
@@ -494,9 +494,9 @@ test_expect_success 'import GeoJSON: Points, tags as an array or a string, featu
 	grep "^vidx-camera: imported 3 cameras from cams.geojson$" err &&
 	vidx-camera -d gj.db list --json | jqc "del(.created)" >actual &&
 	cat >expect <<-EOF &&
-	{"id":"city-7","name":"City 7","lat":40.7,"lon":-74.01,"address":"","tz":null,"tags":["ptz","city"],"recordings":0}
-	{"id":"deli","name":"Deli, Corner","lat":40.75,"lon":-73.99,"address":"12 \"Main\" St","tz":"America/New_York","tags":["ext","door"],"recordings":0}
-	{"id":"null-island","name":"","lat":0,"lon":0,"address":"","tz":null,"tags":[],"recordings":0}
+	{"id":"city-7","name":"City 7","lat":40.7,"lon":-74.01,"address":"","tz":null,"tags":["ptz","city"],"recordings":0,"mobile":false}
+	{"id":"deli","name":"Deli, Corner","lat":40.75,"lon":-73.99,"address":"12 \"Main\" St","tz":"America/New_York","tags":["ext","door"],"recordings":0,"mobile":false}
+	{"id":"null-island","name":"","lat":0,"lon":0,"address":"","tz":null,"tags":[],"recordings":0,"mobile":false}
 	EOF
 	test_cmp expect actual
 '
@@ -818,7 +818,7 @@ test_expect_success 'the man page SYNOPSIS is the usage' '
 			sed "s/ *vidx-camera \[/\nvidx-camera [/g" | sed "/^\$/d; s/ *\$//" >$f.forms ||
 			exit 1
 	done &&
-	test "$(lines use.txt.forms)" = 8 &&
+	test "$(lines use.txt.forms)" = 9 &&
 	test_cmp use.txt.forms syn.txt.forms
 '
 

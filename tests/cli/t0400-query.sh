@@ -100,8 +100,9 @@ span() {
 	printf '"start":"%s","end":"%s","duration_s":%s,' "${9}" "${10}" "${11}"
 	printf '"camera_start":"%s","camera_end":"%s","correction_ms":%s,' \
 		"${12}" "${13}" "${14}"
-	printf '"time_source":"manual","seek_time":"%s","seek_pts_s":%s,"seek_pos":%s}\n' \
+	printf '"time_source":"manual","seek_time":"%s","seek_pts_s":%s,"seek_pos":%s,' \
 		"${15}" "${16}" "$(kpos "$R/$8" "${16}")"
+	printf '"mobile":false,"closest_m":null,"closest_at":null}\n'
 }
 
 # cams ARGS: the ids of the cameras a query selects, one a line, sorted
@@ -317,20 +318,20 @@ test_expect_success '--json: one exact object per span, by distance then time' '
 test_expect_success '--csv: header and one row per span, quoted where needed' '
 	sa=$(sha rec/a.ts) sb=$(sha rec/b.ts) sc=$(sha rec/c.ts) sd=$(sha rec/d.ts) &&
 	cat >expect <<-EOF_ &&
-	camera,name,lat,lon,distance_m,recording_id,path,sha256,start,end,camera_start,camera_end,correction_ms,time_source,seek_time,seek_pos
-	city-0412,Chapel & Orange NE,41.3057000,-72.9256000,0.0,1,$R/a.ts,$sa,$D:20:00.000Z,$D:20:03.500Z,$D:20:00.000Z,$D:20:03.500Z,0.000,manual,$D:19:59.500Z,$(kpos rec/a.ts 5.48)
-	city-0412,Chapel & Orange NE,41.3057000,-72.9256000,0.0,2,$R/b.ts,$sb,$D:30:00.000Z,$D:30:04.000Z,$D:30:00.000Z,$D:30:04.000Z,0.000,manual,$D:30:00.000Z,$(kpos rec/b.ts 1.4)
-	city-0412,Chapel & Orange NE,41.3057000,-72.9256000,0.0,2,$R/b.ts,$sb,$D:30:09.000Z,$D:30:13.000Z,$D:30:09.000Z,$D:30:13.000Z,0.000,manual,$D:30:09.000Z,$(kpos rec/b.ts 10.4)
-	deli-front,"Deli, front door",41.3066000,-72.9256000,100.1,3,$R/c.ts,$sc,$D:22:00.000Z,$D:22:08.000Z,$D:25:10.000Z,$D:25:18.000Z,190000.000,manual,$D:22:00.000Z,$(kpos rec/c.ts 1.48)
-	garage-2,"Garage ""2""",41.3057000,-72.9226000,250.6,4,$R/d.ts,$sd,$D:35:00.000Z,$D:35:08.000Z,$D:35:00.000Z,$D:35:08.000Z,0.000,manual,$D:35:00.000Z,$(kpos rec/d.ts 1.48)
+	camera,name,lat,lon,distance_m,recording_id,path,sha256,start,end,camera_start,camera_end,correction_ms,time_source,seek_time,seek_pos,mobile,closest_m,closest_at
+	city-0412,Chapel & Orange NE,41.3057000,-72.9256000,0.0,1,$R/a.ts,$sa,$D:20:00.000Z,$D:20:03.500Z,$D:20:00.000Z,$D:20:03.500Z,0.000,manual,$D:19:59.500Z,$(kpos rec/a.ts 5.48),no,,
+	city-0412,Chapel & Orange NE,41.3057000,-72.9256000,0.0,2,$R/b.ts,$sb,$D:30:00.000Z,$D:30:04.000Z,$D:30:00.000Z,$D:30:04.000Z,0.000,manual,$D:30:00.000Z,$(kpos rec/b.ts 1.4),no,,
+	city-0412,Chapel & Orange NE,41.3057000,-72.9256000,0.0,2,$R/b.ts,$sb,$D:30:09.000Z,$D:30:13.000Z,$D:30:09.000Z,$D:30:13.000Z,0.000,manual,$D:30:09.000Z,$(kpos rec/b.ts 10.4),no,,
+	deli-front,"Deli, front door",41.3066000,-72.9256000,100.1,3,$R/c.ts,$sc,$D:22:00.000Z,$D:22:08.000Z,$D:25:10.000Z,$D:25:18.000Z,190000.000,manual,$D:22:00.000Z,$(kpos rec/c.ts 1.48),no,,
+	garage-2,"Garage ""2""",41.3057000,-72.9226000,250.6,4,$R/d.ts,$sd,$D:35:00.000Z,$D:35:08.000Z,$D:35:00.000Z,$D:35:08.000Z,0.000,manual,$D:35:00.000Z,$(kpos rec/d.ts 1.48),no,,
 	EOF_
 	Q --near "$P" --radius 300 --from "$FROM" --to "$TO" --csv >actual &&
 	test_cmp expect actual &&
 	Q -c city-0413 --from "$FROM" --to "$TO" --csv >actual &&
 	sa=$(sha "rec/e, 0413.ts") &&
 	cat >expect <<-EOF_ &&
-	camera,name,lat,lon,distance_m,recording_id,path,sha256,start,end,camera_start,camera_end,correction_ms,time_source,seek_time,seek_pos
-	city-0413,Chapel & Park,41.3032000,-72.9290000,,5,"$R/e, 0413.ts",$sa,$D:39:57.000Z,$D:40:00.000Z,$D:39:57.000Z,$D:40:00.000Z,0.000,manual,$D:39:57.000Z,$(kpos "rec/e, 0413.ts" 1.4)
+	camera,name,lat,lon,distance_m,recording_id,path,sha256,start,end,camera_start,camera_end,correction_ms,time_source,seek_time,seek_pos,mobile,closest_m,closest_at
+	city-0413,Chapel & Park,41.3032000,-72.9290000,,5,"$R/e, 0413.ts",$sa,$D:39:57.000Z,$D:40:00.000Z,$D:39:57.000Z,$D:40:00.000Z,0.000,manual,$D:39:57.000Z,$(kpos "rec/e, 0413.ts" 1.4),no,,
 	EOF_
 	test_cmp expect actual &&
 	Q -c bank-atm --from "$FROM" --to "$TO" --csv >actual &&
@@ -437,10 +438,10 @@ test_expect_success '--paths -0 | xargs -0 sha256sum: the hashes the index holds
 test_expect_success '--coverage --json: covered and uncovered intervals, cameras without footage' '
 	w="\"from\":\"$D:20:00.000Z\",\"to\":\"$D:40:00.000Z\"" &&
 	cat >expect <<-EOF_ &&
-	{"camera":"city-0412","name":"Chapel & Orange NE","lat":41.3057,"lon":-72.9256,"distance_m":0.0,$w,"footage":true,"covered_s":11.5,"uncovered_s":1188.5,"covered":[{"start":"$D:20:00.000Z","end":"$D:20:03.500Z"},{"start":"$D:30:00.000Z","end":"$D:30:04.000Z"},{"start":"$D:30:09.000Z","end":"$D:30:13.000Z"}],"uncovered":[{"start":"$D:20:03.500Z","end":"$D:30:00.000Z"},{"start":"$D:30:04.000Z","end":"$D:30:09.000Z"},{"start":"$D:30:13.000Z","end":"$D:40:00.000Z"}]}
-	{"camera":"deli-front","name":"Deli, front door","lat":41.3066,"lon":-72.9256,"distance_m":100.1,$w,"footage":true,"covered_s":8.0,"uncovered_s":1192.0,"covered":[{"start":"$D:22:00.000Z","end":"$D:22:08.000Z"}],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:22:00.000Z"},{"start":"$D:22:08.000Z","end":"$D:40:00.000Z"}]}
-	{"camera":"bank-atm","name":"Bank ATM","lat":41.3057,"lon":-72.9274,"distance_m":150.4,$w,"footage":false,"covered_s":0.0,"uncovered_s":1200.0,"covered":[],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:40:00.000Z"}]}
-	{"camera":"garage-2","name":"Garage \"2\"","lat":41.3057,"lon":-72.9226,"distance_m":250.6,$w,"footage":true,"covered_s":8.0,"uncovered_s":1192.0,"covered":[{"start":"$D:35:00.000Z","end":"$D:35:08.000Z"}],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:35:00.000Z"},{"start":"$D:35:08.000Z","end":"$D:40:00.000Z"}]}
+	{"camera":"city-0412","name":"Chapel & Orange NE","lat":41.3057,"lon":-72.9256,"distance_m":0.0,$w,"footage":true,"covered_s":11.5,"uncovered_s":1188.5,"covered":[{"start":"$D:20:00.000Z","end":"$D:20:03.500Z"},{"start":"$D:30:00.000Z","end":"$D:30:04.000Z"},{"start":"$D:30:09.000Z","end":"$D:30:13.000Z"}],"uncovered":[{"start":"$D:20:03.500Z","end":"$D:30:00.000Z"},{"start":"$D:30:04.000Z","end":"$D:30:09.000Z"},{"start":"$D:30:13.000Z","end":"$D:40:00.000Z"}],"mobile":false}
+	{"camera":"deli-front","name":"Deli, front door","lat":41.3066,"lon":-72.9256,"distance_m":100.1,$w,"footage":true,"covered_s":8.0,"uncovered_s":1192.0,"covered":[{"start":"$D:22:00.000Z","end":"$D:22:08.000Z"}],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:22:00.000Z"},{"start":"$D:22:08.000Z","end":"$D:40:00.000Z"}],"mobile":false}
+	{"camera":"bank-atm","name":"Bank ATM","lat":41.3057,"lon":-72.9274,"distance_m":150.4,$w,"footage":false,"covered_s":0.0,"uncovered_s":1200.0,"covered":[],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:40:00.000Z"}],"mobile":false}
+	{"camera":"garage-2","name":"Garage \"2\"","lat":41.3057,"lon":-72.9226,"distance_m":250.6,$w,"footage":true,"covered_s":8.0,"uncovered_s":1192.0,"covered":[{"start":"$D:35:00.000Z","end":"$D:35:08.000Z"}],"uncovered":[{"start":"$D:20:00.000Z","end":"$D:35:00.000Z"},{"start":"$D:35:08.000Z","end":"$D:40:00.000Z"}],"mobile":false}
 	EOF_
 	Q --near "$P" --radius 300 --from "$FROM" --to "$TO" --coverage --json >actual &&
 	test_cmp expect actual

@@ -16,10 +16,15 @@ X264="-c:v libx264 -threads 1 -preset veryfast -g 25 -keyint_min 25 -sc_threshol
 BASE=1656968400 # 2022-07-04T21:00:00Z
 SETS="265_ts_0 265_ts_1 265_mp4_0 265_mp4_1 264_ts_0 264_ts_1 264_mp4_0 264_mp4_1"
 
-# vpk FILE: "pts,flags" of each video packet, in decode order (ffprobe)
+# vpk FILE: "pts,flags" of each video packet, in decode order (ffprobe,
+# asked once per file)
 vpk() {
-	ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags \
-		-of csv=p=0 "$1" | grep .
+	v=$TRASH/.vpk/$(echo "$1" | tr / _)
+	mkdir -p "$TRASH/.vpk"
+	[ -s "$v" ] ||
+		ffprobe -v error -select_streams v:0 -show_entries packet=pts_time,flags \
+			-of csv=p=0 "$1" | grep . >"$v"
+	cat "$v"
 }
 # kf FILE: the pts of the first keyframe in decode order
 kf() {
@@ -114,6 +119,20 @@ test_expect_success 'ingest, and every query span seeks at or before its start' 
 			jq -e ".seek_time <= .start" q.json >/dev/null || { echo "$s $t"; cat q.json; exit 1; }
 		done
 	done
+'
+
+test_expect_success 'an index made before: its segments start at the leading frames; spans still seek at their start' '
+	# as vidx 0.1.0 indexed an open-GOP segment: from its earliest frame,
+	# 4 frames (160 ms) before its first keyframe
+	cp 265_ts_0/v.db old.db &&
+	sqlite3 old.db "UPDATE segments SET start = start - 160000, first_pts = first_pts - 160000
+		WHERE recording_id = 2; UPDATE recordings SET start = start - 160000,
+		first_pts = first_pts - 160000 WHERE id = 2" &&
+	vidx-query -d old.db -c cam --from 2022-07-04T21:00:00Z --to 2022-07-04T21:01:00Z --json >q.json &&
+	jq -c "select(.recording_id == 2)" q.json | jq -e ".seek_time == .start" &&
+	jq -r "select(.recording_id == 2) | .start" q.json >actual &&
+	jq -r "select(.recording_id == 2) | .start" 265_ts_0/q.json >expect &&
+	test_cmp expect actual
 '
 
 test_expect_success 'pull across the segments: one clip, the packets a run of ffmpeg stream copy, decodes, verifies' '

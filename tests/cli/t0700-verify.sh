@@ -52,8 +52,10 @@ test_expect_success 'a case folder as pulled: every item ok, exit 0' '
 	test "$(grep -c "^ok  *clip " out)" = 2 &&
 	grep "^ok  *source .*: same packets as the sources" out &&
 	grep "^ok  *custody  *C1: chain intact" out &&
+	grep "^skipped  *signature  *manifest.json: not signed" out &&
+	test "$(grep -c "^ok  *onvif " out)" = 2 &&
 	vidx-verify -d $DB --json f1 >out.json &&
-	test "$(jq -r .status out.json | sort -u)" = ok
+	test "$(jq -r "select(.kind != \"signature\") | .status" out.json | sort -u)" = ok
 '
 
 test_expect_success 'verifying a folder adds a verify event to the case log' '
@@ -242,20 +244,58 @@ test_expect_success 'an operator name with a control character is refused before
 	test ! -e ctl
 '
 
-test_expect_success 'verify --camera finds a recording at another path the index knows' '
+test_expect_success 'verify re-hashes every path the index knows for a recording' '
 	mkdir -p copy && cp rec.ts copy/rec.ts &&
 	vidx-ingest -d $DB -c ts copy/rec.ts --start $START >/dev/null &&
-	mv rec.ts rec.ts.away &&
 	vidx-verify -d $DB -c ts >out &&
-	grep "^ok  *recording $TRASH/copy/rec.ts" out &&
-	mv rec.ts.away rec.ts
+	test "$(cat out)" = "ok       recording $TRASH/rec.ts
+ok       recording $TRASH/copy/rec.ts" &&
+	# the first path vanished: reported, beside the copy that is intact
+	mv rec.ts rec.ts.away &&
+	test_expect_code 1 vidx-verify -d $DB -c ts >out 2>err &&
+	grep "^ok  *recording $TRASH/copy/rec.ts\$" out &&
+	grep "^missing  *recording $TRASH/rec.ts: No such file or directory; the same recording is intact at 1 other path here" out &&
+	grep "1 item failed verification" err &&
+	mv rec.ts.away rec.ts &&
+	# the duplicate s copy changed: reported, the first path ok
+	cp copy/rec.ts copy.bak &&
+	printf "\377" | dd of=copy/rec.ts bs=1 seek=1000 conv=notrunc 2>/dev/null &&
+	test_expect_code 1 vidx-verify -d $DB -c ts --json >out.json &&
+	jq -r "[.status, .item] | @tsv" out.json >actual &&
+	printf "ok\t$TRASH/rec.ts\nmodified\t$TRASH/copy/rec.ts\n" >expect && test_cmp expect actual &&
+	jq -r "select(.status == \"modified\") | .detail" out.json |
+		grep "^SHA-256 $(sha256sum copy/rec.ts | cut -c1-64), the index says $(sha256sum rec.ts | cut -c1-64); the same recording is intact at 1 other path here" &&
+	mv copy.bak copy/rec.ts &&
+	vidx-verify -d $DB -c ts >/dev/null
+'
+
+test_expect_success 'a scope that selects nothing says so and exits 1' '
+	vidx-camera -d $DB add empty --lat 1 --lon 1 &&
+	test_expect_code 1 vidx-verify -d $DB -c empty >out 2>err &&
+	test ! -s out &&
+	test "$(cat err)" = "vidx-verify: camera '"'"'empty'"'"' has no recordings: nothing to verify" &&
+	vidx-case -d $DB new EMPTY --title "no pulls yet" --by ann &&
+	test_expect_code 1 vidx-verify -d $DB --case EMPTY >out 2>err &&
+	test ! -s out &&
+	grep "case .EMPTY. has no pulled clips: nothing to verify" err &&
+	# no verify event for what was not verified
+	test "$(vidx-case -d $DB log --json EMPTY | jq -r .kind | grep -c verify)" = 0 &&
+	vidx-camera -d e.db add x --lat 1 --lon 1 &&
+	test_expect_code 1 vidx-verify -d e.db 2>err &&
+	grep "the index holds no recordings: nothing to verify" err &&
+	# a manifest without clips
+	fresh f15 && jq ".clips = []" f15/manifest.json >m && mv m f15/manifest.json &&
+	test_expect_code 1 vidx-verify -d $DB f15 >out 2>err &&
+	grep "manifest.json lists no clips: nothing to verify" err
 '
 
 test_expect_success '--case re-hashes the recordings the case pulled from and logs it' '
 	vidx-verify -d $DB --case C1 >out &&
 	test -z "$(bad_lines out)" &&
-	# rec.ts, rec.mp4 and the two segments: every source of every pull, once
-	test "$(grep -c "^ok  *recording " out)" = 4 &&
+	# rec.ts, rec.mp4 and the two segments: every source of every pull,
+	# once, at every path the index knows (copy/rec.ts, moved/rec.mp4)
+	test "$(grep -c "^ok  *recording " out)" = 6 &&
+	grep "^ok  *recording $TRASH/copy/rec.ts" out && grep "^ok  *recording $TRASH/moved/rec.mp4" out &&
 	vidx-case -d $DB log --json C1 | jq -c "select(.kind == \"verify\") | .detail" | tail -n 1 >d &&
 	test "$(jq -r .scope d)" = recordings &&
 	test_expect_code 1 vidx-verify -d $DB --case NOPE 2>err &&

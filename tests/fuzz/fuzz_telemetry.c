@@ -1,6 +1,7 @@
 /* binary device metadata: a GoPro GPMF payload, an H.264 access unit
  * with an AVCHD MDPM SEI (Annex B or length-prefixed), a 3GPP loci box,
- * and the index's own track blob; the first byte picks which */
+ * the index's own track blob and a Novatek freeGPS block; the first byte
+ * picks which */
 #include "fuzz.h"
 #include "internal.h"
 
@@ -17,7 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	if (!n)
 		return 0;
 	n--;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
+	case 5: {
+		vidx__nmea_fix f;
+		const char *why;
+		vidx__freegps_block(b, n, &f, &why);
+		break;
+	}
 	case 0:
 		memset(&g, 0, sizeof(g));
 		vidx__gpmf_payload(&g, b, n);
