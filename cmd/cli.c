@@ -69,6 +69,39 @@ int cli_flush(int rc)
 	return rc;
 }
 
+static FILE *gpx_tracks;
+
+int cli_gpx_put(const char *elem, int waypoint)
+{
+	if (waypoint)
+		return fputs(elem, stdout) == EOF ? -1 : 0;
+	if (!gpx_tracks && !(gpx_tracks = tmpfile()))
+		return -1;
+	return fputs(elem, gpx_tracks) == EOF ? -1 : 0;
+}
+
+int cli_gpx_end(void)
+{
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if (gpx_tracks) {
+		if (fflush(gpx_tracks) == EOF || fseek(gpx_tracks, 0, SEEK_SET) < 0)
+			rc = -1;
+		while (!rc && (n = fread(buf, 1, sizeof(buf), gpx_tracks)) > 0)
+			if (fwrite(buf, 1, n, stdout) != n)
+				rc = -1;
+		if (ferror(gpx_tracks))
+			rc = -1;
+		fclose(gpx_tracks);
+		gpx_tracks = NULL;
+	}
+	if (fputs(vidx_gpx_tail(), stdout) == EOF)
+		rc = -1;
+	return rc;
+}
+
 const char *cli_clean(const char *s, char *buf, size_t n)
 {
 	size_t o = 0;

@@ -27,6 +27,13 @@ void cli_check_tz_env(void);
  * named on stderr, and turns RC into 1.  Returns the exit status. */
 int cli_flush(int rc);
 
+/* GPX 1.1 wants every <wpt> before any <trk>, but recordings come in
+ * their own order: waypoints go to stdout as they come and tracks wait in
+ * a temporary file (not memory: a track can be long), copied out by
+ * cli_gpx_end before the tail.  Both return 0, or -1 on a write error. */
+int cli_gpx_put(const char *elem, int waypoint);
+int cli_gpx_end(void);
+
 /* S for a table cell or a message: control characters shown as \n, \t
  * or \xNN, so a file name from evidence cannot break a line.  Returns BUF
  * (N bytes), cut short if it does not fit. */

@@ -60,7 +60,8 @@ static int print_one(void *ctx, const vidx_recording *r)
 			return -1;
 		if (c->gpx) {
 			vidx_geopoint at = {0, c->cam.lat, c->cam.lon, NAN};
-			if (pl && pl->track_source)
+			int trk = pl && pl->track_source, rc;
+			if (trk)
 				js = vidx_gpx_trk(r->path, r->start, pl->track, pl->ntrack, 0);
 			else if (pl || !c->cam.mobile)
 				js = vidx_gpx_trk(r->path, r->start, pl ? &pl->loc : &at, 1, 1);
@@ -68,7 +69,9 @@ static int print_one(void *ctx, const vidx_recording *r)
 				return 0;
 			if (!js)
 				return -1;
-			fputs(js, stdout);
+			rc = cli_gpx_put(js, !trk);
+			free(js);
+			return rc;
 		} else {
 			if (!(js = vidx_recording_feature(r, &c->cam)))
 				return -1;
@@ -181,8 +184,10 @@ int main(int argc, char **argv)
 	}
 	if (opened && c.geojson)
 		printf("%s]}\n", c.nfeat ? "\n" : "");
-	if (opened && c.gpx)
-		fputs(vidx_gpx_tail(), stdout);
+	if (opened && c.gpx && cli_gpx_end() < 0) {
+		cli_warn("write error on standard output");
+		rc = EXIT_SOME_FAILED;
+	}
 	vidx_camera_clear(&c.cam);
 	vidx_free(h);
 	return cli_flush(rc);

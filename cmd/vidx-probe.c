@@ -195,13 +195,14 @@ static int print_geo(cfg *c, const vidx_probe *p)
 	if (c->gpx) {
 		if (!pl->track_source && !pl->loc_source)
 			return 0;
+		int rc;
 		s = pl->track_source ? vidx_gpx_trk(p->path, st, pl->track, pl->ntrack, 0)
 		                     : vidx_gpx_trk(p->path, st, &pl->loc, 1, 1);
 		if (!s)
 			return -1;
-		fputs(s, stdout);
+		rc = cli_gpx_put(s, !pl->track_source);
 		free(s);
-		return 0;
+		return rc;
 	}
 	s = vidx_probe_feature(p);
 	if (!s)
@@ -338,8 +339,10 @@ int main(int argc, char **argv)
 	}
 	if (c.geojson)
 		printf("%s]}\n", c.nfeat ? "\n" : "");
-	if (c.gpx)
-		fputs(vidx_gpx_tail(), stdout);
+	if (c.gpx && cli_gpx_end() < 0) {
+		cli_warn("write error on standard output");
+		failed = 1;
+	}
 	vidx_free(h);
 	return cli_flush(failed ? EXIT_SOME_FAILED : EXIT_OK);
 }

@@ -560,16 +560,21 @@ static int import_geojson(vidx *h, FILE *f, const char *path, size_t *count)
 		char tagbuf[1024] = "", idbuf[32];
 		const char *type = jstr_or(geom, "type");
 
-
-		if (!type || strcmp(type, "Point") || !json_is_array(coords) ||
+		/* a mobile camera, as list --geojson writes it: no geometry */
+		if (json_is_null(geom) && json_is_true(json_object_get(props, "mobile"))) {
+			c.mobile = 1;
+			c.lat = c.lon = NAN;
+		} else if (!type || strcmp(type, "Point") || !json_is_array(coords) ||
 		    json_array_size(coords) < 2 || !json_is_number(json_array_get(coords, 0)) ||
 		    !json_is_number(json_array_get(coords, 1))) {
 			rc = vidx__fail(h, VIDX_EFORMAT, "%s: feature %zu: geometry must be a "
-			                "Point [lon, lat]", path, i + 1);
+			                "Point [lon, lat] (or null, with \"mobile\": true)",
+			                path, i + 1);
 			goto out;
+		} else {
+			c.lon = json_number_value(json_array_get(coords, 0));
+			c.lat = json_number_value(json_array_get(coords, 1));
 		}
-		c.lon = json_number_value(json_array_get(coords, 0));
-		c.lat = json_number_value(json_array_get(coords, 1));
 		c.id = jstr_or(props, "id");
 		if (!c.id)
 			c.id = jstr_or(ft, "id");

@@ -53,13 +53,20 @@ int vidx__freegps_block(const unsigned char *b, size_t n, vidx__nmea_fix *f,
 		*why = "status V (no fix)";
 		return 0;
 	}
+	/* each field in range before it becomes an int: a hostile file's
+	 * 0xffffffff would otherwise overflow year + 2000 */
+	if (le32(b + 0x10) > 23 || le32(b + 0x14) > 59 || le32(b + 0x18) > 60 ||
+	    le32(b + 0x1c) > 200 || le32(b + 0x20) > 12 || le32(b + 0x24) > 31) {
+		*why = "a date that is not one";
+		return -1;
+	}
 	c.hour = (int)le32(b + 0x10);
 	c.min = (int)le32(b + 0x14);
 	c.sec = (int)le32(b + 0x18);
 	c.year = (int)le32(b + 0x1c) + 2000;
 	c.mon = (int)le32(b + 0x20);
 	c.day = (int)le32(b + 0x24);
-	if (le32(b + 0x10) > 23 || le32(b + 0x1c) > 200 || !vidx__civil_valid(&c)) {
+	if (!vidx__civil_valid(&c)) {
 		*why = "a date that is not one";
 		return -1;
 	}

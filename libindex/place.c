@@ -229,19 +229,23 @@ static int nmea_track(vidx *h, vidx_probe *p, AVFormatContext *fc, int fd,
 	unsigned k;
 
 	(void)h;
-	/* the first subtitle or data track whose first sample holds "$G.RMC" */
+	/* the first subtitle or data track with "$G.RMC" in one of its first
+	 * samples: a muxer writes an empty sample (mov_text: a 2-byte length)
+	 * before a first cue that does not start at 0 */
 	for (k = 0; k < fc->nb_streams && !st; k++) {
 		AVStream *s = fc->streams[k];
-		int t = s->codecpar->codec_type, r;
+		int t = s->codecpar->codec_type, r, j;
 		if ((t != AVMEDIA_TYPE_SUBTITLE && t != AVMEDIA_TYPE_DATA) ||
 		    (n = avformat_index_get_entries_count(s)) <= 0)
 			continue;
-		if ((r = read_sample(fd, avformat_index_get_entry(s, 0), p->size, &buf,
-		                     &bcap)) == VIDX_ENOMEM)
-			goto nomem;
-		if (r == 0 && memmem(buf, (size_t)avformat_index_get_entry(s, 0)->size, "RMC,", 4) &&
-		    memchr(buf, '$', (size_t)avformat_index_get_entry(s, 0)->size))
-			st = s;
+		for (j = 0; j < n && j < 16 && !st; j++) {
+			const AVIndexEntry *e = avformat_index_get_entry(s, j);
+			if ((r = read_sample(fd, e, p->size, &buf, &bcap)) == VIDX_ENOMEM)
+				goto nomem;
+			if (r == 0 && memmem(buf, (size_t)e->size, "RMC,", 4) &&
+			    memchr(buf, '$', (size_t)e->size))
+				st = s;
+		}
 	}
 	if (!st)
 		goto out;

@@ -827,6 +827,17 @@ static int on_rec(void *ctx, const vidx_recording *x)
 	y->sha256 = rp__str(r, hex);
 	y->cam_start = x->start;
 	y->cam_end = x->end;
+	y->lat[0] = y->lat[1] = y->lon[0] = y->lon[1] = NAN;
+	if (x->place && x->place->track_source && x->place->ntrack) {
+		const vidx_geopoint *t = x->place->track;
+		y->lat[0] = t[0].lat;
+		y->lon[0] = t[0].lon;
+		y->lat[1] = t[x->place->ntrack - 1].lat;
+		y->lon[1] = t[x->place->ntrack - 1].lon;
+	} else if (x->place && x->place->loc_source) {
+		y->lat[0] = y->lat[1] = x->place->loc.lat;
+		y->lon[0] = y->lon[1] = x->place->loc.lon;
+	}
 	return 0;
 }
 
@@ -1182,7 +1193,10 @@ static void make_stills(rp *r)
 				item(r, "still", rel, "failed", NULL, -1, st->problem);
 				continue;
 			}
-			rc = vidx_still_file(r->h, c->camera, st->recording_id, at, png, &s);
+			/* the manifest's start is cut to the millisecond: the first
+			 * frame begins within the millisecond after it */
+			rc = vidx_still_file(r->h, c->camera, st->recording_id,
+			                     k ? at : at + 999, png, &s);
 			if (rc < 0) {
 				st->problem = rp__str(r, vidx_errmsg(r->h));
 				item(r, "still", rel, "failed", NULL, -1, st->problem);
@@ -1603,7 +1617,9 @@ int vidx_report(vidx *h, const vidx_report_opts *o)
 		}
 		item(&r, i ? "l2tcsv" : "timesketch", p, "made", hex, -1, NULL);
 	}
-	if ((rc = log_report(&r, o->out_dir ? mhex : NULL, o->out_dir ? page_hex : NULL,
+	/* nothing made (timelines only, none written): no report to log */
+	if ((o->out_dir || json_object_size(timelines)) &&
+	    (rc = log_report(&r, o->out_dir ? mhex : NULL, o->out_dir ? page_hex : NULL,
 	                     have_pdf ? pdf_hex : NULL, timelines)) < 0)
 		goto out;
 	rc = (int)r.failed;

@@ -134,6 +134,9 @@ typedef struct rp_cam {
 typedef struct rp_rec {
 	int64_t id, start, end, cam_start, cam_end, off_start, off_end;
 	const char *camera, *path, *sha256;
+	double lat[2], lon[2]; /* its own place at its start and end (a
+	                          position, or a track's first and last fix);
+	                          NaN when it has none */
 } rp_rec;
 
 /* a file of the report folder, for its manifest */

@@ -292,7 +292,9 @@ static const int64_t steps[] = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 180
 
 static double tx(int64_t t, int64_t a, int64_t b, double x0, double x1)
 {
-	return x0 + (double)(t - a) / (double)(b - a) * (x1 - x0);
+	/* in double: a hostile manifest's time is far from the axis, and
+	 * t - a in int64 would overflow */
+	return x0 + ((double)t - (double)a) / ((double)b - (double)a) * (x1 - x0);
 }
 
 static void hhmmss(int64_t us, int64_t step_s, char *b, size_t n)
@@ -417,7 +419,8 @@ void rp__svg_timeline(const rp *r, rp_buf *b)
 		for (j = 0; j < r->nclips; j++) {
 			const rp_clip *k = &r->clips[j];
 			double x0, x1;
-			if (strcmp(k->camera, c->id) || k->start == VIDX_TIME_NONE)
+			if (strcmp(k->camera, c->id) || k->start == VIDX_TIME_NONE ||
+			    k->end == VIDX_TIME_NONE)
 				continue;
 			x0 = tx(k->start, a, z, X0, X1);
 			x1 = tx(k->end, a, z, X0, X1);

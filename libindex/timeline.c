@@ -93,6 +93,11 @@ static int collect(rp *r, tev **out, size_t *n)
 			              j ? "Recording end" : "Recording start")))
 				return -1;
 			place(e, r, x->camera);
+			/* a mobile camera has no position: its recording's own */
+			if (isnan(e->lat) && !isnan(x->lat[j])) {
+				e->lat = x->lat[j];
+				e->lon = x->lon[j];
+			}
 			e->source = "VIDEO";
 			e->sourcetype = "vidx recording";
 			e->kind = j ? "recording_end" : "recording_start";

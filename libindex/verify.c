@@ -303,20 +303,22 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 		vidx_custody_report r;
 		if ((rc = vidx_custody_check(h, case_id, collect_sources, &s, &r)) < 0)
 			goto out;
-		if (say_log(&k, case_id, &r))
-			say(&k, "custody", case_id, "ok", "%s", r.summary);
 		if (s.rc < 0) {
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
 		}
+		/* nothing pulled and nothing wrong with the log: there is
+		 * nothing to verify, and no line says otherwise */
+		if (!s.n && !r.broken && !r.anchors_failed) {
+			rc = vidx__fail(h, VIDX_ENOENT, "case '%s' has no pulled clips: "
+			                "nothing to verify", case_id);
+			goto out;
+		}
+		if (say_log(&k, case_id, &r))
+			say(&k, "custody", case_id, "ok", "%s", r.summary);
 		if (sqlite3_prepare_v2(h->db, "SELECT id, path, lower(hex(sha256)), size"
 		                       " FROM recordings WHERE sha256 = ?1", -1, &st, NULL) != SQLITE_OK) {
 			rc = vidx__sql_fail(h, "reading recordings");
-			goto out;
-		}
-		if (!s.n && !r.chain_broken) {
-			rc = vidx__fail(h, VIDX_ENOENT, "case '%s' has no pulled clips: "
-			                "nothing to verify", case_id);
 			goto out;
 		}
 		for (i = 0; i < s.n; i++) {

@@ -107,6 +107,29 @@ test_expect_success 'dashcam: NMEA RMC/GGA in a subtitle track (exiftool)' '
 	head -1 out | jq -e ".time_source == \"gps\" and .track.source == \"nmea\""
 '
 
+test_expect_success 'NMEA cues that start late (an empty first sample): still read (exiftool)' '
+	base_mp4 base.mp4 && mkgeo nmea - nmea.srt n=6 dlat=0.0001 &&
+	sed "s/,000 -->/,500 -->/" nmea.srt >late.srt &&
+	ffmpeg -nostdin -loglevel error -y -i base.mp4 -i late.srt -map 0 -map 1 \
+		-c copy -c:s mov_text -f mov late.mov &&
+	# the muxer put an empty sample before the first cue (and between cues)
+	ffprobe -v error -select_streams s -show_entries packet=size -of csv=p=0 late.mov |
+		head -1 >size && echo 2 >expect && test_cmp expect size &&
+	vidx-probe --json --track late.mov >out &&
+	tail -n +2 out | jq -r "\"\(.lat) \(.lon)\"" >mine &&
+	exif_all GPSLatitude late.mov >lat && exif_all GPSLongitude late.mov >lon &&
+	paste -d " " lat lon >theirs && near theirs mine &&
+	# each fix is half a second into the video (ffprobe): it started that much before
+	t=$(exif_all GPSDateTime late.mov | head -1 |
+		sed "s/^\([0-9]*\):\([0-9]*\):\([0-9]*\) \(.*\)Z/\1-\2-\3 \4 UTC/") &&
+	cue=$(ffprobe -v error -select_streams s -show_entries packet=pts_time,size -of csv=p=0 late.mov |
+		awk -F, "\$2 > 2 { print \$1; exit }") &&
+	at=$(awk -v a="$(date -u -d "$t" +%s.%N)" -v b="$cue" "BEGIN { printf \"%.6f\", a - b }") &&
+	date -u -d "@$at" +%Y-%m-%dT%H:%M:%S.%3NZ >expect &&
+	head -1 out | jq -r .start >actual && test_cmp expect actual &&
+	head -1 out | jq -e ".time_source == \"gps\" and .track.source == \"nmea\""
+'
+
 test_expect_success 'NMEA: a void fix and a bad checksum are left out and said' '
 	base_mp4 base.mp4 && mkgeo nmea - nmea.srt n=8 void=3 badsum=5 &&
 	ffmpeg -nostdin -loglevel error -y -i base.mp4 -i nmea.srt -map 0 -map 1 \
@@ -235,7 +258,10 @@ test_expect_success '--gpx: GPX 1.1 that gpsbabel reads back, point for point' '
 	gpsbabel -w -i gpx -f t.gpx -o unicsv -F wpt.csv &&
 	tail -n +2 wpt.csv | cut -d, -f2,3 | tr , " " >theirs &&
 	echo "51.4169 -0.0806" >mine && near theirs mine &&
-	grep -c "<time>2022-07-05T01:24:3" t.gpx
+	grep -c "<time>2022-07-05T01:24:3" t.gpx &&
+	# the schema wants waypoints before tracks: in the order gpsbabel writes
+	gpsbabel -i gpx -f t.gpx -o gpx,gpxver=1.1 -F - | grep -o "<wpt \|<trk>" >expect &&
+	grep -o "<wpt \|<trk>" t.gpx >actual && test_cmp expect actual
 '
 
 test_expect_success 'usage: one output form; --track with a table or --json' '

@@ -31,6 +31,20 @@ test_expect_success 'camera add --mobile: no position; list, show, JSON, GeoJSON
 	test "$(sqlite3 vidx.db "SELECT count(*) FROM camera_geo")" = 1
 '
 
+test_expect_success 'list --geojson with a mobile camera imports again, as the man page says' '
+	vidx-camera list --geojson >cams.geojson &&
+	vidx-camera -d copy.db import cams.geojson 2>err && grep "imported 2 cameras" err &&
+	vidx-camera list --json | jq -c "del(.created)" >expect &&
+	vidx-camera -d copy.db list --json | jq -c "del(.created)" >actual &&
+	test_cmp expect actual &&
+	test "$(sqlite3 copy.db "SELECT count(*) FROM camera_geo")" = 1 &&
+	# a null geometry without mobile: true is still a bad feature
+	jq "(.features[] | select(.geometry == null) | .properties.mobile) = false" \
+		cams.geojson >bad.geojson &&
+	test_expect_code 1 vidx-camera -d bad.db import bad.geojson 2>err &&
+	grep "bad.geojson: feature 2: geometry must be a Point" err
+'
+
 test_expect_success 'a mobile camera takes no position, not even later' '
 	test_expect_code 2 vidx-camera add w2 --mobile --lat 1 --lon 2 2>err &&
 	grep "a --mobile camera has no --lat or --lon" err &&
@@ -69,6 +83,9 @@ test_expect_success 'the stored track is the probed one, point for point' '
 	test $(($(lines t.csv) - 1)) = 144 &&
 	tail -n +2 t.csv | cut -d, -f2,3 | tr , " " >theirs &&
 	cut -d" " -f2,3 probed >mine && near theirs mine 1e-7 &&
+	# GPX 1.1: the waypoints before the tracks, in the order gpsbabel writes
+	gpsbabel -i gpx -f w.gpx -o gpx,gpxver=1.1 -F - | grep -o "<wpt \|<trk>" >expect &&
+	grep -o "<wpt \|<trk>" w.gpx >actual && test_cmp expect actual &&
 	vidx-ls -c witness-1 --geojson |
 		jq -e "[.features[].geometry.type] | sort == [\"LineString\", \"Point\", \"Point\"]"
 '

@@ -266,6 +266,38 @@ test_expect_success 'a mobile camera: its track on the map, labelled with its cl
 	! grep -q "without a position not on the map" drep/report.html
 '
 
+test_expect_success 'a clip that starts inside a millisecond (a drone log in microseconds): its first frame still' '
+	. "$VIDX_SRC/tests/cli/geo.sh" &&
+	base_mp4 drone.mp4 && mkgeo djisrt - drone.tmp n=200 fps=25 date=2022-07-04T21:24:40 &&
+	sed "s/^2022-07-04 21:24:40,000,000\$/2022-07-04 21:24:40,000,500/" drone.tmp >drone.SRT &&
+	M=$TRASH/dr.db &&
+	vidx-camera -d $M add drone-1 --mobile --tz America/New_York &&
+	vidx-ingest -d $M -c drone-1 drone.mp4 >/dev/null &&
+	test "$(sqlite3 $M "SELECT start % 1000 FROM recordings")" = 500 &&
+	vidx-case -d $M new DR --title drone --by ann &&
+	vidx-pull -d $M --case DR --by ann --out drcase -c drone-1 \
+		--from 2022-07-05T01:24:00Z --to 2022-07-05T01:25:00Z >/dev/null &&
+	vidx-report -d $M --by ann --out drrep DR >out &&
+	jq -r ".files[] | select(.kind == \"still\") | \"\(.path) \(.still_of_clip) \(.frame_hash)\"" \
+		drrep/report-manifest.json >stills &&
+	test "$(lines stills)" = 1 && read -r png clip fh <stills &&
+	ffmpeg -nostdin -v error -i drrep/$clip -map 0:v:0 -frames:v 1 -f framehash -hash sha256 - |
+		grep -v "^#" | sed "s/.*, //" >want &&
+	echo "$fh" >got && test_cmp want got
+'
+
+test_expect_success 'a mobile camera in the timelines: its recording at its first and last fix (exiftool)' '
+	. "$VIDX_SRC/tests/cli/geo.sh" && have_exiftool &&
+	vidx-report -d $TRASH/m.db --by ann --timesketch dash.jsonl --l2tcsv dash.csv D >/dev/null &&
+	exif_all GPSLatitude dash.mov >lat && exif_all GPSLongitude dash.mov >lon &&
+	paste -d " " lat lon | sed -n "1p;\$p" >theirs &&
+	for d in "Recording start" "Recording end"; do
+		jq -r "select(.timestamp_desc == \"$d\") | \"\(.latitude) \(.longitude)\"" dash.jsonl
+	done >mine &&
+	near theirs mine 1e-6 &&
+	grep -c "vidx recording,Recording [a-z]*,.*; position: 41.30577" dash.csv >n && test "$(cat n)" = 2
+'
+
 test_expect_success 'Timesketch JSONL: one event per recording start and end, clip, clock observation, custody event' '
 	vidx-report -d $DB --by ann --timesketch ts.jsonl C1 >/dev/null &&
 	jq -c "select((.message | type) == \"string\" and (.datetime | type) == \"string\" and
@@ -320,6 +352,15 @@ test_expect_success 'timelines only: no folder, a report event that says so' '
 	vidx-case -d $DB log --json C1 | jq -c "select(.kind == \"report\") | .detail" | tail -n 1 >d.json &&
 	test "$(jq -r .folder d.json)" = null &&
 	test "$(jq -r .timelines.timesketch.sha256 d.json)" = "$(sha256sum only.jsonl | cut -c1-64)"
+'
+
+test_expect_success 'timelines that cannot be written: named, exit 1, no custody event, nothing overwritten' '
+	vidx-case -d $DB log --json C1 >log.before && sha256sum only.jsonl >sum &&
+	test_expect_code 1 vidx-report -d $DB --by ann --timesketch only.jsonl \
+		--l2tcsv nodir/t.csv C1 >out 2>err &&
+	grep "only.jsonl.*not overwritten" err && grep "nodir/t.csv.*No such file or directory" err &&
+	sha256sum -c sum && test ! -e nodir &&
+	vidx-case -d $DB log --json C1 >log.after && test_cmp log.before log.after
 '
 
 test_expect_success '--pdf without a browser says how to install one; the rest is made' '
