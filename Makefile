@@ -241,6 +241,12 @@ demo: deps
 	@echo "== vidx verify --case: the recordings the case pulled from, re-hashed" >&2
 	@bin/vidx verify -d $(DEMO_DB) --by demo --case NH-2022-0704
 	@echo >&2
+	@echo "== vidx mosaic: the four cameras side by side on true time, 21:24:28-21:25:20" >&2
+	@bin/vidx mosaic -d $(DEMO_DB) --case NH-2022-0704 --by demo \
+	  --near 41.30568,-72.92561 --radius 300 --tile 320x240 \
+	  --from "2022-07-04 21:24:28" --to "2022-07-04 21:25:20" --tz America/New_York \
+	  -o $(DEMO)/case/scene-mosaic.mp4
+	@echo >&2
 	@echo "== vidx case log: the custody log (hash-chained)" >&2
 	@bin/vidx case -d $(DEMO_DB) log NH-2022-0704
 	@echo >&2
@@ -251,14 +257,20 @@ demo: deps
 	  --timesketch $(DEMO)/timeline.jsonl --l2tcsv $(DEMO)/timeline.csv NH-2022-0704
 	@cd $(DEMO)/report && sha256sum -c --quiet SHA256SUMS
 	@echo >&2
+	@echo "== vidx still: what every camera showed at the incident, 21:25:13 New York time" >&2
+	@bin/vidx still -d $(DEMO_DB) --case NH-2022-0704 --by demo \
+	  --near 41.30568,-72.92561 --radius 300 \
+	  --at "2022-07-04 21:25:13" --tz America/New_York --sheet incident.png
+	@echo >&2
 	@echo "demo index: $(DEMO_DB), case folder: $(DEMO)/case  (try: jq . $(DEMO)/case/manifest.json)" >&2
 	@echo "the report: $(DEMO)/report/report.html  (open it in a browser; #t=2022-07-05T01:25:13Z opens at that moment)" >&2
+	@echo "mosaic: $(DEMO)/case/scene-mosaic.mp4; contact sheet at the incident: $(DEMO)/case/stills/incident.png" >&2
 
 # Each benchmark prints medians and ratios against the tool a user would
 # otherwise use; test data is made once in build/bench-data.  BENCH_RUNS=N.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@for b in bench/startup bench/probe bench/ingest bench/query bench/pull bench/mobile; do \
+	@for b in bench/startup bench/probe bench/ingest bench/query bench/pull bench/mobile bench/still bench/mosaic; do \
 	  [ -f $$b ] || continue; echo "== $$b" >&2; sh $$b || exit 1; done
 
 # ---- install, clean ----------------------------------------------------------

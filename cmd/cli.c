@@ -307,3 +307,20 @@ void cli_sel_finish(vidx *h, cli_sel *s, int need_window)
 	s->q.tags = s->tags;
 
 }
+
+void cli_tile_size(const char *s, int *w, int *hh)
+{
+	char *e;
+	long a = strtol(s, &e, 10), b;
+	if (e == s || *e != 'x')
+		goto bad;
+	s = e + 1;
+	b = strtol(s, &e, 10);
+	if (e == s || *e || a < 16 || b < 16 || a > 8192 || b > 8192 || (a | b) & 1)
+		goto bad;
+	*w = (int)a;
+	*hh = (int)b;
+	return;
+bad:
+	cli_usage_error("--tile: want WxH, even, from 16x16 to 8192x8192");
+}

@@ -34,6 +34,10 @@ int cli_flush(int rc);
 int cli_gpx_put(const char *elem, int waypoint);
 int cli_gpx_end(void);
 
+/* --tile WxH of vidx-still and vidx-mosaic: even, 16x16 to 8192x8192, or
+ * a usage error */
+void cli_tile_size(const char *s, int *w, int *hh);
+
 /* S for a table cell or a message: control characters shown as \n, \t
  * or \xNN, so a file name from evidence cannot break a line.  Returns BUF
  * (N bytes), cut short if it does not fit. */

@@ -67,23 +67,6 @@ static void on_progress(void *ctx, int64_t done, int64_t total)
 	fflush(stderr);
 }
 
-static void tile_size(const char *s, int *w, int *hh)
-{
-	char *e;
-	long a = strtol(s, &e, 10), b;
-	if (e == s || *e != 'x')
-		goto bad;
-	s = e + 1;
-	b = strtol(s, &e, 10);
-	if (e == s || *e || a < 16 || b < 16 || a > 8192 || b > 8192 || (a | b) & 1)
-		goto bad;
-	*w = (int)a;
-	*hh = (int)b;
-	return;
-bad:
-	cli_usage_error("--tile: want WxH, even, from 16x16 to 8192x8192");
-}
-
 static void fps(const char *s, int *num, int *den)
 {
 	char *e;
@@ -143,7 +126,7 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'o': o.out = optarg; break;
 		case 'R': fps(optarg, &o.fps_num, &o.fps_den); break;
-		case 'W': tile_size(optarg, &o.tile_w, &o.tile_h); break;
+		case 'W': cli_tile_size(optarg, &o.tile_w, &o.tile_h); break;
 		case 'F': o.font = optarg; break;
 		case 'K': o.case_id = optarg; break;
 		case 'b': o.by = optarg; break;

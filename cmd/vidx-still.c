@@ -107,23 +107,6 @@ static void on_sheet(void *ctx, const vidx_sheet *s)
 	}
 }
 
-static void tile_size(const char *s, int *w, int *hh)
-{
-	char *e;
-	long a = strtol(s, &e, 10), b;
-	if (e == s || *e != 'x')
-		goto bad;
-	s = e + 1;
-	b = strtol(s, &e, 10);
-	if (e == s || *e || a < 16 || b < 16 || a > 8192 || b > 8192 || (a | b) & 1)
-		goto bad;
-	*w = (int)a;
-	*hh = (int)b;
-	return;
-bad:
-	cli_usage_error("--tile: want WxH, even, from 16x16 to 8192x8192");
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -162,7 +145,7 @@ int main(int argc, char **argv)
 		case 'E': every = optarg; break;
 		case 'o': o.out_dir = optarg; break;
 		case 'S': o.sheet = optarg; break;
-		case 'W': tile_size(optarg, &o.tile_w, &o.tile_h); break;
+		case 'W': cli_tile_size(optarg, &o.tile_w, &o.tile_h); break;
 		case 'F': o.font = optarg; break;
 		case 'K': o.case_id = optarg; break;
 		case 'b': o.by = optarg; break;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
 #include "media.h"
@@ -29,17 +30,29 @@ static void av_log_cb(void *avcl, int level, const char *fmt, va_list vl)
 	char line[200];
 	size_t n;
 
-	(void)avcl;
+	_Static_assert(sizeof(line) == sizeof(((vidx__avlog *)0)->first), "one line");
 	if (level > AV_LOG_ERROR)
 		return;
 	vsnprintf(line, sizeof(line), fmt, vl);
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == '.'))
 		line[--n] = 0;
-	if (n) {
-		memcpy(av_last, line, n + 1);
-		av_errors++;
+	if (!n)
+		return;
+	memcpy(av_last, line, n + 1);
+	/* a decoder that keeps its own count (see vidx__avlog) has it there,
+	 * whatever the thread: frame threads decode on contexts of their own,
+	 * copies of the user's that carry its opaque, and slice threads log
+	 * on the user's; nothing is counted twice */
+	if (avcl && *(const AVClass *const *)avcl == avcodec_get_class()) {
+		vidx__avlog *l = ((AVCodecContext *)avcl)->opaque;
+		if (l && l->magic == VIDX__AVLOG_MAGIC) {
+			if (__atomic_fetch_add(&l->errors, 1, __ATOMIC_ACQ_REL) == 0)
+				memcpy(l->first, line, n + 1); /* read once the threads are joined */
+			return;
+		}
 	}
+	av_errors++;
 }
 
 static pthread_once_t av_once = PTHREAD_ONCE_INIT;

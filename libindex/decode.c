@@ -6,6 +6,7 @@
  * that ffmpeg's framehash muxer prints.
  */
 #define _DEFAULT_SOURCE
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +131,9 @@ int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d)
 		goto out;
 	}
 	ds.cc->pkt_timebase = st->time_base;
+	memset(&d->log, 0, sizeof(d->log));
+	d->log.magic = VIDX__AVLOG_MAGIC;
+	ds.cc->opaque = &d->log;
 	ds.cc->thread_count = d->threads;
 	ds.cc->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
 	if ((rc = avcodec_open2(ds.cc, codec, NULL)) < 0) {
@@ -152,7 +156,7 @@ int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d)
 	}
 	/* what the decoder said of the data: a damaged packet, a reference
 	 * that is missing, concealment */
-	d->av_errors = vidx__av_errors(1);
+	d->av_errors = vidx__av_errors(1) + __atomic_load_n(&d->log.errors, __ATOMIC_ACQUIRE);
 out:
 	av_frame_free(&ds.fr);
 	avcodec_free_context(&ds.cc);
@@ -247,4 +251,28 @@ int vidx__frame_hash(const AVFrame *f, char hex[65])
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	return 0;
+}
+
+/* size and nominal frame time of recording ID */
+int vidx__rec_info(vidx *h, int64_t id, int64_t *size, int64_t *fdur)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(h->db, "SELECT size, fps FROM recordings WHERE id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "reading recordings");
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		double fps = sqlite3_column_double(st, 1);
+		*size = sqlite3_column_int64(st, 0);
+		*fdur = fps > 0 ? (int64_t)llround(1e6 / fps) : 40000;
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = vidx__fail(h, VIDX_ENOENT, "recording %lld is not in the index", (long long)id);
+	} else {
+		rc = vidx__sql_fail(h, "reading recordings");
+	}
+	sqlite3_finalize(st);
+	return rc;
 }

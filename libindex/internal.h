@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -177,8 +178,10 @@ int vidx__recording_by_sha(vidx *h, const char *hex, int64_t *id);
 int vidx__unhex32(const char *hex, unsigned char out[32]);
 
 /* ---- outfile.c: new files that never replace one (working copies) ---- */
-/* mkdir -p; -1 with errno */
-int vidx__mkdirs(const char *path);
+/* mkdir -p, new folders with MODE; -1 with errno */
+int vidx__mkdirs(const char *path, mode_t mode);
+/* all N bytes of BUF to FD (across short writes and EINTR); -1 with errno */
+int vidx__write_all(int fd, const void *buf, size_t n);
 /* a new, empty file beside FINAL, .BASE.partial-PID-N, created with
  * O_EXCL (malloc'ed name), or NULL with errno */
 char *vidx__tmp_beside(const char *final);
@@ -212,6 +215,9 @@ struct json_t *vidx__jsheet(const vidx_sheet *s);
 /* a probe's time candidates as a JSON array (malloc'ed), as vidx-probe
  * --json prints them; kept in the index with the recording */
 char *vidx__candidates_json(const vidx_probe *p);
+/* J as a file's text (malloc'ed): indented by 2, ASCII, JSON_* FLAGS
+ * added, a newline at the end; NULL when out of memory */
+char *vidx__json_file_text(const struct json_t *j, size_t flags);
 
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,

@@ -1008,3 +1008,19 @@ char *vidx_report_item_json(const vidx_report_item *it)
 	json_object_set_new(o, "detail", jstr(it->detail ? it->detail : ""));
 	return dump(o);
 }
+
+char *vidx__json_file_text(const json_t *j, size_t flags)
+{
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII | flags), *t;
+	size_t n;
+
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	if (!(t = realloc(text, n + 2))) {
+		free(text);
+		return NULL;
+	}
+	memcpy(t + n, "\n", 2);
+	return t;
+}

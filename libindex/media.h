@@ -24,8 +24,20 @@ int64_t vidx__io_seek(void *opaque, int64_t off, int whence);
 /* route libav* messages to a per-thread "last error" (once), clear it */
 void vidx__av_setup(void);
 const char *vidx__av_last(void);
-/* how many errors libav* reported on this thread since the last reset */
+/* how many errors libav* reported on this thread since the last reset
+ * (but for a decoder's own count, vidx__avlog) */
 int vidx__av_errors(int reset);
+/* Errors a decoder reports on whichever thread it decodes (frame and slice
+ * threads log on their own, so a per-thread count misses them): a decoder
+ * whose AVCodecContext.opaque points to one of these (MAGIC set) counts
+ * them here instead, atomically, and keeps the first message, to be read
+ * once the decoder is freed (its threads joined). */
+#define VIDX__AVLOG_MAGIC 0x7669646cu
+typedef struct vidx__avlog {
+	unsigned magic;
+	int errors;      /* atomic */
+	char first[200]; /* written once, by the first error */
+} vidx__avlog;
 
 /* ---- probe.c: time candidates, for the readers of place.c ---- */
 struct AVFormatContext;
@@ -185,7 +197,8 @@ typedef struct vidx__decode {
 	int64_t packets;      /* how many were fed */
 	int send_errors, stopped;
 	int corrupt_frames;   /* frames the decoder flagged as damaged */
-	int av_errors;        /* errors libav* logged while decoding */
+	int av_errors;        /* errors libav* logged while decoding (any thread) */
+	vidx__avlog log;      /* the decoder's own, on every thread */
 } vidx__decode;
 /* Decode the video of cut C from S (vidx__src_open) by the rule of
  * vidx__cut_walk: from the keyframe the index names until a frame at or
@@ -193,6 +206,9 @@ typedef struct vidx__decode {
  * then the decoder is drained.  Sound is not read.  0, or <0 with the
  * reason; D->pk is freed by vidx__decode_free. */
 int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d);
+/* the size of recording ID and its nominal frame time (40 ms when its rate
+ * is unknown): 0, or <0 with the reason */
+int vidx__rec_info(vidx *h, int64_t id, int64_t *size, int64_t *fdur);
 void vidx__decode_free(vidx__decode *d);
 /* index in D->pk of the packet with presentation time PTS, or -1 */
 long vidx__decode_find(const vidx__decode *d, int64_t pts);
@@ -219,6 +235,10 @@ int vidx__png(vidx *h, const struct AVFrame *f, const char *const *text,
 /* Escape S for one level of libavfilter's parsers: a backslash before
  * '\', '\'' and each of SPECIAL.  Returns a malloc'ed string. */
 char *vidx__av_escape(const char *s, const char *special);
+/* L: a tile's first label line, "ID  DIST m  NAME" (the name when it is
+ * not the id, the distance when known), fit to be drawn: valid UTF-8
+ * kept, control characters and broken sequences as '?' */
+void vidx__tile_title(char l[256], const char *id, const char *name, double distance_m);
 
 /* N inputs, one tile each, in a grid: each picture scaled (aspect kept)
  * into TW x TH, a band of 3 label lines below it, drawn by libavfilter

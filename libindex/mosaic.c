@@ -50,6 +50,7 @@ typedef struct mcam {
 	const vidx_span **sp;
 	size_t nsp;
 	int64_t *size, *fdur;         /* per span, from the index */
+	char **path;                  /* per span, where it is read here */
 	/* per span, the camera zone's UTC offset (s) from its start, and after
 	 * CHANGE (camera clock) when the zone's offset changes in the span:
 	 * found before the threads start, since converting a zone sets $TZ,
@@ -73,6 +74,8 @@ typedef struct mcam {
 typedef struct pushctx {
 	mcam *m;
 	int span;
+	vidx__decode *d;
+	int damaged; /* the decoder found damage: no frame from there on */
 } pushctx;
 
 static int64_t true_of(const vidx_span *sp, int64_t cam)
@@ -107,6 +110,13 @@ static int on_frame(void *ctx, AVFrame *f, int64_t pts)
 	qf x;
 	int r;
 
+	/* damage in one frame spreads to the frames that refer to it, which
+	 * decode "without error": from the first sign of it, none is shown */
+	if (p->d->send_errors || p->d->corrupt_frames || vidx__av_errors(0) ||
+	    __atomic_load_n(&p->d->log.errors, __ATOMIC_ACQUIRE)) {
+		p->damaged = 1;
+		return 1;
+	}
 	if (pts == VIDX_TIME_NONE)
 		return 0;
 	x.span = p->span;
@@ -130,7 +140,7 @@ static void *worker(void *arg)
 		vidx__src s = {.io = {.fd = -1}};
 		vidx__cut c;
 		vidx__decode d;
-		pushctx p = {m, (int)j};
+		pushctx p = {m, (int)j, NULL, 0};
 		struct stat sb;
 		int rc;
 
@@ -141,9 +151,11 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&m->mu);
 		if (rc)
 			break;
-		if (sp->seek_pts == -1 && sp->seek_pos == -1) {
+		if (m->err[j]) {
+			rc = VIDX_ENOENT; /* not on this host: said before the start */
+		} else if (sp->seek_pts == -1 && sp->seek_pos == -1) {
 			rc = vidx__fail(m->h, VIDX_EFORMAT, "the index has no keyframe for it");
-		} else if ((rc = vidx__src_open(m->h, &s, sp->path)) == 0 &&
+		} else if ((rc = vidx__src_open(m->h, &s, m->path[j])) == 0 &&
 		           fstat(s.io.fd, &sb) == 0 && sb.st_size != m->size[j]) {
 			rc = vidx__fail(m->h, VIDX_EFORMAT, "changed since it was indexed (%lld "
 			                "bytes, the index says %lld)", (long long)sb.st_size,
@@ -157,19 +169,23 @@ static void *worker(void *arg)
 			d.threads = m->threads;
 			d.on_frame = on_frame;
 			d.ctx = &p;
+			p.d = &d;
 			rc = vidx__decode_cut(m->h, &s, &c, &d);
 			m->byte_start[j] = c.byte_start;
 			m->byte_end[j] = c.byte_end;
 			m->packets[j] = d.packets;
-			if (rc == 0 && !d.stopped && (d.send_errors || d.corrupt_frames || d.av_errors))
-				rc = vidx__fail(m->h, VIDX_EFORMAT, "damaged: %s", vidx__av_last()[0]
-				                ? vidx__av_last() : "the decoder reported errors");
+			if (rc == 0 && (p.damaged || (!d.stopped && (d.send_errors || d.corrupt_frames ||
+			                                              d.av_errors))))
+				rc = vidx__fail(m->h, VIDX_EFORMAT, "damaged: %s", d.log.first[0] ? d.log.first
+				                : vidx__av_last()[0] ? vidx__av_last()
+				                : "the decoder reported errors");
 		}
 		vidx__src_close(&s);
 		vidx__decode_free(&d);
 		if (rc < 0) {
 			qf x = {NULL, 0, 0, (int)j};
-			m->err[j] = strdup(vidx_errmsg(m->h)[0] ? vidx_errmsg(m->h) : "cannot decode");
+			if (!m->err[j])
+				m->err[j] = strdup(vidx_errmsg(m->h)[0] ? vidx_errmsg(m->h) : "cannot decode");
 			if (put(m, &x))
 				break;
 		}
@@ -269,28 +285,6 @@ typedef struct mos {
 	char *tmp, *mtmp;
 } mos;
 
-static int rec_info(vidx *h, int64_t id, int64_t *size, int64_t *fdur)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(h->db, "SELECT size, fps FROM recordings WHERE id = ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return vidx__sql_fail(h, "reading recordings");
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		double fps = sqlite3_column_double(st, 1);
-		*size = sqlite3_column_int64(st, 0);
-		*fdur = fps > 0 ? (int64_t)llround(US / fps) : 40000;
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? vidx__fail(h, VIDX_ENOENT, "recording %lld is not in "
-		                                    "the index", (long long)id)
-		                       : vidx__sql_fail(h, "reading recordings");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
 
 /* ZONE's UTC offset (s) at US, from its local form "...-04:00" */
 static long zone_off(int64_t us, const char *zone)
@@ -351,18 +345,34 @@ static int plan(mos *M)
 		    !(m->off0 = calloc(n ? n : 1, sizeof(long))) ||
 		    !(m->off1 = calloc(n ? n : 1, sizeof(long))) ||
 		    !(m->change = calloc(n ? n : 1, sizeof(int64_t))) ||
-		    !(m->err = calloc(n ? n : 1, sizeof(char *))))
+		    !(m->err = calloc(n ? n : 1, sizeof(char *))) ||
+		    !(m->path = calloc(n ? n : 1, sizeof(char *))))
 			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		for (k = 0; k < r->nspans; k++)
 			if (!strcmp(r->spans[k].camera, m->cv->camera))
 				m->sp[m->nsp++] = &r->spans[k];
 		qsort(m->sp, m->nsp, sizeof(*m->sp), by_start);
 		for (k = 0; k < m->nsp; k++) {
-			int rc = rec_info(h, m->sp[k]->recording_id, &m->size[k], &m->fdur[k]);
+			int rc = vidx__rec_info(h, m->sp[k]->recording_id, &m->size[k], &m->fdur[k]);
 			if (rc < 0)
 				return rc;
 			m->byte_start[k] = m->byte_end[k] = -1;
 			m->change[k] = INT64_MAX;
+			{
+				/* a path this host can read (the index may know several) */
+				char where[PATH_MAX], elsewhere[512], msg[700];
+				rc = vidx__path_find(h, m->sp[k]->recording_id, where, sizeof(where),
+				                     elsewhere, sizeof(elsewhere));
+				if (rc < 0)
+					return rc;
+				if (rc == VIDX__PATH_ELSEWHERE) {
+					snprintf(msg, sizeof(msg), "not on this host (%s): %s", vidx_host(h),
+					         elsewhere);
+					m->err[k] = strdup(msg);
+				}
+				if (!(m->path[k] = strdup(rc == VIDX__PATH_FOUND ? where : m->sp[k]->path)))
+					return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+			}
 			if (m->cv->tz) {
 				int64_t a = m->sp[k]->camera_start, b = m->sp[k]->camera_end;
 				m->off0[k] = zone_off(a, m->cv->tz);
@@ -420,7 +430,10 @@ static void free_cams(mos *M)
 		av_frame_free(&m->cur.f);
 		for (k = 0; m->err && k < m->nsp; k++)
 			free(m->err[k]);
+		for (k = 0; m->path && k < m->nsp; k++)
+			free(m->path[k]);
 		free(m->err);
+		free(m->path);
 		free(m->sp);
 		free(m->size);
 		free(m->fdur);
@@ -568,19 +581,10 @@ static int open_out(mos *M, int64_t from, int64_t to)
 /* the labels of camera M's tile (X: the frame shown, or NULL) */
 static void labels(const mcam *m, const qf *x, char l[3][256])
 {
-	char b[VIDX_TIME_BUFSZ], d[32] = "";
+	char b[VIDX_TIME_BUFSZ];
 	const vidx_coverage *cv = m->cv;
-	unsigned char *p;
 
-	if (!isnan(cv->distance_m))
-		snprintf(d, sizeof(d), "  %.0f m", cv->distance_m);
-	snprintf(l[0], 256, "%s%s%s%s", cv->camera, cv->name && *cv->name &&
-	         strcmp(cv->name, cv->camera) ? "  " : "", cv->name && strcmp(cv->name, cv->camera)
-	         ? cv->name : "", d);
-	/* names from evidence: no control characters on the picture */
-	for (p = (unsigned char *)l[0]; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	vidx__tile_title(l[0], cv->camera, cv->name, cv->distance_m);
 	if (x) {
 		snprintf(l[1], 256, "true   %s", vidx_time_format(x->t, b));
 		snprintf(l[2], 256, "camera %s", cv->tz ? fmt_local(m, (size_t)x->span, x->cam, b)
@@ -645,7 +649,7 @@ static json_t *manifest_json(mos *M, const vidx_mosaic_info *mi)
 			json_t *s = json_object();
 			json_object_set_new(s, "camera", vidx__jstr(sp->camera));
 			json_object_set_new(s, "recording_id", json_integer(sp->recording_id));
-			json_object_set_new(s, "path", vidx__jstr(sp->path));
+			json_object_set_new(s, "path", vidx__jstr(c->path[k]));
 			json_object_set_new(s, "sha256", json_string(sp->sha256));
 			json_object_set_new(s, "size", json_integer(c->size[k]));
 			json_object_set_new(s, "start", vidx__jtime(sp->start));
@@ -832,7 +836,7 @@ int vidx_mosaic(vidx *h, const vidx_query *q, const vidx_mosaic_opts *o0,
 			if (!M.cams[i].err[j])
 				continue;
 			snprintf(msg, sizeof(msg), "%s: '%s': %s", M.cams[i].cv->camera,
-			         M.cams[i].sp[j]->path, M.cams[i].err[j]);
+			         M.cams[i].path[j], M.cams[i].err[j]);
 			if (!(nf = realloc(failed, (nfailed + 2) * sizeof(*nf)))) {
 				rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 				goto out;
@@ -881,19 +885,9 @@ int vidx_mosaic(vidx *h, const vidx_query *q, const vidx_mosaic_opts *o0,
 		goto out;
 	}
 	mj = manifest_json(&M, mi);
-	if (!(text = json_dumps(mj, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)))) {
+	if (!(text = vidx__json_file_text(mj, JSON_REAL_PRECISION(15)))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
-	}
-	{
-		size_t l = strlen(text);
-		char *t2 = realloc(text, l + 2);
-		if (!t2) {
-			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
-			goto out;
-		}
-		text = t2;
-		memcpy(text + l, "\n", 2);
 	}
 	if ((rc = vidx__write_new(h, mpath, sizeof(mpath), text, strlen(text), 0,
 	                          mi->manifest_sha256, NULL)) < 0)

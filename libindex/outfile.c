@@ -16,7 +16,7 @@
 
 #include "internal.h"
 
-int vidx__mkdirs(const char *path)
+int vidx__mkdirs(const char *path, mode_t mode)
 {
 	char *p = strdup(path), *s;
 	int rc = 0;
@@ -27,7 +27,7 @@ int vidx__mkdirs(const char *path)
 		if (*s == '/' || !*s) {
 			char c = *s;
 			*s = 0;
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			if (mkdir(p, mode) < 0 && errno != EEXIST)
 				rc = -1;
 			*s = c;
 			if (!c || rc)
@@ -137,7 +137,7 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const void *buf, size_t n)
+int vidx__write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
 	while (n) {
@@ -161,7 +161,7 @@ int vidx__write_new(vidx *h, char *final, size_t n, const void *buf, size_t len,
 	if (!tmp)
 		return vidx__fail(h, VIDX_EIO, "cannot write '%s': %s", final, strerror(errno));
 	if ((fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0 ||
-	    write_all(fd, buf, len) < 0) {
+	    vidx__write_all(fd, buf, len) < 0) {
 		rc = vidx__fail(h, VIDX_EIO, "cannot write '%s': %s", final, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -879,42 +879,6 @@ static int load_recordings(rp *r)
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-static int mkdirs(const char *path, mode_t mode)
-{
-	char *p = strdup(path), *s;
-	int rc = 0;
-
-	if (!p)
-		return -1;
-	for (s = p + 1; ; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = 0;
-			if (mkdir(p, mode) < 0 && errno != EEXIST)
-				rc = -1;
-			*s = c;
-			if (!c || rc)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int rp__write_new(vidx *h, const char *path, const char *text, size_t n)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -923,7 +887,7 @@ int rp__write_new(vidx *h, const char *path, const char *text, size_t n)
 		return vidx__fail(h, errno == EEXIST ? VIDX_EEXIST : VIDX_EIO, "cannot write "
 		                  "'%s': %s%s", path, strerror(errno),
 		                  errno == EEXIST ? " (not overwritten)" : "");
-	if (write_all(fd, text, n) < 0 || fsync(fd) < 0) {
+	if (vidx__write_all(fd, text, n) < 0 || fsync(fd) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(path);
@@ -954,7 +918,7 @@ static int copy_file(const char *from, const char *to)
 			goto out;
 		if (n == 0)
 			break;
-		if (write_all(out, buf, (size_t)n) < 0)
+		if (vidx__write_all(out, buf, (size_t)n) < 0)
 			goto out;
 	}
 	if (fsync(out) < 0)
@@ -1008,7 +972,7 @@ static int make_parent(rp *r, const char *rel)
 	snprintf(path, sizeof(path), "%s/%s", r->tmp, rel);
 	if ((sl = strrchr(path, '/')))
 		*sl = 0;
-	return mkdirs(path, 0755);
+	return vidx__mkdirs(path, 0755);
 }
 
 /* the pulls' clips, manifests and sums into DIR/pull-SEQ */
@@ -1294,20 +1258,10 @@ static int write_manifest(rp *r, char mhex[65])
 		json_array_append_new(files, o);
 	}
 	json_object_set_new(m, "files", files);
-	text = json_dumps(m, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	text = vidx__json_file_text(m, 0);
 	json_decref(m);
 	if (!text)
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-	{
-		size_t n = strlen(text);
-		char *t = realloc(text, n + 2);
-		if (!t) {
-			free(text);
-			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-		}
-		text = t;
-		memcpy(text + n, "\n", 2);
-	}
 	snprintf(path, sizeof(path), "%s/report-manifest.json", r->tmp);
 	rc = rp__write_new(h, path, text, strlen(text));
 	sha256_hex(text, strlen(text), mhex);
@@ -1421,7 +1375,7 @@ static int resolve_out(rp *r, const char *path, const char **parent, const char 
 		*sl = 0;
 	else
 		strcpy(copy, ".");
-	if (mkdirs(copy, 0755) < 0 || !(real = realpath(copy, NULL))) {
+	if (vidx__mkdirs(copy, 0755) < 0 || !(real = realpath(copy, NULL))) {
 		int e = errno;
 		free(copy);
 		return vidx__fail(r->h, VIDX_EIO, "cannot make '%s': %s", path, strerror(e));

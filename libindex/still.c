@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,7 +44,8 @@ typedef struct stillx {
 	char *camera, *name, *tz, *path, *sha256, *png;
 	char error[512], pix_fmt[32], conv[200];
 	struct AVFrame *frame; /* kept for a sheet */
-	int64_t size;          /* the source's, from the index */
+	int64_t size, fdur;    /* the source's size and frame time (index) */
+	const vidx_span *sp;   /* the footage, while it is decoded */
 } stillx;
 
 static void stillx_clear(stillx *x)
@@ -98,29 +100,6 @@ static void still_error(stillx *x, int failed, const char *fmt, const char *arg)
 	x->s.found = 0;
 }
 
-/* size and nominal frame time of recording ID */
-static int rec_info(vidx *h, int64_t id, int64_t *size, int64_t *fdur)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(h->db, "SELECT size, fps FROM recordings WHERE id = ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return vidx__sql_fail(h, "reading recordings");
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		double fps = sqlite3_column_double(st, 1);
-		*size = sqlite3_column_int64(st, 0);
-		*fdur = fps > 0 ? (int64_t)llround(US / fps) : 40000;
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = vidx__fail(h, VIDX_ENOENT, "recording %lld is not in the index", (long long)id);
-	} else {
-		rc = vidx__sql_fail(h, "reading recordings");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
 
 typedef struct pickst {
 	int64_t target, best_pts;
@@ -141,63 +120,83 @@ static int pick(void *ctx, AVFrame *f, int64_t pts)
 	return 0;
 }
 
-/* Decode the frame of span SP on screen at AT into X.  0, or <0 with the
- * reason on h (X->s.failed then). */
-static int grab(vidx *h, const vidx_span *sp, int64_t at, stillx *x)
+/* What the index says of span SP's source, into X: where to read it, its
+ * size and frame time.  The index is read here, not by decode_at, which
+ * may run on threads of its own. */
+static int prepare(vidx *h, const vidx_span *sp, stillx *x)
+{
+	int rc;
+
+	x->s.recording_id = sp->recording_id;
+	x->s.correction_us = sp->correction_us;
+	/* a path this host can read (the index may know several) */
+	{
+		char where[PATH_MAX], elsewhere[512];
+		if ((rc = vidx__path_find(h, sp->recording_id, where, sizeof(where), elsewhere,
+		                          sizeof(elsewhere))) < 0)
+			return rc;
+		if (rc == VIDX__PATH_ELSEWHERE)
+			return vidx__fail(h, VIDX_ENOENT, "not on this host (%s): %s", vidx_host(h),
+			                  elsewhere);
+		if (!(x->path = dup0(rc == VIDX__PATH_FOUND ? where : sp->path)) ||
+		    !(x->sha256 = dup0(sp->sha256)))
+			return vidx__fail(h, VIDX_ENOMEM, "out of memory");
+	}
+	x->s.path = x->path;
+	x->s.sha256 = x->sha256;
+	return vidx__rec_info(h, sp->recording_id, &x->size, &x->fdur);
+}
+
+/* Decode the frame of span SP on screen at AT into X (prepared), with
+ * THREADS decoder threads (0: as many as the CPUs).  0, or <0 with the
+ * reason on h.  Touches nothing but X, SP and h. */
+static int decode_at(vidx *h, const vidx_span *sp, int64_t at, int threads, stillx *x)
 {
 	vidx__src src = {.io = {.fd = -1}};
 	vidx__cut c;
 	vidx__decode d;
 	pickst p = {0, VIDX_TIME_NONE, NULL};
-	int64_t fdur = 40000, back;
+	int64_t back;
 	long idx;
 	struct stat sb;
 	int rc, k;
 
 	memset(&c, 0, sizeof(c));
 	memset(&d, 0, sizeof(d));
-	x->s.recording_id = sp->recording_id;
-	x->s.correction_us = sp->correction_us;
-	if (!(x->path = dup0(sp->path)) || !(x->sha256 = dup0(sp->sha256)))
-		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-	x->s.path = x->path;
-	x->s.sha256 = x->sha256;
-	if ((rc = rec_info(h, sp->recording_id, &x->size, &fdur)) < 0)
-		return rc;
 	if (sp->seek_pts == -1 && sp->seek_pos == -1)
 		return vidx__fail(h, VIDX_EFORMAT, "the index has no keyframe for this footage");
 	p.target = sp->seek_pts + (sp->camera_start - sp->seek_camera);
 	if (!(p.best = av_frame_alloc()))
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-	if ((rc = vidx__src_open(h, &src, sp->path)) < 0) {
+	if ((rc = vidx__src_open(h, &src, x->path)) < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", vidx_errmsg(h));
-		rc = vidx__fail(h, rc, "cannot read '%s': %s", sp->path, why);
+		rc = vidx__fail(h, rc, "cannot read '%s': %s", x->path, why);
 		goto out;
 	}
 	if (fstat(src.io.fd, &sb) == 0 && sb.st_size != x->size) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "'%s' changed since it was indexed "
-		                "(%lld bytes, the index says %lld)", sp->path,
+		                "(%lld bytes, the index says %lld)", x->path,
 		                (long long)sb.st_size, (long long)x->size);
 		goto out;
 	}
 	c.seek_pts = sp->seek_pts;
 	c.seek_pos = sp->seek_pos;
 	c.end_pts = p.target + 1; /* every frame at or before the target */
-	c.frame_dur = fdur;
-	d.threads = 0;
+	c.frame_dur = x->fdur;
+	d.threads = threads;
 	d.keep = 1;
 	d.on_frame = pick;
 	d.ctx = &p;
 	if ((rc = vidx__decode_cut(h, &src, &c, &d)) < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", vidx_errmsg(h));
-		rc = vidx__fail(h, rc, "'%s': %s", sp->path, why);
+		rc = vidx__fail(h, rc, "'%s': %s", x->path, why);
 		goto out;
 	}
 	if (p.best_pts == VIDX_TIME_NONE) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "'%s': no frame on screen at that instant "
-		                "could be decoded", sp->path);
+		                "could be decoded", x->path);
 		goto out;
 	}
 	idx = vidx__decode_find(&d, p.best_pts);
@@ -210,8 +209,8 @@ static int grab(vidx *h, const vidx_span *sp, int64_t at, stillx *x)
 	 * it, which decode "without error" */
 	if ((idx >= 0 && k <= idx) || d.send_errors || d.corrupt_frames || d.av_errors) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "'%s' is damaged at that instant: %s",
-		                sp->path, vidx__av_last()[0] ? vidx__av_last()
-		                : "the decoder reported errors");
+		                x->path, d.log.first[0] ? d.log.first : vidx__av_last()[0]
+		                ? vidx__av_last() : "the decoder reported errors");
 		goto out;
 	}
 	back = p.target - p.best_pts;
@@ -232,7 +231,7 @@ static int grab(vidx *h, const vidx_span *sp, int64_t at, stillx *x)
 		goto out;
 	}
 	if (idx >= 0) {
-		int64_t n = vidx__packet_number(h, &src, sp->path, c.byte_start, c.first_pts);
+		int64_t n = vidx__packet_number(h, &src, x->path, c.byte_start, c.first_pts);
 		x->s.frame = n >= 0 ? n + idx : -1;
 	}
 	x->frame = p.best;
@@ -266,31 +265,6 @@ static char *ascii(const char *s)
 	return o;
 }
 
-/* a name from evidence, fit to be drawn: valid UTF-8 kept, control
- * characters and broken sequences as '?' */
-static void label_clean(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-
-	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
-		      : (*p & 0xf8) == 0xf0 ? 3 : -1, k;
-		if (n < 0) {
-			*p++ = '?';
-			continue;
-		}
-		for (k = 1; k <= n; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				break;
-		if (k <= n) {
-			*p++ = '?';
-			continue;
-		}
-		if (!n && (*p < 0x20 || *p == 0x7f))
-			*p = '?';
-		p += n + 1;
-	}
-}
 
 /* "20220705T012513.240Z" */
 static void stamp(int64_t us, char *b, size_t n)
@@ -402,7 +376,7 @@ static int one_still(vidx *h, const vidx_result *r, const vidx_coverage *cv,
 		still_error(x, 0, "no footage at %s", vidx_time_format(at, b));
 		return 0;
 	}
-	if (grab(h, sp, at, x) < 0) {
+	if (prepare(h, sp, x) < 0 || decode_at(h, sp, at, 0, x) < 0) {
 		if (vidx_errmsg(h)[0] == 0)
 			vidx__fail(h, VIDX_ERR, "cannot decode");
 		still_error(x, 1, "%s", vidx_errmsg(h));
@@ -500,12 +474,9 @@ static int sheet_path(const run *R, int64_t at, char *p, size_t n)
 /* the label lines of X's tile */
 static void labels(const stillx *x, char l[3][256])
 {
-	char b[VIDX_TIME_BUFSZ], d[32] = "";
+	char b[VIDX_TIME_BUFSZ];
 
-	if (!isnan(x->s.distance_m))
-		snprintf(d, sizeof(d), "  %.0f m", x->s.distance_m);
-	snprintf(l[0], 256, "%s%s%s%s", x->camera, x->name && *x->name && strcmp(x->name, x->camera)
-	         ? "  " : "", x->name && strcmp(x->name, x->camera) ? x->name : "", d);
+	vidx__tile_title(l[0], x->camera, x->name, x->s.distance_m);
 	if (x->s.found) {
 		snprintf(l[1], 256, "true   %s", vidx_time_format(x->s.frame_time, b));
 		snprintf(l[2], 256, "camera %s", x->tz ? vidx_time_format_local(x->s.camera_time, x->tz, b)
@@ -515,7 +486,6 @@ static void labels(const stillx *x, char l[3][256])
 		         vidx_time_format(x->s.at, b));
 		l[2][0] = 0;
 	}
-	label_clean(l[0]);
 }
 
 typedef struct sheetx {
@@ -653,14 +623,72 @@ static int still_name(const run *R, const stillx *x, char *p, size_t n)
 	return r < 0 || (size_t)r >= n ? -1 : 0;
 }
 
+/* the cameras of one instant, decoded (and written) side by side */
+typedef struct pool {
+	run *R;
+	stillx *xs;
+	size_t n, next;
+	int64_t at;
+	int threads;            /* each decoder's */
+	pthread_mutex_t mu;
+} pool;
+
+/* decode X's frame and write its PNG, on handle HW; failures stay in X */
+static void work_one(pool *P, vidx *hw, stillx *x)
+{
+	run *R = P->R;
+	char path[PATH_MAX], why[512];
+
+	if (decode_at(hw, x->sp, P->at, P->threads, x) < 0) {
+		snprintf(why, sizeof(why), "%s", vidx_errmsg(hw)[0] ? vidx_errmsg(hw) : "cannot decode");
+		still_error(x, 1, "%s", why);
+		return;
+	}
+	if (!R->dir)
+		return;
+	if (still_name(R, x, path, sizeof(path)) < 0)
+		vidx__fail(hw, VIDX_EINVAL, "the folder's path is too long");
+	else if (write_png(hw, x, path, sizeof(path), 1) == 0)
+		return;
+	snprintf(why, sizeof(why), "%s", vidx_errmsg(hw));
+	still_error(x, 1, "%s", why);
+	x->s.png = NULL;
+}
+
+static void *worker(void *arg)
+{
+	pool *P = arg;
+	vidx *hw = vidx_new();
+
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&P->mu);
+		while (P->next < P->n && (!P->xs[P->next].sp || P->xs[P->next].s.failed))
+			P->next++;
+		i = P->next++;
+		pthread_mutex_unlock(&P->mu);
+		if (i >= P->n)
+			break;
+		if (!hw)
+			still_error(&P->xs[i], 1, "%s", "out of memory");
+		else
+			work_one(P, hw, &P->xs[i]);
+	}
+	vidx_free(hw);
+	return NULL;
+}
+
 static int at_instant(run *R, const vidx_query *q, int64_t at)
 {
 	vidx *h = R->h;
 	const vidx_stills_opts *o = R->o;
 	vidx_result *r = NULL;
 	stillx *xs = NULL;
-	size_t i, n;
-	int rc;
+	pool P;
+	pthread_t th[8];
+	size_t i, n, jobs = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc = 0, nth = 0, k;
 
 	if ((rc = ask(h, q, at, &r)) < 0)
 		return rc;
@@ -673,22 +701,49 @@ static int at_instant(run *R, const vidx_query *q, int64_t at)
 		vidx_result_free(r);
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 	}
+	/* what the index says, one camera after the other */
 	for (i = 0; i < n; i++) {
 		stillx *x = &xs[i];
-		if ((rc = one_still(h, r, &r->cams[i], -1, at, x)) < 0)
+		char b[VIDX_TIME_BUFSZ];
+		if (still_camera(x, &r->cams[i], at) < 0) {
+			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
-		if (x->s.found && R->dir) {
-			char path[PATH_MAX];
-			if (still_name(R, x, path, sizeof(path)) < 0)
-				vidx__fail(h, VIDX_EINVAL, "the folder's path is too long");
-			if (still_name(R, x, path, sizeof(path)) < 0 ||
-			    write_png(h, x, path, sizeof(path), 1) < 0) {
-				char why[512];
-				snprintf(why, sizeof(why), "%s", vidx_errmsg(h));
-				still_error(x, 1, "%s", why);
-				x->s.png = NULL;
-			}
 		}
+		if (!(x->sp = span_of(r, r->cams[i].camera, -1))) {
+			still_error(x, 0, "no footage at %s", vidx_time_format(at, b));
+		} else if (prepare(h, x->sp, x) < 0) {
+			char why[512];
+			snprintf(why, sizeof(why), "%s", vidx_errmsg(h));
+			still_error(x, 1, "%s", why);
+		} else {
+			jobs++;
+		}
+	}
+	/* the decoding and the PNGs, on as many threads as there are CPUs */
+	memset(&P, 0, sizeof(P));
+	P.R = R;
+	P.xs = xs;
+	P.n = n;
+	P.at = at;
+	pthread_mutex_init(&P.mu, NULL);
+	if (cpus > 8)
+		cpus = 8;
+	if (jobs > 1 && cpus > 1) {
+		P.threads = 1;
+		for (k = 0; k < cpus && (size_t)k < jobs; k++)
+			if (pthread_create(&th[k], NULL, worker, &P) == 0)
+				nth++;
+	}
+	if (!nth) {
+		P.threads = 0;
+		worker(&P);
+	}
+	for (k = 0; k < nth; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&P.mu);
+	for (i = 0; i < n; i++) {
+		stillx *x = &xs[i];
+		x->sp = NULL;
 		if (x->s.failed) {
 			R->nfailed++;
 			if (R->failed)
@@ -787,19 +842,9 @@ static int manifest(run *R)
 	json_object_set_new(m, "sheets", json_incref(R->sheets));
 	json_object_set_new(m, "no_footage", json_incref(R->nofoot));
 	json_object_set_new(m, "failed", json_incref(R->failed));
-	if (!(text = json_dumps(m, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)))) {
+	if (!(text = vidx__json_file_text(m, JSON_REAL_PRECISION(15)))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
-	}
-	{
-		size_t l = strlen(text);
-		char *t2 = realloc(text, l + 2);
-		if (!t2) {
-			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
-			goto out;
-		}
-		text = t2;
-		memcpy(text + l, "\n", 2);
 	}
 	stamp(o->from, st, sizeof(st));
 	snprintf(path, sizeof(path), "%s/stills_%s.json", R->dir, st);
@@ -862,7 +907,7 @@ int vidx_stills(vidx *h, const vidx_query *q, const vidx_stills_opts *o)
 			return vidx__fail(h, VIDX_ENOENT, "case '%s' has no pull, so no folder: "
 			                  "give one", o->case_id);
 		}
-		if (!R.folder || vidx__mkdirs(R.folder) < 0) {
+		if (!R.folder || vidx__mkdirs(R.folder, 0755) < 0) {
 			rc = vidx__fail(h, VIDX_EIO, "cannot make '%s': %s", R.folder ? R.folder : "",
 			                strerror(errno));
 			goto out;
@@ -889,7 +934,7 @@ int vidx_stills(vidx *h, const vidx_query *q, const vidx_stills_opts *o)
 	} else if (o->out_dir && !(R.dir = strdup(o->out_dir))) {
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 	}
-	if (R.dir && vidx__mkdirs(R.dir) < 0) {
+	if (R.dir && vidx__mkdirs(R.dir, 0755) < 0) {
 		rc = vidx__fail(h, VIDX_EIO, "cannot make '%s': %s", R.dir, strerror(errno));
 		goto out;
 	}

@@ -15,11 +15,19 @@ cam() {
 	echo "$1" | tr . _
 }
 
+# cache FILE: a name for what is known of FILE (ffprobe and ffmpeg run
+# once per file: the suites stay short)
+cache() {
+	echo "$TRASH/.cache.$(echo "$1" | tr / _)"
+}
+
 # pts FILE: the video packets' pts_time, in decode order (N/A for a raw
 # stream; MPEG-TS's side-data rows and blank lines dropped)
 pts() {
-	ffprobe -v error -select_streams v:0 -show_entries packet=pts_time -of csv=p=0 "$1" |
-		sed '/^$/d; s/,.*//'
+	c=$(cache "$1").pts
+	[ -s "$c" ] || ffprobe -v error -select_streams v:0 -show_entries packet=pts_time \
+		-of csv=p=0 "$1" | sed '/^$/d; s/,.*//' >"$c"
+	cat "$c"
 }
 
 # first FILE: the stream time the recording starts at (its first frame)
@@ -31,12 +39,13 @@ first() {
 # PTS_S, and its place in presentation order, from ffmpeg's own decode of
 # the whole file
 fh() {
-	ffmpeg -nostdin -v error -i "$1" -map 0:v:0 -copyts -enc_time_base -1 \
-		-fps_mode passthrough -f framehash -hash sha256 - |
+	c=$(cache "$1").fh
+	[ -s "$c" ] || ffmpeg -nostdin -v error -i "$1" -map 0:v:0 -copyts -enc_time_base -1 \
+		-fps_mode passthrough -f framehash -hash sha256 - >"$c"
 	awk -F', *' -v p="$2" '
 		/^#tb 0:/ { split($0, a, ": "); split(a[2], tb, "/") }
 		/^#/ { next }
-		{ t = $3 * tb[1] / tb[2]; if (t - p < 5e-7 && p - t < 5e-7) { if (!done) print $6, n; done = 1 } n++ }'
+		{ t = $3 * tb[1] / tb[2]; if (t - p < 5e-7 && p - t < 5e-7) { if (!done) print $6, n; done = 1 } n++ }' "$c"
 }
 
 # on_screen FILE T: the largest packet pts at or before stream time T
@@ -79,10 +88,13 @@ test_expect_success 'usage errors exit 2 and write nothing' '
 test_expect_success 'every container: the frame on screen, hashed exactly as ffmpeg framehash hashes it' '
 	vidx-still -d $DB --at $(at 3.5) --json >s.json &&
 	test "$(lines s.json)" = 9 &&
+	jq -r "[.camera, .pts_s, .frame_hash, .frame, .sha256, .camera_time, .frame_time,
+		.correction_ms] | @tsv" s.json >s.tsv &&
 	for f in $ALL; do
 		c=$(cam $f)
-		jq -c "select(.camera == \"$c\")" s.json >one.json
-		p=$(jq -r .pts_s one.json)
+		read -r _ p hash frame sha ct ft corr <<-EOF
+		$(grep "^$c	" s.tsv)
+		EOF
 		want=$(awk -v a=$(first "$FIXTURES/$f") "BEGIN { printf \"%.6f\", a + 3.5 }")
 		# the frame on screen: the last one presented at or before the instant
 		if [ $f != raw.h264 ]; then
@@ -91,14 +103,14 @@ test_expect_success 'every container: the frame on screen, hashed exactly as ffm
 				{ echo "$f: pts $p, ffprobe says $exp"; false; }
 		fi
 		set -- $(fh "$FIXTURES/$f" $p)
-		test "$(jq -r .frame_hash one.json)" = "$1" || { echo "$f: frame_hash differs"; false; }
+		test "$hash" = "$1" || { echo "$f: frame_hash differs"; false; }
 		# its decode-order number: its line in ffprobe packet list (a raw
 		# stream has no pts there; it has no B-frames either)
 		if [ $f = raw.h264 ]; then n=$2; else n=$(pktn "$FIXTURES/$f" $p); fi
-		test "$(jq -r .frame one.json)" = "$n" || { echo "$f: frame $(jq .frame one.json), want $n"; false; }
-		test "$(jq -r .sha256 one.json)" = "$(sha256sum "$FIXTURES/$f" | cut -c1-64)"
-		test "$(jq -r .camera_time one.json)" = "$(jq -r .frame_time one.json)"
-		test "$(jq -r .correction_ms one.json)" = 0
+		test "$frame" = "$n" || { echo "$f: frame $frame, want $n"; false; }
+		test "$sha" = "$(sha256sum "$FIXTURES/$f" | cut -c1-64)"
+		test "$ct" = "$ft"
+		test "$corr" = 0
 	done
 '
 
@@ -115,19 +127,24 @@ test_expect_success 'decoded from the seek keyframe the index names, not from th
 test_expect_success 'frame boundaries: 1 us before a frame, at it, 1 us after (B-frames, three containers)' '
 	for f in h264.ts h264_bframes.mp4 h264.mkv hevc.ts; do
 		a=$(first "$FIXTURES/$f")
-		# a B-frame and a P-frame near the middle of a GOP
+		# a B-frame and a P-frame near the middle of a GOP; the three
+		# instants as a flip-book with a 1 us step
 		for k in 2.52 2.64; do
 			p=$(awk -v a=$a -v k=$k "BEGIN { printf \"%.6f\", a + k }")
 			prev=$(awk -v a=$a -v k=$k "BEGIN { printf \"%.6f\", a + k - 0.04 }")
+			vidx-still -d $DB -c $(cam $f) --every 0.000001s --from $(at $(awk -v k=$k "BEGIN { printf \"%.6f\", k - 0.000001 }")) \
+				--to $(at $(awk -v k=$k "BEGIN { printf \"%.6f\", k + 0.000001 }")) --json >b.json
+			test "$(lines b.json)" = 3
 			for d in -0.000001 0 0.000001; do
 				o=$(awk -v k=$k -v d=$d "BEGIN { printf \"%.6f\", k + d }")
-				vidx-still -d $DB -c $(cam $f) --at $(at $o) --json >b.json
-				got=$(jq -r .pts_s b.json)
+				case $d in -*) l=1 ;; 0) l=2 ;; *) l=3 ;; esac
+				set -- $(sed -n ${l}p b.json | jq -r "\"\(.pts_s) \(.frame_hash)\"")
+				got=$1
 				want=$(on_screen "$FIXTURES/$f" $(awk -v a=$a -v o=$o "BEGIN { printf \"%.6f\", a + o }"))
 				if [ $d = -0.000001 ]; then w2=$prev; else w2=$p; fi
 				awk -v a=$got -v b=$want -v c=$w2 "BEGIN { exit !(a - b < 5e-7 && b - a < 5e-7 && a - c < 5e-7 && c - a < 5e-7) }" ||
 					{ echo "$f at +$o: pts $got, want $want ($w2)"; false; }
-				test "$(jq -r .frame_hash b.json)" = "$(fh "$FIXTURES/$f" $got | cut -d" " -f1)"
+				test "$2" = "$(fh "$FIXTURES/$f" $got | cut -d" " -f1)"
 			done
 		done
 	done
@@ -161,6 +178,21 @@ test_expect_success 'a clock-corrected camera: true time in, the frame its own c
 	# at its own clock time the answer is 190 s of true time later: none
 	test_expect_code 1 vidx-still -d $DB -c fast --at 2022-07-04T21:03:12.52Z 2>err &&
 	grep "no footage" err
+'
+
+test_expect_success 'a mobile camera (a phone video with its place): found near the scene, its frame' '
+	ffmpeg -nostdin -v error -i "$FIXTURES/h264_bframes.mp4" -c copy -map 0 -movflags use_metadata_tags \
+		-metadata com.apple.quicktime.location.ISO6709=+41.306130-072.925610/ \
+		-metadata com.apple.quicktime.creationdate=2022-07-04T17:00:00-0400 ph.mov &&
+	vidx-camera -d $DB add phone --mobile &&
+	vidx-ingest -d $DB -c phone ph.mov >/dev/null &&
+	# 0.00045 degrees of latitude north of the point asked for: 50 m
+	vidx-still -d $DB --near 41.30568,-72.92561 --radius 100 --at $(at 3.5) --json >m.json &&
+	test "$(jq -r .camera m.json)" = phone &&
+	test "$(jq -r .distance_m m.json)" = 50 &&
+	set -- $(fh ph.mov $(jq -r .pts_s m.json)) &&
+	test "$(jq -r .frame_hash m.json)" = "$1" &&
+	test "$(jq -r .sha256 m.json)" = "$(sha256sum ph.mov | cut -c1-64)"
 '
 
 test_expect_success 'PNG: lossless but for the colour conversion, which ffmpeg repeats byte for byte' '
@@ -237,6 +269,35 @@ test_expect_success 'contact sheet: the filter graph is recorded and ffmpeg runs
 	exiftool -j sheet.png | jq -r ".[0].Title" | grep "contact sheet at 2022-07-04T21:00:03.500Z (working copy)"
 '
 
+# band N L1 L2 L3: the label band of tile N of sheet.png as ffmpeg draws
+# those three lines (drawtext, the same font, size and places), and the
+# band as vidx-still drew it, compared pixel by pixel by ImageMagick
+band() {
+	n=$1 F=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
+	printf %s "$2" >l1.txt && printf %s "$3" >l2.txt && printf %s "$4" >l3.txt &&
+	set -- $(jq -r ".tiles[$n] | \"\(.x) \(.y) \(.w) \(.h) \(.video.h)\"" sheet.json) &&
+	b=$(($4 - $5)) &&
+	d="drawtext=fontfile=$F:fontsize=10:fontcolor=white:x=6" &&
+	ffmpeg -nostdin -v error -y -f lavfi -i "color=c=black:s=${3}x$4:d=1,format=rgb24,$d:y=$(($5 + 4)):textfile=l1.txt,$d:y=$(($5 + 18)):textfile=l2.txt,$d:y=$(($5 + 32)):textfile=l3.txt,crop=$3:$b:0:$5" \
+		-frames:v 1 want.png &&
+	ffmpeg -nostdin -v error -y -i sheet.png -vf "crop=$3:$b:$1:$(($2 + $5))" got.png &&
+	ae=$(compare -metric AE want.png got.png null: 2>&1) || true
+	test "$ae" = 0 || { echo "tile $n: $ae pixels differ"; false; }
+}
+
+test_expect_success 'contact sheet: the labels say camera, distance, true time, camera clock (ffmpeg drawtext, ImageMagick compare)' '
+	command -v compare >/dev/null || { echo "ImageMagick compare missing: skipped"; exit 0; }
+	jq -c "select(.camera == \"near\")" sh.json >near.json &&
+	jq -c "select(.camera == \"far\")" sh.json >far.json &&
+	band 0 "near  $(jq -r ".distance_m | floor" near.json) m  Near" \
+		"true   $(jq -r .frame_time near.json)" "camera $(jq -r .camera_time near.json)" &&
+	band -1 "far  $(jq -r ".distance_m + 0.5 | floor" far.json) m  Far, no footage" \
+		"no footage at $(jq -r .at far.json)" "" &&
+	# and the oracle tells a label that differs by a digit
+	! band 0 "near  1 m  Near" "true   $(jq -r .frame_time near.json)" \
+		"camera $(jq -r .camera_time near.json)"
+'
+
 test_expect_success 'flip-book: --every gives stills and a sheet per step' '
 	vidx-still -d $DB -c h264_ts -c gap_ts --every 2s --from $(at 1) --to $(at 7) \
 		--out flip --sheet flip/book.png --json >fb.json 2>err &&
@@ -291,6 +352,34 @@ test_expect_success 'bad input: a damaged recording (changed since ingest): name
 	head -c $((sz / 2)) dmg.ts >short && cat short >dmg.ts &&
 	test_expect_code 1 vidx-still -d $DB -c dmg --at $(at 1) 2>err &&
 	grep "changed since it was indexed" err
+'
+
+# A frame whose damage only the decoder's messages tell (no packet refused,
+# no frame flagged): on decoder threads those are logged on the threads'
+# own contexts, and must count there as on one thread.  The oracle is
+# ffmpeg's own decoder: its first error on that file is vidx's reason.
+test_expect_success 'bad input: damage only the decoder tells: refused on its threads as on one (ffmpeg says the same)' '
+	ffmpeg -nostdin -v error -i "$FIXTURES/h264.ts" -c copy -metadata title=dmg2 dmg2.ts &&
+	vidx-camera -d $DB add dmg2 --lat 41.3 --lon -72.9 &&
+	vidx-ingest -d $DB -c dmg2 --start $START dmg2.ts >/dev/null &&
+	pos=$(vidx-still -d $DB -c dmg2 --at $(at 3.5) --json | jq .keyframe_pos) &&
+	# one TS packet of the slice data of the keyframe zeroed
+	dd if=/dev/zero of=dmg2.ts bs=1 seek=$((pos + 1000)) count=188 conv=notrunc 2>/dev/null &&
+	ffmpeg -nostdin -v error -threads 1 -i dmg2.ts -map 0:v -f null - 2>fferr &&
+	why=$(sed -n "1s/^\[h264 @ [^]]*\] //p" fferr) &&
+	test -n "$why" &&
+	# one decoder thread (one CPU) and as many as there are CPUs
+	test_expect_code 1 taskset -c 0 vidx-still -d $DB -c dmg2 --at $(at 3.5) --out dmg2a 2>err1 &&
+	test_expect_code 1 vidx-still -d $DB -c dmg2 --at $(at 3.5) --out dmg2b 2>errn &&
+	grep -F "dmg2: " err1 && grep -F "dmg2.ts" err1 &&
+	grep -F "is damaged at that instant: $why" err1 &&
+	test_cmp err1 errn &&
+	test -z "$(find dmg2a dmg2b -type f 2>/dev/null)" &&
+	{ [ "$(nproc)" -gt 1 ] || echo "one CPU: the decoder threads were not exercised"; } &&
+	# the GOP before is whole, and still given (its last frames are not:
+	# the decoder reads the damaged keyframe to put them in order)
+	vidx-still -d $DB -c dmg2 --at $(at 2.5) --json >ok.json &&
+	test "$(jq -r .frame_hash ok.json)" != null
 '
 
 test_expect_success 'bad input: unwritable output, an existing sheet: exit 1, nothing replaced' '

@@ -107,10 +107,59 @@ test_expect_success 'synchronised: the flash is in the same output frame (+-1) i
 	test $(($(sort -n firsts | tail -n 1) - $(sort -n firsts | head -n 1))) -le 1
 '
 
+# iso S: the instant E + S seconds, as vidx prints it (ms, UTC)
+iso() {
+	awk -v e=$E -v s="$1" 'BEGIN { v = e + s; i = int(v); if (v < i) i--;
+		printf "%s.%03dZ\n", strftime("%Y-%m-%dT%H:%M:%S", i, 1), (v - i) * 1000 + 0.5 }'
+}
+
+# psnr K L1 L2 L3: how close the label band of tile e in frame K of
+# l.mp4 is to ffmpeg drawtext drawing those lines (ImageMagick, dB)
+psnr() {
+	F=/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
+	printf %s "$2" >l1.txt && printf %s "$3" >l2.txt && printf %s "$4" >l3.txt &&
+	set -- "$1" $(jq -r ".tiles[] | select(.camera == \"e\") | \"\(.x) \(.y) \(.w) \(.h) \(.video.h)\"" l.json) &&
+	b=$(($5 - $6)) fs=$(($4 / 32)) && [ $fs -ge 10 ] || fs=10
+	d="drawtext=fontfile=$F:fontsize=$fs:fontcolor=white:x=6" st=$((fs + fs / 3 + 1)) &&
+	ffmpeg -nostdin -v error -y -f lavfi -i "color=c=black:s=${4}x$5:d=1,format=rgb24,$d:y=$(($6 + 4)):textfile=l1.txt,$d:y=$(($6 + 4 + st)):textfile=l2.txt,$d:y=$(($6 + 4 + 2 * st)):textfile=l3.txt,crop=$4:$b:0:$6" \
+		-frames:v 1 want.png &&
+	ffmpeg -nostdin -v error -y -i l.mp4 -vf "select=eq(n\\,$1),crop=$4:$b:$2:$(($3 + $6))" -frames:v 1 got.png &&
+	compare -metric PSNR want.png got.png null: 2>&1 | cut -d" " -f1 || true
+}
+
+# Camera e (no clock observation, 25 fps from E - 2.561) shows at output
+# instant E - 2 + k/25 its frame of true time E - 2.561 + floor((k/25 +
+# 0.561) * 25) / 25; the labels are lossy in H.264, so the right lines must
+# be much closer to the picture than lines a digit off.
+test_expect_success 'labels burned in: camera, the frame true time, the camera clock (ffmpeg drawtext, ImageMagick)' '
+	command -v compare >/dev/null || { echo "ImageMagick compare missing: skipped"; exit 0; }
+	vidx-mosaic -d $DB -o l.mp4 -c e -c a --from $(t -2) --to $(t -1.8) --tile 320x240 --json >l.json &&
+	for k in 0 3; do
+		ft=$(awk -v k=$k "BEGIN { printf \"%.3f\", -2.561 + int((k / 25 + 0.561) * 25 + 1e-6) / 25 }")
+		off=$(awk -v f=$ft "BEGIN { printf \"%.3f\", f + 0.04 }")
+		# its own clock in its zone (UTC, no correction)
+		good=$(psnr $k "e  Cam e" "true   $(iso $ft)" "camera $(iso $ft | sed s/Z\$/+00:00/)")
+		bad=$(psnr $k "e  Cam e" "true   $(iso $off)" "camera $(iso $off | sed s/Z\$/+00:00/)")
+		echo "frame $k: $(iso $ft) $good dB, a frame off $bad dB"
+		awk -v g=$good -v b=$bad "BEGIN { exit !(g >= 30 && g >= b + 3) }"
+	done
+'
+
 test_expect_success 'a camera without footage: a black "no footage" tile all along' '
 	box=$(jq -r ".tiles[] | select(.camera == \"f\") | \"\(.video.w):\(.video.h):\(.video.x):\(.video.y)\"" m.json) &&
 	test "$(jq -r ".tiles[] | select(.camera == \"f\") | .found" m.json)" = false &&
-	yavg m.mp4 $box | awk "\$1 > 40 { exit 1 }"
+	yavg m.mp4 $box | awk "\$1 > 40 { exit 1 }" &&
+	# and black (not grey) once an MJPEG camera (full-range YUV) has none:
+	# e records until E + 5.439
+	# (the same as the tile of f, which never had any)
+	vidx-mosaic -d $DB -o e.mp4 -c e -c f --from $(t 4) --to $(t 7) --tile 64x48 --json >e.json &&
+	for c in e f; do
+		box=$(jq -r ".tiles[] | select(.camera == \"$c\") | .video | \"\(.w):\(.h):\(.x):\(.y)\"" e.json)
+		yavg e.mp4 $box >y$c
+	done &&
+	test "$(lines ye)" = 75 &&
+	paste -d" " ye yf | awk "NR <= 30 && \$1 < 50 { exit 1 }
+		NR > 40 && (\$1 - \$2 > 2 || \$2 - \$1 > 2) { exit 1 }"
 '
 
 test_expect_success 'a working copy: tags and a manifest with every source, the graph, the encoder' '
@@ -213,6 +262,31 @@ test_expect_success 'bad input: a damaged recording: its tile says so, exit 1, t
 	test -f dmg.mp4 &&
 	jq -e ".sources[] | select(.camera == \"dmg\") | .error != null" dmg.mp4.manifest.json &&
 	test "$(jq ".failed | length" dmg.json)" = 1
+'
+
+# Damage only the decoder's messages tell, on a camera decoded alone (on
+# the decoder's own threads, one per CPU): the tile says so as it does on
+# one thread; ffmpeg's own decoder gives the reason first.
+test_expect_success 'bad input: damage only the decoder tells: the same on its threads as on one (ffmpeg says so too)' '
+	ffmpeg -nostdin -v error -i "$FIXTURES/h264.ts" -c copy -metadata title=dmg2 dmg2.ts &&
+	vidx-camera -d $DB add dmg2 --lat 41.3 --lon -72.9 &&
+	vidx-ingest -d $DB -c dmg2 --start $(t 0) dmg2.ts >/dev/null &&
+	pos=$(vidx-still -d $DB -c dmg2 --at $(t 3.5) --json | jq .keyframe_pos) &&
+	# one TS packet of the slice data of the keyframe at +3 s zeroed
+	dd if=/dev/zero of=dmg2.ts bs=1 seek=$((pos + 1000)) count=188 conv=notrunc 2>/dev/null &&
+	ffmpeg -nostdin -v error -threads 1 -i dmg2.ts -map 0:v -f null - 2>fferr &&
+	why=$(sed -n "1s/^\[h264 @ [^]]*\] //p" fferr) &&
+	test -n "$why" &&
+	test_expect_code 1 taskset -c 0 vidx-mosaic -d $DB -o dmg1.mp4 -c dmg2 --from $(t 2) \
+		--to $(t 5) --tile 64x48 --json >dmg1.json 2>err1 &&
+	test_expect_code 1 vidx-mosaic -d $DB -o dmgn.mp4 -c dmg2 --from $(t 2) --to $(t 5) \
+		--tile 64x48 --json >dmgn.json 2>errn &&
+	grep -F "dmg2: " err1 && grep -F "dmg2.ts" err1 &&
+	grep -F "damaged: $why" err1 &&
+	test_cmp err1 errn &&
+	test "$(jq ".failed | length" dmgn.json)" = 1 &&
+	jq -e ".sources[] | select(.camera == \"dmg2\") | .error != null" dmgn.mp4.manifest.json &&
+	{ [ "$(nproc)" -gt 1 ] || echo "one CPU: the decoder threads were not exercised"; }
 '
 
 test_expect_success 'a full disk: exit 1, named, nothing under a final name' '

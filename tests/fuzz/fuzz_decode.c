@@ -58,7 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		c.seek_pos = p->kf[0].pos;
 		c.end_pts = c.seek_pts + 200000;
 		c.frame_dur = p->frame_dur > 0 ? p->frame_dur : 40000;
-		d.threads = 1;
+		/* one thread, or the decoder's own two (frame threads, whose
+		 * messages are counted across threads: vidx__avlog) */
+		d.threads = n & 1 ? 2 : 1;
 		d.keep = 1;
 		d.on_frame = on_frame;
 		d.ctx = &x;
