@@ -163,7 +163,34 @@ typedef struct part {
 	int64_t size, frame_dur;
 	vidx__cut cut;
 	int hashed; /* the source's SHA-256 was checked while cutting */
+	vidx__hasher hs; /* that check, running while the clip is made */
+	int hfd;         /* its own descriptor of the source, -1 none */
 } part;
+
+/* The source's SHA-256, started in cut_part, must be the index's.  The
+ * clip is not published before this says so. */
+static int part_check(vidx *h, part *p)
+{
+	char hex[65];
+	int rc = 0;
+
+	if (!p->hs.running)
+		goto out;
+	if ((rc = vidx__hash_finish(h, &p->hs, NULL, hex)) < 0)
+		goto out;
+	if (strcmp(hex, p->sha256)) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "source changed since it was indexed "
+		                "(SHA-256 %.12s..., the index says %.12s...)", hex, p->sha256);
+		goto out;
+	}
+	p->hashed = 1;
+out:
+	vidx__hash_stop(&p->hs);
+	if (p->hfd >= 0)
+		close(p->hfd);
+	p->hfd = -1;
+	return rc;
+}
 
 static int rec_info(vidx *h, part *p)
 {
@@ -538,7 +565,6 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 {
 	vidx *h = w->h;
 	vidx__src local = {.io = {.fd = -1}}, *s = opened ? opened : &local;
-	vidx__hasher hs = {0};
 	struct stat sb;
 	int first = opened != NULL, rc = 0;
 
@@ -565,35 +591,32 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
 		}
-		if (!w->native && (rc = mux_open(w, s, fmt, p)) < 0)
-			goto out;
 	} else if (!same_par(w->vpar, s->fc->streams[s->vi]->codecpar) ||
 	           !same_par(w->apar, s->ai >= 0 ? s->fc->streams[s->ai]->codecpar : NULL)) {
 		*split = 1;
 		goto out;
 	}
+	/* the re-hash runs on, on a descriptor of its own, while this part is
+	 * cut and the clip finished (part_check waits for it) */
+	if (!w->o->no_source_hash) {
+		if ((p->hfd = dup(s->io.fd)) < 0) {
+			rc = vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
+			goto out;
+		}
+		if ((rc = vidx__hash_start(h, &p->hs, p->hfd, s->io.size)) < 0)
+			goto out;
+	}
+	if (first && !w->native && (rc = mux_open(w, s, fmt, p)) < 0)
+		goto out;
 	w->vtb = s->fc->streams[s->vi]->time_base;
 	w->cur = p;
 	w->cur_placed = 0;
 	if (s->ai >= 0)
 		w->atb = s->fc->streams[s->ai]->time_base;
-	if (!w->o->no_source_hash && (rc = vidx__hash_start(h, &hs, s->io.fd, s->io.size)) < 0)
-		goto out;
 	/* a native clip of MPEG-TS carries the program tables before its keyframe */
 	p->cut.ts_tables = w->native && !strcmp(s->fc->iformat->name, "mpegts");
 	if ((rc = vidx__cut_walk(h, s, &p->cut, &w->ch, w->native ? NULL : sink, w)) < 0)
 		goto out;
-	if (hs.running) {
-		char hex[65];
-		if ((rc = vidx__hash_finish(h, &hs, NULL, hex)) < 0)
-			goto out;
-		if (strcmp(hex, p->sha256)) {
-			rc = vidx__fail(h, VIDX_EFORMAT, "source changed since it was indexed "
-			                "(SHA-256 %.12s..., the index says %.12s...)", hex, p->sha256);
-			goto out;
-		}
-		p->hashed = 1;
-	}
 	if (w->native) {
 		int out = open(w->tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
 		if (out < 0 || copy_range(s->io.fd, out, p->cut.byte_start, p->cut.byte_end) < 0) {
@@ -608,7 +631,8 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 		}
 	}
 out:
-	vidx__hash_stop(&hs);
+	if (rc < 0 || *split)
+		part_check(h, p); /* stops it */
 	vidx__src_close(s); /* the opened one too: done with it */
 	return rc;
 }
@@ -722,6 +746,8 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 	int rc = 0, split = 0;
 	vidx__src probe = {.io = {.fd = -1}};
 
+	for (k = 0; k < n; k++)
+		p[k].hfd = -1; /* no re-hash running yet */
 	w.h = h;
 	w.o = o;
 	w.ov = w.oa = w.ot = -1;
@@ -783,7 +809,9 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 		}
 		if (split)
 			break; /* the next clip starts with this part */
-		json_array_append_new(w.sources, jsource(q, w.native, vidx_host(h)));
+		/* the part before has been hashing while this one was cut */
+		if (used && (rc = part_check(h, &p[used - 1])) < 0)
+			goto out;
 		c.video_packets += q->cut.nvideo;
 		c.audio_packets = w.native ? -1 : c.audio_packets + q->cut.naudio;
 	}
@@ -808,6 +836,12 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 			rc = vidx__fail(h, VIDX_ERR, "SHA-256 failed");
 		goto out;
 	}
+	/* the last source's re-hash ran while the clip was finished, hashed
+	 * and synced; nothing is named before it agrees with the index */
+	if ((rc = part_check(h, &p[used - 1])) < 0)
+		goto out;
+	for (k = 0; k < used; k++)
+		json_array_append_new(w.sources, jsource(&p[k], w.native, vidx_host(h)));
 	c.sha256 = hex;
 	c.start = sp->seek_time;
 	{
@@ -920,6 +954,12 @@ out:
 		pl->nfailed++;
 		report(pl, &c);
 	}
+	for (k = 0; k < n; k++)
+		if (p[k].hfd >= 0) {
+			vidx__hash_stop(&p[k].hs); /* a re-hash a failure left running */
+			close(p[k].hfd);
+			p[k].hfd = -1;
+		}
 	if (w.oc) {
 		if (w.oc->pb)
 			avio_closep(&w.oc->pb);
