@@ -82,21 +82,6 @@ static int publish(vidx *h, const char *tmp, const char *final)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* N bytes of DATA as the new file FINAL */
 static int write_bytes(vidx *h, const char *final, const void *data, size_t n)
 {
@@ -107,7 +92,7 @@ static int write_bytes(vidx *h, const char *final, const void *data, size_t n)
 		return vidx__fail(h, VIDX_EIO, "cannot write in the folder of '%s': %s",
 		                  final, strerror(errno));
 	if ((fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0 ||
-	    write_all(fd, data, n) < 0) {
+	    vidx__write_all(fd, data, n) < 0) {
 		rc = vidx__fail(h, VIDX_EIO, "cannot write '%s': %s", final, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -128,28 +113,6 @@ static int write_bytes(vidx *h, const char *final, const void *data, size_t n)
 static int write_file(vidx *h, const char *final, const char *text)
 {
 	return write_bytes(h, final, text, strlen(text));
-}
-
-static int mkdirs(const char *path)
-{
-	char *p = strdup(path), *s;
-	int rc = 0;
-
-	if (!p)
-		return -1;
-	for (s = p + 1; ; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = 0;
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				rc = -1;
-			*s = c;
-			if (!c || rc)
-				break;
-		}
-	}
-	free(p);
-	return rc;
 }
 
 /* ---- plans ------------------------------------------------------------------ */
@@ -546,7 +509,7 @@ static int copy_range(int fd, int out, int64_t a, int64_t b)
 		ssize_t r = pread(fd, buf, want, a);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0 || write_all(out, buf, (size_t)r) < 0) {
+		if (r <= 0 || vidx__write_all(out, buf, (size_t)r) < 0) {
 			if (r == 0)
 				errno = EIO;
 			rc = -1;
@@ -1049,7 +1012,7 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		                  "without control characters");
 	if (!n)
 		return vidx__fail(h, VIDX_ENOENT, "no footage to pull");
-	if (mkdirs(o->out_dir) < 0)
+	if (vidx__mkdirs(o->out_dir, 0755) < 0)
 		return vidx__fail(h, VIDX_EIO, "cannot make '%s': %s", o->out_dir, strerror(errno));
 	if (!(pl.dir = realpath(o->out_dir, NULL)))
 		return vidx__fail(h, VIDX_EIO, "'%s': %s", o->out_dir, strerror(errno));
@@ -1150,19 +1113,9 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 	}
 	json_object_set_new(man, "clips", json_incref(pl.clips));
 	json_object_set_new(man, "failed", json_incref(pl.failed));
-	if (!(text = json_dumps(man, JSON_INDENT(2) | JSON_ENSURE_ASCII))) {
+	if (!(text = vidx__json_file_text(man, 0))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
-	}
-	{
-		size_t len = strlen(text);
-		char *t2 = realloc(text, len + 2);
-		if (!t2) {
-			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
-			goto out;
-		}
-		text = t2;
-		memcpy(text + len, "\n", 2);
 	}
 	snprintf(path, sizeof(path), "%s/manifest.json", pl.dir);
 	if ((rc = write_file(h, path, text)) < 0)
