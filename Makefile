@@ -272,7 +272,7 @@ demo: deps
 # otherwise use; test data is made once in build/bench-data.  BENCH_RUNS=N.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@for b in bench/probe bench/ingest bench/query bench/pull bench/mobile bench/still bench/mosaic bench/merge; do \
+	@for b in bench/startup bench/probe bench/ingest bench/query bench/pull bench/mobile bench/still bench/mosaic bench/merge; do \
 	  [ -f $$b ] || continue; echo "== $$b" >&2; sh $$b || exit 1; done
 
 # ---- install, clean ----------------------------------------------------------

@@ -13,13 +13,23 @@ mismatch() {
 
 # ib_run TAG OUT CMD...: bench_run, except that CMD's stdout goes to OUT
 # (so that what it did can be checked afterwards) and a failure is not
-# fatal: its exit status is left in IB_RC for the caller to check.
+# fatal: its exit status is left in IB_RC for the caller to check.  Wall
+# seconds go to TAG.t, CPU seconds (user + system) to TAG.cpu, peak RSS in
+# KiB to TAG.rss.
 ib_run() {
 	_tag=$1 _out=$2
 	shift 2
+	if [ -n "${BENCH_RUNNER:-}" ]; then
+		"$BENCH_RUNNER" "$BENCH_TMP/run.last" "$@" >"$_out" && IB_RC=0 || IB_RC=$?
+		read -r _w _c _r <"$BENCH_TMP/run.last"
+		echo "$_w" >>"$BENCH_TMP/$_tag.t"
+		echo "$_c" >>"$BENCH_TMP/$_tag.cpu"
+		echo "$_r" >>"$BENCH_TMP/$_tag.rss"
+		return 0
+	fi
 	_t0=$(now_ns)
 	if [ -n "$BENCH_TIME" ]; then
-		"$BENCH_TIME" -f %M -o "$BENCH_TMP/rss.last" "$@" >"$_out" &&
+		"$BENCH_TIME" -f '%M %U %S' -o "$BENCH_TMP/rss.last" "$@" >"$_out" &&
 			IB_RC=0 || IB_RC=$?
 	else
 		"$@" >"$_out" && IB_RC=0 || IB_RC=$?
@@ -29,7 +39,9 @@ ib_run() {
 		>>"$BENCH_TMP/$_tag.t"
 	if [ -n "$BENCH_TIME" ]; then
 		# GNU time puts "Command exited with non-zero status N" first
-		tail -n 1 "$BENCH_TMP/rss.last" >>"$BENCH_TMP/$_tag.rss"
+		tail -n 1 "$BENCH_TMP/rss.last" | awk '{ print $1 }' >>"$BENCH_TMP/$_tag.rss"
+		tail -n 1 "$BENCH_TMP/rss.last" |
+			awk '{ printf "%.6f\n", $2 + $3 }' >>"$BENCH_TMP/$_tag.cpu"
 	fi
 }
 

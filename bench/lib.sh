@@ -52,16 +52,39 @@ bench_rss_tool() {
 	rm -f "$BENCH_TMP/rss.probe"
 }
 
+# bench_runner: build bench/runner.c into $BENCH_TMP (needs cc) and set
+# BENCH_RUNNER to it; without a compiler, BENCH_RUNNER is empty and
+# bench_run falls back to date(1) and GNU time(1).
+bench_runner() {
+	BENCH_RUNNER=
+	if command -v "${CC:-cc}" >/dev/null 2>&1 &&
+	   "${CC:-cc}" -O2 -o "$BENCH_TMP/runner" "$(dirname "$0")/runner.c" 2>/dev/null; then
+		BENCH_RUNNER=$BENCH_TMP/runner
+	fi
+}
+
 # bench_run TAG CMD...: run CMD once with stdout to /dev/null (stderr is kept
 # so that failures are visible), append its wall-clock seconds to
-# $BENCH_TMP/TAG.t and its peak RSS in KiB to $BENCH_TMP/TAG.rss.  Dies if
-# CMD fails.  The time includes the time(1) wrapper when there is one: one
-# extra fork+exec, the same for every command (see bench_overhead).
+# $BENCH_TMP/TAG.t, its peak RSS in KiB to $BENCH_TMP/TAG.rss and its CPU
+# seconds (user + system, all threads) to $BENCH_TMP/TAG.cpu.  Dies if CMD
+# fails.  CPU time is the steadier figure on a shared machine: waiting for
+# a core does not count.  With bench_runner's program the figures are taken
+# in-process; else the time includes the time(1) wrapper (one extra
+# fork+exec, the same for every command) and CPU time is in 10 ms steps.
 bench_run() {
 	_tag=$1; shift
+	if [ -n "${BENCH_RUNNER:-}" ]; then
+		"$BENCH_RUNNER" "$BENCH_TMP/run.last" "$@" >/dev/null ||
+			die "command failed (exit $?): $*"
+		read -r _w _c _r <"$BENCH_TMP/run.last"
+		echo "$_w" >>"$BENCH_TMP/$_tag.t"
+		echo "$_c" >>"$BENCH_TMP/$_tag.cpu"
+		echo "$_r" >>"$BENCH_TMP/$_tag.rss"
+		return 0
+	fi
 	_t0=$(now_ns)
 	if [ -n "$BENCH_TIME" ]; then
-		"$BENCH_TIME" -f %M -o "$BENCH_TMP/rss.last" "$@" >/dev/null ||
+		"$BENCH_TIME" -f '%M %U %S' -o "$BENCH_TMP/rss.last" "$@" >/dev/null ||
 			die "command failed (exit $?): $*"
 	else
 		"$@" >/dev/null || die "command failed (exit $?): $*"
@@ -70,7 +93,9 @@ bench_run() {
 	awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.6f\n", (b - a) / 1e9 }' \
 		>>"$BENCH_TMP/$_tag.t"
 	if [ -n "$BENCH_TIME" ]; then
-		tail -n 1 "$BENCH_TMP/rss.last" >>"$BENCH_TMP/$_tag.rss"
+		tail -n 1 "$BENCH_TMP/rss.last" | awk '{ print $1 }' >>"$BENCH_TMP/$_tag.rss"
+		tail -n 1 "$BENCH_TMP/rss.last" |
+			awk '{ printf "%.6f\n", $2 + $3 }' >>"$BENCH_TMP/$_tag.cpu"
 	fi
 }
 

@@ -55,9 +55,22 @@ typedef struct item {
 	int64_t size;
 } item;
 
+/* a file read and waiting for its write */
+typedef struct ready {
+	item *it;
+	vidx_prepared *x;
+	vidx_ingest_result r;
+} ready;
+
 typedef struct batch {
 	item *it;
 	size_t n, cap, next, done, failed;
+	ready *q;                /* read, not yet written */
+	size_t nq, qcap;
+	int writing;             /* a batch is being written */
+	int inline_write;        /* -j 1: each worker writes what it read */
+	int reading;             /* workers still reading */
+	pthread_cond_t ready_cv; /* files were read, or a worker ended */
 	int64_t bytes, bytes_done;
 	const char *db, *camera, *host;
 	vidx_probe_opts o;
@@ -294,6 +307,58 @@ static void report(batch *b, const char *path, const vidx_ingest_result *r)
 	fflush(stdout);
 }
 
+/* a file's result, once it is in the index (or will never be); b->lock held */
+static void finished(batch *b, item *it, const vidx_ingest_result *r)
+{
+	b->done++;
+	b->bytes_done += it->size;
+	if (r->status == VIDX_FAILED)
+		b->failed++;
+	report(b, it->path, r);
+	if (b->progress)
+		progress(b, 0);
+}
+
+/* Write what the workers have read so far, in one transaction (a group
+ * commit: one sync of the index for all of them).  With -j 1 the worker
+ * writes each file as soon as it is read; with more, the main thread does
+ * the writing (writer()) while all the workers go on reading, so a write
+ * costs no reader its turn and the slower the writes are, the more files
+ * share one.  A file is reported only once its transaction is committed,
+ * so a kill loses nothing reported.  b->lock held on entry and exit. */
+static void write_ready(batch *b, vidx *h)
+{
+	while (b->nq && !b->writing) {
+		ready *take = b->q;
+		size_t n = b->nq, i;
+		vidx_prepared **x = malloc(n * sizeof(*x));
+		vidx_ingest_result *r = malloc(n * sizeof(*r));
+		b->q = NULL;
+		b->nq = b->qcap = 0;
+		b->writing = 1;
+		pthread_mutex_unlock(&b->lock);
+		if (x && r) {
+			for (i = 0; i < n; i++) {
+				x[i] = take[i].x;
+				r[i] = take[i].r;
+			}
+			vidx_ingest_commit(h, x, n, r);
+		} else {
+			for (i = 0; i < n; i++)
+				snprintf(take[i].r.error, sizeof(take[i].r.error), "out of memory");
+		}
+		for (i = 0; i < n; i++)
+			vidx_prepared_free(take[i].x);
+		pthread_mutex_lock(&b->lock);
+		for (i = 0; i < n; i++)
+			finished(b, take[i].it, x && r ? &r[i] : &take[i].r);
+		b->writing = 0;
+		free(x);
+		free(r);
+		free(take);
+	}
+}
+
 static void *worker(void *arg)
 {
 	batch *b = arg;
@@ -305,6 +370,7 @@ static void *worker(void *arg)
 
 	for (;;) {
 		vidx_ingest_result r;
+		vidx_prepared *x = NULL;
 		item *it;
 		const char *cam;
 
@@ -328,20 +394,64 @@ static void *worker(void *arg)
 			r.start = r.end = VIDX_TIME_NONE;
 			snprintf(r.error, sizeof(r.error), "no directory name to take the camera from");
 		} else {
-			vidx_ingest_file(h, it->path, cam, &b->o, &r);
+			vidx_ingest_prepare(h, it->path, cam, &b->o, &x, &r);
 		}
 		pthread_mutex_lock(&b->lock);
-		b->done++;
-		b->bytes_done += it->size;
-		if (r.status == VIDX_FAILED)
-			b->failed++;
-		report(b, it->path, &r);
-		if (b->progress)
-			progress(b, 0);
+		if (!x) {
+			finished(b, it, &r);
+		} else if (b->nq == b->qcap &&
+		           !(b->q = realloc(b->q, (b->qcap = b->qcap ? 2 * b->qcap : 16) *
+		                                  sizeof(*b->q)))) {
+			cli_warn("out of memory");
+			exit(EXIT_SOME_FAILED);
+		} else {
+			b->q[b->nq].it = it;
+			b->q[b->nq].x = x;
+			b->q[b->nq++].r = r;
+		}
+		if (b->inline_write)
+			write_ready(b, h);
+		else
+			pthread_cond_signal(&b->ready_cv);
 		pthread_mutex_unlock(&b->lock);
 	}
+	pthread_mutex_lock(&b->lock);
+	b->reading--;
+	pthread_cond_signal(&b->ready_cv);
+	pthread_mutex_unlock(&b->lock);
 	vidx_free(h);
 	return NULL;
+}
+
+/* With several workers: write what they read until they are all done. */
+static void writer(batch *b)
+{
+	vidx *h = vidx_new();
+	int open_rc = h ? vidx_open(h, b->db, 0) : VIDX_ENOMEM;
+	size_t i;
+
+	if (h && b->host)
+		vidx_set_host(h, b->host);
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (!b->nq && b->reading)
+			pthread_cond_wait(&b->ready_cv, &b->lock);
+		if (!b->nq)
+			break;
+		if (open_rc >= 0) {
+			write_ready(b, h);
+			continue;
+		}
+		for (i = 0; i < b->nq; i++) {
+			snprintf(b->q[i].r.error, sizeof(b->q[i].r.error), "%s",
+			         h ? vidx_errmsg(h) : "out of memory");
+			vidx_prepared_free(b->q[i].x);
+			finished(b, b->q[i].it, &b->q[i].r);
+		}
+		b->nq = 0;
+	}
+	pthread_mutex_unlock(&b->lock);
+	vidx_free(h);
 }
 
 int main(int argc, char **argv)
@@ -374,6 +484,7 @@ int main(int argc, char **argv)
 	cli_prog = "vidx-ingest";
 	b.db = cli_default_db();
 	pthread_mutex_init(&b.lock, NULL);
+	pthread_cond_init(&b.ready_cv, NULL);
 	if (!(h = vidx_new())) {
 		cli_warn("out of memory");
 		return EXIT_SOME_FAILED;
@@ -487,14 +598,24 @@ int main(int argc, char **argv)
 		cli_warn("out of memory");
 		return EXIT_SOME_FAILED;
 	}
-	for (i = 0; i < jobs; i++)
+	b.inline_write = jobs == 1;
+	pthread_mutex_lock(&b.lock);
+	for (i = 0; i < jobs; i++) {
 		if (pthread_create(&th[i], NULL, worker, &b) != 0) {
 			cli_warn("cannot start worker: %s", strerror(errno));
-			jobs = i;
 			break;
 		}
-	if (jobs == 0)
+		b.reading++;
+	}
+	jobs = i;
+	pthread_mutex_unlock(&b.lock);
+	if (jobs == 0) {
+		b.inline_write = 1;
+		b.reading = 1;
 		worker(&b);
+	} else if (!b.inline_write) {
+		writer(&b);
+	}
 	for (i = 0; i < jobs; i++)
 		pthread_join(th[i], NULL);
 	if (b.progress && b.n)

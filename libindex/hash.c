@@ -20,40 +20,80 @@
 
 #define HASH_CHUNK (1 << 20)
 
+/* the mapped part of hash_main: as far as the map goes */
+typedef struct mapped {
+	vidx__hasher *hs;
+	vidx__map m;
+	int64_t off;
+} mapped;
+
+static int hash_mapped(void *ctx)
+{
+	mapped *x = ctx;
+
+	while (x->off < x->hs->size) {
+		int64_t n = x->hs->size - x->off < HASH_CHUNK ? x->hs->size - x->off
+		                                             : HASH_CHUNK;
+		const unsigned char *p = vidx__map_at(&x->m, x->off, n);
+		if (!p)
+			return -1; /* no map here: read the rest */
+		if (!EVP_DigestUpdate(x->hs->md, p, (size_t)n)) {
+			x->hs->err = -1;
+			return 0;
+		}
+		x->off += n;
+	}
+	return 0;
+}
+
 /* SHA-256 of the whole file, on a thread of its own: the demuxer and the
  * digest each take a core, and both read the same pages, so the file comes
- * from disk once. */
+ * from disk once.  The pages are hashed where they lie, through a map
+ * (map.c), which saves copying them; where the file cannot be mapped they
+ * are read. */
 static void *hash_main(void *arg)
 {
 	vidx__hasher *hs = arg;
-	unsigned char *buf = malloc(HASH_CHUNK);
+	unsigned char *buf = NULL;
 	unsigned int len = 0;
-	int64_t off = 0;
+	mapped x = {hs, {0}, 0};
+	int64_t off;
+	int r;
 
-	if (!buf) {
-		hs->err = ENOMEM;
-		return NULL;
-	}
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(hs->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+	vidx__map_init(&x.m, hs->fd, hs->size);
+	r = vidx__map_run(&x.m, hash_mapped, &x);
+	vidx__map_close(&x.m);
+	if (r == VIDX__MAP_FAULT) {
+		hs->shrank = 1; /* cut short under the map (or unreadable) */
+		return NULL;
+	}
+	if (hs->err)
+		return NULL;
+	off = x.off;
+	if (off < hs->size && !(buf = malloc(HASH_CHUNK))) {
+		hs->err = ENOMEM;
+		return NULL;
+	}
 	while (off < hs->size) {
-		ssize_t r = pread(hs->fd, buf, HASH_CHUNK, off);
-		if (r < 0 && errno == EINTR)
+		ssize_t rd = pread(hs->fd, buf, HASH_CHUNK, off);
+		if (rd < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
+		if (rd < 0) {
 			hs->err = errno;
 			goto out;
 		}
-		if (r == 0) {
+		if (rd == 0) {
 			hs->shrank = 1;
 			goto out;
 		}
-		if (!EVP_DigestUpdate(hs->md, buf, (size_t)r)) {
+		if (!EVP_DigestUpdate(hs->md, buf, (size_t)rd)) {
 			hs->err = -1;
 			goto out;
 		}
-		off += r;
+		off += rd;
 	}
 	if (!EVP_DigestFinal_ex(hs->md, hs->dig, &len) || len != 32)
 		hs->err = -1;

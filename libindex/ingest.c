@@ -1,10 +1,10 @@
 /*
- * ingest.c - one recording into the index, and reading recordings back.
+ * ingest.c - a recording's rows in the index (written as intake.c or an
+ * import describes it), and reading recordings back.
  *
- * The slow part (hash, probe) runs outside any transaction; the write is
- * one short IMMEDIATE transaction per file, so parallel ingests (threads
- * or processes) take turns at the write lock and a file is either wholly
- * in the index or not at all.
+ * Each recording is written whole or not at all: in a transaction of its
+ * own, or in a savepoint of the caller's.  Nothing here reads media, so the
+ * tools that only read the index do not load FFmpeg's libraries.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -15,23 +15,6 @@
 #include <string.h>
 
 #include "internal.h"
-
-/* The probe's segments, placed at the recording's start. */
-static vidx_segment *segments(const vidx_probe *p, size_t *n)
-{
-	vidx_segment *s = calloc(p->nsegs ? p->nsegs : 1, sizeof(*s));
-	size_t i;
-
-	if (!s)
-		return NULL;
-	for (i = 0; i < p->nsegs; i++) {
-		s[i] = p->segs[i];
-		s[i].start += p->start;
-		s[i].end += p->start;
-	}
-	*n = p->nsegs;
-	return s;
-}
 
 static int step_done(vidx *h, sqlite3_stmt *st, const char *what)
 {
@@ -267,7 +250,7 @@ static int add_rows(vidx *h, const vidx_recording_in *r, int64_t *id, int *dup)
 /* Threads of one process take turns here rather than in SQLite's busy
  * handler, which sleeps in steps and left a second worker idle; other
  * processes still wait on SQLite's lock. */
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t vidx__write_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int vidx_recording_add(vidx *h, const vidx_recording_in *r, int64_t *id,
                        int *duplicate)
@@ -280,9 +263,9 @@ int vidx_recording_add(vidx *h, const vidx_recording_in *r, int64_t *id,
 		return rc;
 	own = sqlite3_get_autocommit(h->db);
 	if (own) {
-		pthread_mutex_lock(&write_lock);
+		pthread_mutex_lock(&vidx__write_lock);
 		if ((rc = vidx__exec_begin(h)) < 0) {
-			pthread_mutex_unlock(&write_lock);
+			pthread_mutex_unlock(&vidx__write_lock);
 			return rc;
 		}
 	} else if ((rc = vidx__exec(h, "SAVEPOINT recording")) < 0) {
@@ -291,7 +274,7 @@ int vidx_recording_add(vidx *h, const vidx_recording_in *r, int64_t *id,
 	rc = add_rows(h, r, id, duplicate);
 	if (own) {
 		rc = vidx__exec_end(h, rc);
-		pthread_mutex_unlock(&write_lock);
+		pthread_mutex_unlock(&vidx__write_lock);
 	} else if (rc < 0) {
 		/* inside the caller's transaction: take back this recording only */
 		sqlite3_exec(h->db, "ROLLBACK TO recording; RELEASE recording", NULL,
@@ -301,154 +284,6 @@ int vidx_recording_add(vidx *h, const vidx_recording_in *r, int64_t *id,
 	}
 	if (rc < 0)
 		*id = -1;
-	return rc;
-}
-
-/* the enum value of a stored time source name (as vidx_source_name) */
-static int source_id(const char *name)
-{
-	int i;
-	for (i = VIDX_SRC_MANUAL; name && i <= VIDX_SRC_MTIME; i++)
-		if (!strcmp(name, vidx_source_name(i)))
-			return i;
-	return VIDX_SRC_NONE;
-}
-
-/* A duplicate is reported as it is filed: its camera, times and counts. */
-static int as_filed(vidx *h, vidx_ingest_result *r)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(h->db, "SELECT camera_id, start, end, keyframe_count,"
-	                       " segment_count, damaged, time_source"
-	                       " FROM recordings WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return vidx__sql_fail(h, "finding duplicate");
-	sqlite3_bind_int64(st, 1, r->recording_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(r->camera, sizeof(r->camera), "%s",
-		         (const char *)sqlite3_column_text(st, 0));
-		r->start = sqlite3_column_int64(st, 1);
-		r->end = sqlite3_column_int64(st, 2);
-		r->keyframes = (size_t)sqlite3_column_int64(st, 3);
-		r->segments = (size_t)sqlite3_column_int64(st, 4);
-		r->damaged = sqlite3_column_int(st, 5);
-		r->time_source = source_id((const char *)sqlite3_column_text(st, 6));
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : vidx__sql_fail(h, "finding duplicate");
-}
-
-int vidx_ingest_file(vidx *h, const char *path, const char *camera,
-                     const vidx_probe_opts *o, vidx_ingest_result *r)
-{
-	static const vidx_probe_opts defaults = {0};
-	vidx_probe_opts po;
-	vidx_probe *p = NULL;
-	vidx_camera cam;
-	char *abs = NULL, *cands = NULL;
-	vidx_segment *sg = NULL;
-	size_t nseg = 0, i;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	memset(&cam, 0, sizeof(cam));
-	r->status = VIDX_FAILED;
-	r->recording_id = -1;
-	r->start = r->end = VIDX_TIME_NONE;
-	snprintf(r->camera, sizeof(r->camera), "%s", camera ? camera : "");
-	if ((rc = vidx__need_db(h)) < 0 || (rc = vidx_camera_get(h, camera, &cam)) < 0)
-		goto out;
-	po = o ? *o : defaults;
-	if (!po.tz)
-		po.tz = cam.tz; /* the camera's zone reads its local times */
-	po.hash = 1;
-	po.keep_keyframes = 1;
-	if ((rc = vidx_probe_file(h, path, &po, &p)) < 0)
-		goto out;
-	if (p->chosen < 0) {
-		rc = vidx__fail(h, VIDX_EFORMAT, "no usable start time");
-		goto out;
-	}
-	if (cam.mobile && !p->place.loc_source && !p->place.track_source) {
-		rc = vidx__fail(h, VIDX_EFORMAT, "camera '%s' is mobile and this recording "
-		                "has no position or track of its own%s%s", camera,
-		                p->place.nproblems ? ": " : "",
-		                p->place.nproblems ? p->place.problems[0] : "");
-		goto out;
-	}
-	if (!(abs = realpath(path, NULL))) {
-		rc = vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
-		goto out;
-	}
-	/* a stream without timestamps gets its nominal timing, in order */
-	for (i = 0; i < p->nkeyframes; i++)
-		if (p->kf[i].pts == VIDX_TIME_NONE)
-			p->kf[i].pts = p->kf[i].n * p->frame_dur;
-	if (!(sg = segments(p, &nseg))) {
-		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
-		goto out;
-	}
-	{
-		const vidx_time_candidate *t = &p->cand[p->chosen];
-		vidx_recording_in in;
-		int dup;
-		memset(&in, 0, sizeof(in));
-		in.camera = camera;
-		in.path = abs;
-		memcpy(in.sha256, p->sha256, 32);
-		in.size = p->size;
-		in.format = p->format;
-		in.vcodec = p->vcodec;
-		in.acodec = p->has_audio ? p->acodec : NULL;
-		in.width = p->width;
-		in.height = p->height;
-		in.fps = p->fps_den ? (double)p->fps_num / p->fps_den : 0;
-		in.time_source = t->source;
-		in.time_flags = t->flags;
-		in.time_raw = t->raw;
-		in.time_detail = t->detail;
-		in.segments = sg;
-		in.nsegments = nseg;
-		in.kf = p->kf;
-		in.nkf = p->nkeyframes;
-		in.damaged = p->damaged;
-		in.place = &p->place;
-		in.time_disagreement = p->time_disagree ? p->time_disagreement : "";
-		in.fps_source = p->fps_source;
-		if (!(cands = vidx__candidates_json(p))) {
-			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
-			goto out;
-		}
-		in.time_candidates = cands;
-		if ((rc = vidx_recording_add(h, &in, &r->recording_id, &dup)) < 0)
-			goto out;
-		r->status = dup ? VIDX_DUPLICATE : VIDX_INGESTED;
-	}
-	memcpy(r->sha256, p->sha256_hex, sizeof(r->sha256));
-	r->size = p->size;
-	r->start = sg[0].start;
-	r->end = sg[nseg - 1].end;
-	r->time_source = p->time_source;
-	r->keyframes = p->nkeyframes;
-	r->segments = nseg;
-	r->damaged = p->damaged;
-	if (r->status == VIDX_DUPLICATE && (rc = as_filed(h, r)) < 0)
-		goto out;
-out:
-	if (rc < 0) {
-		r->status = VIDX_FAILED;
-		r->recording_id = -1;
-		snprintf(r->error, sizeof(r->error), "%s", vidx_errmsg(h));
-		if (p && p->hashed)
-			memcpy(r->sha256, p->sha256_hex, sizeof(r->sha256));
-	}
-	vidx_camera_clear(&cam);
-	vidx_probe_free(p);
-	free(abs);
-	free(cands);
-	free(sg);
 	return rc;
 }
 

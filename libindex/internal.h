@@ -33,6 +33,10 @@ struct vidx {
  * its bindings cleared; NULL with the message set on failure. */
 sqlite3_stmt *vidx__stmt(vidx *h, int i, const char *sql);
 
+/* ---- ingest.c ---- */
+/* the writers of one process take turns here (intake.c, ingest.c) */
+extern pthread_mutex_t vidx__write_lock;
+
 /* ---- db.c ---- */
 int vidx__need_db(vidx *h);
 int vidx__exec(vidx *h, const char *sql);

@@ -82,21 +82,6 @@ static int publish(vidx *h, const char *tmp, const char *final)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* N bytes of DATA as the new file FINAL */
 static int write_bytes(vidx *h, const char *final, const void *data, size_t n)
 {
@@ -107,7 +92,7 @@ static int write_bytes(vidx *h, const char *final, const void *data, size_t n)
 		return vidx__fail(h, VIDX_EIO, "cannot write in the folder of '%s': %s",
 		                  final, strerror(errno));
 	if ((fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0 ||
-	    write_all(fd, data, n) < 0) {
+	    vidx__write_all(fd, data, n) < 0) {
 		rc = vidx__fail(h, VIDX_EIO, "cannot write '%s': %s", final, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -130,28 +115,6 @@ static int write_file(vidx *h, const char *final, const char *text)
 	return write_bytes(h, final, text, strlen(text));
 }
 
-static int mkdirs(const char *path)
-{
-	char *p = strdup(path), *s;
-	int rc = 0;
-
-	if (!p)
-		return -1;
-	for (s = p + 1; ; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = 0;
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				rc = -1;
-			*s = c;
-			if (!c || rc)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 /* ---- plans ------------------------------------------------------------------ */
 
 typedef struct part {
@@ -163,7 +126,34 @@ typedef struct part {
 	int64_t size, frame_dur;
 	vidx__cut cut;
 	int hashed; /* the source's SHA-256 was checked while cutting */
+	vidx__hasher hs; /* that check, running while the clip is made */
+	int hfd;         /* its own descriptor of the source, -1 none */
 } part;
+
+/* The source's SHA-256, started in cut_part, must be the index's.  The
+ * clip is not published before this says so. */
+static int part_check(vidx *h, part *p)
+{
+	char hex[65];
+	int rc = 0;
+
+	if (!p->hs.running)
+		goto out;
+	if ((rc = vidx__hash_finish(h, &p->hs, NULL, hex)) < 0)
+		goto out;
+	if (strcmp(hex, p->sha256)) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "source changed since it was indexed "
+		                "(SHA-256 %.12s..., the index says %.12s...)", hex, p->sha256);
+		goto out;
+	}
+	p->hashed = 1;
+out:
+	vidx__hash_stop(&p->hs);
+	if (p->hfd >= 0)
+		close(p->hfd);
+	p->hfd = -1;
+	return rc;
+}
 
 static int rec_info(vidx *h, part *p)
 {
@@ -519,7 +509,7 @@ static int copy_range(int fd, int out, int64_t a, int64_t b)
 		ssize_t r = pread(fd, buf, want, a);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0 || write_all(out, buf, (size_t)r) < 0) {
+		if (r <= 0 || vidx__write_all(out, buf, (size_t)r) < 0) {
 			if (r == 0)
 				errno = EIO;
 			rc = -1;
@@ -538,7 +528,6 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 {
 	vidx *h = w->h;
 	vidx__src local = {.io = {.fd = -1}}, *s = opened ? opened : &local;
-	vidx__hasher hs = {0};
 	struct stat sb;
 	int first = opened != NULL, rc = 0;
 
@@ -565,35 +554,32 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 			goto out;
 		}
-		if (!w->native && (rc = mux_open(w, s, fmt, p)) < 0)
-			goto out;
 	} else if (!same_par(w->vpar, s->fc->streams[s->vi]->codecpar) ||
 	           !same_par(w->apar, s->ai >= 0 ? s->fc->streams[s->ai]->codecpar : NULL)) {
 		*split = 1;
 		goto out;
 	}
+	/* the re-hash runs on, on a descriptor of its own, while this part is
+	 * cut and the clip finished (part_check waits for it) */
+	if (!w->o->no_source_hash) {
+		if ((p->hfd = dup(s->io.fd)) < 0) {
+			rc = vidx__fail(h, VIDX_EIO, "%s", strerror(errno));
+			goto out;
+		}
+		if ((rc = vidx__hash_start(h, &p->hs, p->hfd, s->io.size)) < 0)
+			goto out;
+	}
+	if (first && !w->native && (rc = mux_open(w, s, fmt, p)) < 0)
+		goto out;
 	w->vtb = s->fc->streams[s->vi]->time_base;
 	w->cur = p;
 	w->cur_placed = 0;
 	if (s->ai >= 0)
 		w->atb = s->fc->streams[s->ai]->time_base;
-	if (!w->o->no_source_hash && (rc = vidx__hash_start(h, &hs, s->io.fd, s->io.size)) < 0)
-		goto out;
 	/* a native clip of MPEG-TS carries the program tables before its keyframe */
 	p->cut.ts_tables = w->native && !strcmp(s->fc->iformat->name, "mpegts");
 	if ((rc = vidx__cut_walk(h, s, &p->cut, &w->ch, w->native ? NULL : sink, w)) < 0)
 		goto out;
-	if (hs.running) {
-		char hex[65];
-		if ((rc = vidx__hash_finish(h, &hs, NULL, hex)) < 0)
-			goto out;
-		if (strcmp(hex, p->sha256)) {
-			rc = vidx__fail(h, VIDX_EFORMAT, "source changed since it was indexed "
-			                "(SHA-256 %.12s..., the index says %.12s...)", hex, p->sha256);
-			goto out;
-		}
-		p->hashed = 1;
-	}
 	if (w->native) {
 		int out = open(w->tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
 		if (out < 0 || copy_range(s->io.fd, out, p->cut.byte_start, p->cut.byte_end) < 0) {
@@ -608,7 +594,8 @@ static int cut_part(clipw *w, part *p, vidx__src *opened, const char *fmt,
 		}
 	}
 out:
-	vidx__hash_stop(&hs);
+	if (rc < 0 || *split)
+		part_check(h, p); /* stops it */
 	vidx__src_close(s); /* the opened one too: done with it */
 	return rc;
 }
@@ -722,6 +709,8 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 	int rc = 0, split = 0;
 	vidx__src probe = {.io = {.fd = -1}};
 
+	for (k = 0; k < n; k++)
+		p[k].hfd = -1; /* no re-hash running yet */
 	w.h = h;
 	w.o = o;
 	w.ov = w.oa = w.ot = -1;
@@ -783,7 +772,9 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 		}
 		if (split)
 			break; /* the next clip starts with this part */
-		json_array_append_new(w.sources, jsource(q, w.native, vidx_host(h)));
+		/* the part before has been hashing while this one was cut */
+		if (used && (rc = part_check(h, &p[used - 1])) < 0)
+			goto out;
 		c.video_packets += q->cut.nvideo;
 		c.audio_packets = w.native ? -1 : c.audio_packets + q->cut.naudio;
 	}
@@ -808,6 +799,12 @@ static size_t one_clip(pull *pl, part *p, size_t n)
 			rc = vidx__fail(h, VIDX_ERR, "SHA-256 failed");
 		goto out;
 	}
+	/* the last source's re-hash ran while the clip was finished, hashed
+	 * and synced; nothing is named before it agrees with the index */
+	if ((rc = part_check(h, &p[used - 1])) < 0)
+		goto out;
+	for (k = 0; k < used; k++)
+		json_array_append_new(w.sources, jsource(&p[k], w.native, vidx_host(h)));
 	c.sha256 = hex;
 	c.start = sp->seek_time;
 	{
@@ -920,6 +917,12 @@ out:
 		pl->nfailed++;
 		report(pl, &c);
 	}
+	for (k = 0; k < n; k++)
+		if (p[k].hfd >= 0) {
+			vidx__hash_stop(&p[k].hs); /* a re-hash a failure left running */
+			close(p[k].hfd);
+			p[k].hfd = -1;
+		}
 	if (w.oc) {
 		if (w.oc->pb)
 			avio_closep(&w.oc->pb);
@@ -1009,7 +1012,7 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		                  "without control characters");
 	if (!n)
 		return vidx__fail(h, VIDX_ENOENT, "no footage to pull");
-	if (mkdirs(o->out_dir) < 0)
+	if (vidx__mkdirs(o->out_dir, 0755) < 0)
 		return vidx__fail(h, VIDX_EIO, "cannot make '%s': %s", o->out_dir, strerror(errno));
 	if (!(pl.dir = realpath(o->out_dir, NULL)))
 		return vidx__fail(h, VIDX_EIO, "'%s': %s", o->out_dir, strerror(errno));
@@ -1110,19 +1113,9 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 	}
 	json_object_set_new(man, "clips", json_incref(pl.clips));
 	json_object_set_new(man, "failed", json_incref(pl.failed));
-	if (!(text = json_dumps(man, JSON_INDENT(2) | JSON_ENSURE_ASCII))) {
+	if (!(text = vidx__json_file_text(man, 0))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
-	}
-	{
-		size_t len = strlen(text);
-		char *t2 = realloc(text, len + 2);
-		if (!t2) {
-			rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
-			goto out;
-		}
-		text = t2;
-		memcpy(text + len, "\n", 2);
 	}
 	snprintf(path, sizeof(path), "%s/manifest.json", pl.dir);
 	if ((rc = write_file(h, path, text)) < 0)

@@ -414,6 +414,25 @@ const char *vidx_status_name(int status);
 int vidx_ingest_file(vidx *h, const char *path, const char *camera,
                      const vidx_probe_opts *o, vidx_ingest_result *r);
 
+/* vidx_ingest_file in two halves, so that several files can be written in
+ * one transaction (one sync of the index for all of them) while others are
+ * still being read.  prepare does the slow half (hash, probe) and writes
+ * nothing: on success *out holds the file and R what it will be (status
+ * still VIDX_FAILED); on failure R says why.  commit writes X[0..N) (NULL
+ * entries skipped) in one transaction, each file in a savepoint of its own:
+ * a file that cannot be written is taken back alone and its R says why;
+ * when the transaction itself cannot be committed, none is written and
+ * every R says so.  Returns the number of files that failed, or <0 (the
+ * transaction).  Nothing is in the index, or reported as in it, before its
+ * commit returns.  X stays the caller's (vidx_prepared_free). */
+typedef struct vidx_prepared vidx_prepared;
+int vidx_ingest_prepare(vidx *h, const char *path, const char *camera,
+                        const vidx_probe_opts *o, vidx_prepared **out,
+                        vidx_ingest_result *r);
+int vidx_ingest_commit(vidx *h, vidx_prepared *const *x, size_t n,
+                       vidx_ingest_result *r);
+void vidx_prepared_free(vidx_prepared *x);
+
 /* ---- recordings ------------------------------------------------------------ */
 
 /* A recording described rather than read (vidx_ingest_file builds one from

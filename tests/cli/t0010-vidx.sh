@@ -34,4 +34,12 @@ test_expect_success 'vidx --version' '
 	vidx --version | grep "^vidx (vidx) "
 '
 
+test_expect_success 'tools that only read the index do not load FFmpeg (start-up)' '
+	for t in vidx vidx-query vidx-ls vidx-case vidx-camera; do
+		ldd "$VIDX_BIN/$t" >libs &&
+		! grep -E "libav(codec|format|util)" libs || { echo "$t loads FFmpeg"; exit 1; }
+	done &&
+	ldd "$VIDX_BIN/vidx-probe" | grep -q libavformat
+'
+
 test_done

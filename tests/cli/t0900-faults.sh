@@ -92,6 +92,29 @@ test_expect_success "SIGKILL at $KILLS random points of vidx-ingest -j 2: index 
 	echo "ingest_rows_at_kill $(tr "\n" " " <kept)" >>faults.txt
 '
 
+test_expect_success "SIGKILL at $KILLS random points of vidx-ingest -j 2 (files written in batches): every file reported ingested is in the index" '
+	i=1 &&
+	while [ $i -le $KILLS ]; do
+		cp empty.db b.db
+		vidx-ingest -d b.db -c cam -j 2 --json src >out 2>/dev/null &
+		pid=$!
+		sleep $(delay 500 $((i + 100)))
+		kill -9 $pid 2>/dev/null || :
+		wait $pid 2>/dev/null || :
+		intact b.db || { echo "after kill $i: index not intact"; exit 1; }
+		# a line is only written once its batch is committed
+		grep "\"status\":\"ingested\"" out | grep "}\$" | jq -r .sha256 >reported || :
+		while read -r sum; do
+			test "$(sqlite3 b.db "SELECT count(*) FROM recordings WHERE
+				lower(hex(sha256)) = '"'"'$sum'"'"'")" = 1 ||
+				{ echo "after kill $i: $sum reported but not in the index"; exit 1; }
+		done <reported
+		echo "$(lines reported) $(sqlite3 b.db "SELECT count(*) FROM recordings")" >>batched
+		i=$((i + 1))
+	done &&
+	echo "ingest_batched_reported_kept $(tr "\n" " " <batched)" >>faults.txt
+'
+
 test_expect_success "SIGKILL at $KILLS random points of vidx-pull: no half-written file under a final name" '
 	i=1 && killed=0 &&
 	while [ $i -le $KILLS ]; do

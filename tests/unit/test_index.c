@@ -170,6 +170,59 @@ static void test_ingest_failures_leave_nothing(void **st)
 	unlink(path);
 }
 
+/* several files in one transaction: each still all or nothing */
+static int count_rows(void *ctx, const vidx_recording *r)
+{
+	(void)r;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_ingest_batch(void **st)
+{
+	vidx_prepared *x[4] = {NULL};
+	vidx_ingest_result r[4];
+	vidx_camera c = {.id = "batch-b", .lat = 1, .lon = 1, .tz = "UTC"};
+	char copy[400], cmd[4600];
+	int before = 0, after = 0;
+	(void)st;
+	assert_int_equal(vidx_camera_add(h, &c), 0);
+	c.id = "batch-a";
+	assert_int_equal(vidx_camera_add(h, &c), 0);
+	assert_int_equal(vidx_recording_each(h, NULL, count_rows, &before), 0);
+	snprintf(copy, sizeof(copy), "%s/copy-of-hevc.ts", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", fixture("hevc.ts"), copy);
+	assert_int_equal(system(cmd), 0);
+	/* prepared: nothing is written yet */
+	assert_int_equal(vidx_ingest_prepare(h, fixture("hevc.ts"), "batch-a", NULL, &x[0], &r[0]), 0);
+	assert_int_equal(vidx_ingest_prepare(h, fixture("mjpeg.avi"), "batch-b", NULL, &x[1], &r[1]), 0);
+	assert_int_equal(vidx_ingest_prepare(h, copy, "batch-a", NULL, &x[2], &r[2]), 0);
+	assert_int_equal(vidx_ingest_prepare(h, fixture("raw.h264"), "batch-a", NULL, &x[3], &r[3]), 0);
+	assert_int_equal(r[0].status, VIDX_FAILED);
+	assert_int_equal(vidx_recording_each(h, NULL, count_rows, &after), 0);
+	assert_int_equal(after, before);
+	/* the second file's camera goes before the write: it alone fails */
+	assert_int_equal(vidx_camera_rm(h, "batch-b", 0), 0);
+	assert_int_equal(vidx_ingest_commit(h, x, 4, r), 1);
+	assert_int_equal(r[0].status, VIDX_INGESTED);
+	assert_int_equal(r[1].status, VIDX_FAILED);
+	assert_true(strlen(r[1].error) > 0);
+	assert_int_equal(r[1].recording_id, -1);
+	/* the same bytes twice in one batch: the second is a duplicate */
+	assert_int_equal(r[2].status, VIDX_DUPLICATE);
+	assert_int_equal(r[2].recording_id, r[0].recording_id);
+	assert_int_equal(r[3].status, VIDX_INGESTED);
+	after = 0;
+	assert_int_equal(vidx_recording_each(h, NULL, count_rows, &after), 0);
+	assert_int_equal(after, before + 2);
+	assert_int_equal(vidx_integrity_check(h, cmd, sizeof(cmd)), 0);
+	assert_string_equal(cmd, "ok");
+	for (int i = 0; i < 4; i++)
+		vidx_prepared_free(x[i]);
+	vidx_prepared_free(NULL);
+	unlink(copy);
+}
+
 static void test_gap_segments(void **st)
 {
 	vidx_ingest_result r;
@@ -390,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_ingest_and_duplicate),
 		cmocka_unit_test(test_ingest_failures_leave_nothing),
+		cmocka_unit_test(test_ingest_batch),
 		cmocka_unit_test(test_gap_segments),
 		cmocka_unit_test(test_kf_codec),
 		cmocka_unit_test(test_custody_chain),
