@@ -23,7 +23,8 @@ DEBS      = build-essential pkg-config ffmpeg libavformat-dev libavcodec-dev \
             libcmocka-dev mandoc tzdata jq clang libclang-rt-14-dev strace \
             valgrind libavfilter-dev libswscale-dev fonts-dejavu-core \
             libimage-exiftool-perl gpsbabel imagemagick libswresample-dev \
-            openssl atomicparsley mediainfo $(BROWSER_DEBS)
+            openssl atomicparsley mediainfo parallel rsync \
+            $(BROWSER_DEBS)
 # the report's tests in a real browser, its PDF and screenshots; they skip
 # (saying so) where these are missing, so only root installs them here
 BROWSER_DEBS = chromium chromium-driver poppler-utils curl
@@ -94,7 +95,8 @@ units: $(UNITS)
 deps:
 	@missing=; \
 	for t in cc clang pkg-config ffmpeg ffprobe mandoc sqlite3 jq strace valgrind \
-	         exiftool gpsbabel montage openssl AtomicParsley mediainfo; do \
+	         exiftool gpsbabel montage openssl AtomicParsley mediainfo \
+	         parallel rsync; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	command -v pkg-config >/dev/null 2>&1 && \
 	  pkg-config --exists $(PKGS) $(TEST_PKGS) libcrypto sqlite3 || \
@@ -270,7 +272,7 @@ demo: deps
 # otherwise use; test data is made once in build/bench-data.  BENCH_RUNS=N.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@for b in bench/startup bench/probe bench/ingest bench/query bench/pull bench/mobile bench/still bench/mosaic; do \
+	@for b in bench/startup bench/probe bench/ingest bench/query bench/pull bench/mobile bench/still bench/mosaic bench/merge; do \
 	  [ -f $$b ] || continue; echo "== $$b" >&2; sh $$b || exit 1; done
 
 # ---- install, clean ----------------------------------------------------------

@@ -4,7 +4,7 @@
  * vidx_recording_add / vidx_commit): no SQL of its own.
  *
  *   gen-city --db PATH [--cameras N] [--days N] [--kf-days N] [--seed N]
- *            [--batch N] [--end TIME]
+ *            [--batch N] [--end TIME] [--shard K/N]
  *
  * The city (defaults = the spec of bench/query):
  *  - N cameras (500) over a 10 km x 10 km square centred on 41.30,-72.93:
@@ -29,6 +29,11 @@
  * slots count from --end back over a full year; so a run with fewer days
  * holds exactly the last days of the full city, and any scale is the same
  * data whatever the batch size.
+ *
+ * --shard K/N: one host's shard of that city (bench/merge): every camera
+ * and clock observation (the registry every shard has), and the
+ * recordings of the K-th of N equal blocks of cameras only (K from 0).
+ * The N shards together hold exactly the recordings of the whole city.
  *
  * Recordings are added day by day, all cameras of a day in turn (what a
  * city-wide daily ingest does), BATCH (5000) per transaction.  Progress on
@@ -134,7 +139,7 @@ static int parse_int(const char *s, long lo, long hi, long *v)
 static void usage(void)
 {
 	fprintf(stderr, "usage: %s --db PATH [--cameras N] [--days N] [--kf-days N]"
-	        " [--seed N] [--batch N] [--end TIME]\n", prog);
+	        " [--seed N] [--batch N] [--end TIME] [--shard K/N]\n", prog);
 	exit(2);
 }
 
@@ -158,6 +163,7 @@ int main(int argc, char **argv)
 {
 	const char *db = NULL, *end_s = "2025-01-01T05:00:00Z";
 	long ncam = 500, days = YEAR_DAYS, kf_days = 7, seed = 1, batch = 5000;
+	long shard_k = 0, shard_n = 1, cam_lo, cam_hi;
 	int64_t end_us, year0, first_slot, kf_slot;
 	cam *cams;
 	vidx *h;
@@ -174,7 +180,7 @@ int main(int argc, char **argv)
 			db = val;
 		else if (!strcmp(a, "--end"))
 			end_s = val;
-		else if (!strcmp(a, "--cameras") && !parse_int(val, 1, 9999, &v))
+		else if (!strcmp(a, "--cameras") && !parse_int(val, 1, 99999, &v))
 			ncam = v;
 		else if (!strcmp(a, "--days") && !parse_int(val, 1, YEAR_DAYS, &v))
 			days = v;
@@ -184,6 +190,12 @@ int main(int argc, char **argv)
 			seed = v;
 		else if (!strcmp(a, "--batch") && !parse_int(val, 1, 10000000L, &v))
 			batch = v;
+		else if (!strcmp(a, "--shard")) {
+			char k[16], n[16];
+			if (sscanf(val, "%15[0-9]/%15[0-9]", k, n) != 2 ||
+			    parse_int(n, 1, 1000, &shard_n) || parse_int(k, 0, shard_n - 1, &shard_k))
+				usage();
+		}
 		else
 			usage();
 		i++;
@@ -191,6 +203,9 @@ int main(int argc, char **argv)
 	if (!db)
 		usage();
 	g_seed = mix64((uint64_t)seed + 0x1234567ULL);
+	/* this shard's cameras: block K of N */
+	cam_lo = ncam * shard_k / shard_n;
+	cam_hi = ncam * (shard_k + 1) / shard_n;
 
 	{
 		struct stat sb;
@@ -300,7 +315,7 @@ int main(int argc, char **argv)
 		vidx_segment seg[MAX_SEG];
 		vidx_keyframe *kf = calloc(MAX_KF, sizeof(*kf));
 		int64_t nrec = 0, nseg = 0, nkf = 0, nmiss = 0, nsplit = 0, inbatch = 0;
-		int64_t expect = (int64_t)ncam * days * SLOTS_PER_DAY, last_n = 0;
+		int64_t expect = (int64_t)(cam_hi - cam_lo) * days * SLOTS_PER_DAY, last_n = 0;
 		double t0 = now_s(), last_t = t0, t_commit = 0;
 		long d;
 		char path[96], raw[32];
@@ -308,13 +323,14 @@ int main(int argc, char **argv)
 		if (!kf)
 			die("out of memory");
 		fprintf(stderr, "%s: %ld days x %ld cameras x 96 slots = %lld slots,"
-		        " keyframes for the last %ld days, %ld per transaction\n",
-		        prog, days, ncam, (long long)expect, kf_days, batch);
+		        " keyframes for the last %ld days, %ld per transaction%s\n",
+		        prog, days, cam_hi - cam_lo, (long long)expect, kf_days, batch,
+		        shard_n > 1 ? " (one shard)" : "");
 		if ((rc = vidx_begin(h)) < 0)
 			die("%s", vidx_errmsg(h));
 		for (d = 0; d < days; d++) {
 			int ci;
-			for (ci = 0; ci < ncam; ci++) {
+			for (ci = (int)cam_lo; ci < cam_hi; ci++) {
 				cam *c = &cams[ci];
 				int k;
 				for (k = 0; k < SLOTS_PER_DAY; k++) {
@@ -444,7 +460,7 @@ int main(int argc, char **argv)
 				if (t - last_t >= 10 || d + 1 == days) {
 					double rate = (nrec - last_n) / (t - last_t);
 					double all = nrec / (t - t0);
-					int64_t done = (int64_t)(d + 1) * ncam * SLOTS_PER_DAY;
+					int64_t done = (int64_t)(d + 1) * (cam_hi - cam_lo) * SLOTS_PER_DAY;
 					char el[32], eta[32];
 					hms(t - t0, el, sizeof(el));
 					hms(all > 0 ? (double)(expect - done) * nrec / done / all : 0,
@@ -467,6 +483,8 @@ int main(int argc, char **argv)
 			{
 				struct rusage ru;
 				getrusage(RUSAGE_SELF, &ru);
+				printf("shard=%ld/%ld\nshard_cameras=%ld\n", shard_k, shard_n,
+				       cam_hi - cam_lo);
 				printf("cameras=%ld\ndays=%ld\nkf_days=%ld\nseed=%ld\nbatch=%ld\n"
 				       "end=%s\nslots=%lld\nrecordings=%lld\nmissing=%lld\n"
 				       "split=%lld\nsegments=%lld\nkeyframes=%lld\nbuild_s=%.1f\n"

@@ -22,6 +22,7 @@ static void usage(void)
 "       vidx-camera [-d db] list [--json | --geojson]\n"
 "       vidx-camera [-d db] show [--json] id\n"
 "       vidx-camera [-d db] import file\n"
+"       vidx-camera [-d db] export\n"
 "       vidx-camera [-d db] clock id --camera-time t --true-time t\n"
 "                   [--by name] [--note s]\n"
 "       vidx-camera [-d db] clock [--json] id\n"
@@ -29,8 +30,11 @@ static void usage(void)
 "Cameras: an id ([A-Za-z0-9._-], up to 64), a position, a name, an\n"
 "address, an IANA time zone for the local times its recorder writes, and\n"
 "tags.  A --mobile camera (a witness's phone, a dashcam, a drone) has no\n"
-"position: each of its recordings carries its own place or track.  'import' reads CSV (header id,name,lat,lon,tz,address,tags) or a\n"
-"GeoJSON FeatureCollection of Points, all rows or none.  'clock' records\n"
+"position: each of its recordings carries its own place or track.\n"
+"'import' reads CSV (header id,name,lat,lon,tz,address,tags) or a\n"
+"GeoJSON FeatureCollection of Points, all rows or none; 'export' writes\n"
+"the whole registry, clock observations included, as GeoJSON that\n"
+"'import' reads back into another index unchanged.  'clock' records\n"
 "that the camera showed one time when the true time was another (both\n"
 "read in the camera's zone unless they carry an offset), or lists them.\n"
 "\n"
@@ -215,21 +219,21 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		cli_usage_error("no command (add, set, rm, list, show, import, clock)");
+		cli_usage_error("no command (add, set, rm, list, show, import, export, clock)");
 	cmd = argv[optind++];
 	if (strcmp(cmd, "add") && strcmp(cmd, "set") && strcmp(cmd, "rm") &&
 	    strcmp(cmd, "list") && strcmp(cmd, "show") && strcmp(cmd, "import") &&
-	    strcmp(cmd, "clock"))
+	    strcmp(cmd, "clock") && strcmp(cmd, "export"))
 		cli_usage_error("unknown command '%s'", cmd);
 	arg = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc)
 		cli_usage_error("unexpected argument '%s'", argv[optind]);
 	g.c.tags = g.tags;
 	g.c.id = (char *)arg;
-	if (strcmp(cmd, "list") && !arg)
+	if (strcmp(cmd, "list") && strcmp(cmd, "export") && !arg)
 		cli_usage_error("%s: missing %s", cmd, strcmp(cmd, "import") ? "camera id" : "file");
-	if (!strcmp(cmd, "list") && arg)
-		cli_usage_error("list takes no argument");
+	if ((!strcmp(cmd, "list") || !strcmp(cmd, "export")) && arg)
+		cli_usage_error("%s takes no argument", cmd);
 	if (g.c.mobile && strcmp(cmd, "add"))
 		cli_usage_error("%s: --mobile is for add", cmd);
 	if (g.c.mobile && (g.fields & (VIDX_CAM_LAT | VIDX_CAM_LON)))
@@ -285,6 +289,15 @@ int main(int argc, char **argv)
 			vidx_camera_clear(&c);
 			rc = EXIT_OK;
 		}
+	} else if (!strcmp(cmd, "export")) {
+		char *js = NULL;
+		if (vidx_camera_export(h, &js) < 0) {
+			rc = fail();
+		} else {
+			puts(js);
+			rc = EXIT_OK;
+		}
+		free(js);
 	} else if (!strcmp(cmd, "import")) {
 		size_t n;
 		if (vidx_camera_import(h, arg, &n) < 0) {

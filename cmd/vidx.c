@@ -23,6 +23,7 @@ static const struct {
 	{"verify", "re-hash recordings; check a case folder against its sources"},
 	{"still", "what every camera showed at one true instant: PNGs, contact sheets"},
 	{"mosaic", "the cameras side by side on true time, as one MP4"},
+	{"merge", "many hosts' shards into one index"},
 	{"report", "the case as one offline page; timelines for Timesketch, plaso"},
 	{"key", "an operator's signing key; the certificate for signed exports"},
 };

@@ -120,8 +120,8 @@ static void bind_pos(sqlite3_stmt *st, int i, const vidx_camera *c)
 	}
 }
 
-/* Insert one camera; no transaction of its own. */
-static int camera_insert(vidx *h, const vidx_camera *c)
+/* Insert one camera, made at CREATED (us); no transaction of its own. */
+static int camera_insert(vidx *h, const vidx_camera *c, int64_t created)
 {
 	sqlite3_stmt *st = NULL;
 	char *tags = NULL;
@@ -144,7 +144,7 @@ static int camera_insert(vidx *h, const vidx_camera *c)
 	bind_text(st, 5, c->address ? c->address : "");
 	bind_text(st, 6, c->tz && *c->tz ? c->tz : NULL);
 	bind_text(st, 7, tags);
-	sqlite3_bind_int64(st, 8, vidx__now());
+	sqlite3_bind_int64(st, 8, created);
 	sqlite3_bind_int(st, 9, !!c->mobile);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_CONSTRAINT)
@@ -164,7 +164,7 @@ int vidx_camera_add(vidx *h, const vidx_camera *c)
 	int rc;
 	if ((rc = vidx__need_db(h)) < 0)
 		return rc;
-	return camera_insert(h, c);
+	return camera_insert(h, c, vidx__now());
 }
 
 static char *dup_col(sqlite3_stmt *st, int i)
@@ -516,7 +516,7 @@ static int import_csv(vidx *h, FILE *f, const char *path, size_t *count)
 			                "must be numbers", path, line);
 			goto out;
 		}
-		if ((rc = camera_insert(h, &c)) < 0) {
+		if ((rc = camera_insert(h, &c, vidx__now())) < 0) {
 			char msg[512];
 			snprintf(msg, sizeof(msg), "%s", vidx_errmsg(h));
 			rc = vidx__fail(h, rc, "%s: line %zu: %s", path, line, msg);
@@ -538,6 +538,68 @@ static char *jstr_or(json_t *o, const char *k)
 	return json_is_string(v) ? (char *)json_string_value(v) : NULL;
 }
 
+static int clock_insert(vidx *h, const char *camera, int64_t ct, int64_t tt,
+                        const char *ct_raw, const char *tt_raw, const char *by,
+                        const char *note, int64_t recorded);
+
+/* The clock observations of camera C in an export (vidx_camera_export):
+ * exact instants with their raw values, or, written by hand, only
+ * camera_time and true_time, read as vidx-camera clock reads them. */
+static int import_clock(vidx *h, const vidx_camera *c, json_t *clock)
+{
+	json_t *e;
+	size_t k;
+	int rc;
+
+	if (!clock)
+		return 0;
+	if (!json_is_array(clock))
+		return vidx__fail(h, VIDX_EFORMAT, "clock must be an array of observations");
+	json_array_foreach(clock, k, e) {
+		const char *ct_raw = jstr_or(e, "camera_time_raw");
+		const char *tt_raw = jstr_or(e, "true_time_raw");
+		json_t *ctu = json_object_get(e, "camera_time_us");
+		json_t *ttu = json_object_get(e, "true_time_us");
+		json_t *rec = json_object_get(e, "recorded_us"), *by = json_object_get(e, "by");
+		json_t *note = json_object_get(e, "note");
+		int64_t ct, tt;
+
+		if (!json_is_object(e) || (by && !json_is_string(by)) ||
+		    (note && !json_is_string(note)) ||
+		    (rec && (!json_is_integer(rec) || json_integer_value(rec) < 0)))
+			return vidx__fail(h, VIDX_EFORMAT, "clock observation %zu: an object "
+			                  "with strings by and note and a whole recorded_us", k + 1);
+		if (ctu || ttu) {
+			if (!json_is_integer(ctu) || !json_is_integer(ttu) || !ct_raw || !tt_raw)
+				return vidx__fail(h, VIDX_EFORMAT, "clock observation %zu: "
+				                  "camera_time_us and true_time_us are whole "
+				                  "microseconds and come with camera_time_raw and "
+				                  "true_time_raw", k + 1);
+			ct = json_integer_value(ctu);
+			tt = json_integer_value(ttu);
+		} else {
+			ct_raw = jstr_or(e, "camera_time");
+			tt_raw = jstr_or(e, "true_time");
+			if (!ct_raw || !tt_raw)
+				return vidx__fail(h, VIDX_EFORMAT, "clock observation %zu: no "
+				                  "camera_time and true_time", k + 1);
+			const char *tz = c->tz && *c->tz ? c->tz : NULL;
+			if (vidx_time_parse(h, ct_raw, tz, &ct) < 0 ||
+			    vidx_time_parse(h, tt_raw, tz, &tt) < 0) {
+				char msg[400];
+				snprintf(msg, sizeof(msg), "%s", vidx_errmsg(h));
+				return vidx__fail(h, VIDX_EINVAL, "clock observation %zu: %s", k + 1, msg);
+			}
+		}
+		if ((rc = clock_insert(h, c->id, ct, tt, ct_raw, tt_raw,
+		                       by ? json_string_value(by) : "",
+		                       note ? json_string_value(note) : "",
+		                       rec ? json_integer_value(rec) : vidx__now())) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int import_geojson(vidx *h, FILE *f, const char *path, size_t *count)
 {
 	json_error_t e;
@@ -555,14 +617,25 @@ static int import_geojson(vidx *h, FILE *f, const char *path, size_t *count)
 	json_array_foreach(feats, i, ft) {
 		json_t *geom = json_object_get(ft, "geometry");
 		json_t *props = json_object_get(ft, "properties");
-		json_t *coords = json_object_get(geom, "coordinates"), *tags;
+		json_t *coords = json_object_get(geom, "coordinates"), *tags, *created;
 		vidx_camera c = {0};
 		char tagbuf[1024] = "", idbuf[32];
 		const char *type = jstr_or(geom, "type");
+		json_t *mobile = json_object_get(props, "mobile");
 
-		/* a mobile camera, as list --geojson writes it: no geometry */
-		if (json_is_null(geom) && json_is_true(json_object_get(props, "mobile"))) {
-			c.mobile = 1;
+		if (mobile && !json_is_boolean(mobile)) {
+			rc = vidx__fail(h, VIDX_EFORMAT, "%s: feature %zu: mobile must be "
+			                "true or false", path, i + 1);
+			goto out;
+		}
+		c.mobile = json_is_true(mobile);
+		if (c.mobile) {
+			/* a mobile camera has no position: its recordings have theirs */
+			if (geom && !json_is_null(geom)) {
+				rc = vidx__fail(h, VIDX_EFORMAT, "%s: feature %zu: a mobile "
+				                "camera has no geometry (null)", path, i + 1);
+				goto out;
+			}
 			c.lat = c.lon = NAN;
 		} else if (!type || strcmp(type, "Point") || !json_is_array(coords) ||
 		    json_array_size(coords) < 2 || !json_is_number(json_array_get(coords, 0)) ||
@@ -608,7 +681,15 @@ static int import_geojson(vidx *h, FILE *f, const char *path, size_t *count)
 			                path, i + 1);
 			goto out;
 		}
-		if ((rc = camera_insert(h, &c)) < 0) {
+		created = json_object_get(props, "created_us");
+		if (created && (!json_is_integer(created) || json_integer_value(created) < 0)) {
+			rc = vidx__fail(h, VIDX_EFORMAT, "%s: feature %zu: created_us must be "
+			                "a whole number of microseconds", path, i + 1);
+			goto out;
+		}
+		if ((rc = camera_insert(h, &c, created ? json_integer_value(created)
+		                                       : vidx__now())) < 0 ||
+		    (rc = import_clock(h, &c, json_object_get(props, "clock"))) < 0) {
 			char msg[512];
 			snprintf(msg, sizeof(msg), "%s", vidx_errmsg(h));
 			rc = vidx__fail(h, rc, "%s: feature %zu: %s", path, i + 1, msg);
@@ -653,34 +734,70 @@ int vidx_clock_add(vidx *h, const char *camera, const char *camera_time,
                    const char *true_time, const char *by, const char *note)
 {
 	vidx_camera c;
-	sqlite3_stmt *st = NULL;
 	int64_t ct, tt;
 	int rc;
 
 	if ((rc = vidx_camera_get(h, camera, &c)) < 0)
 		return rc;
-	if ((rc = vidx_time_parse(h, camera_time, c.tz, &ct)) < 0 ||
-	    (rc = vidx_time_parse(h, true_time, c.tz, &tt)) < 0)
-		goto out;
+	if ((rc = vidx_time_parse(h, camera_time, c.tz, &ct)) == 0 &&
+	    (rc = vidx_time_parse(h, true_time, c.tz, &tt)) == 0)
+		rc = clock_insert(h, camera, ct, tt, camera_time, true_time, by, note,
+		                  vidx__now());
+	vidx_camera_clear(&c);
+	return rc;
+}
+
+static int clock_insert(vidx *h, const char *camera, int64_t ct, int64_t tt,
+                        const char *ct_raw, const char *tt_raw, const char *by,
+                        const char *note, int64_t recorded)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
 	if (sqlite3_prepare_v2(h->db,
 	        "INSERT INTO clock_obs (camera_id, camera_time, true_time,"
 	        " camera_time_raw, true_time_raw, by, note, recorded)"
-	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL) != SQLITE_OK) {
-		rc = vidx__sql_fail(h, "adding clock observation");
-		goto out;
-	}
+	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL) != SQLITE_OK)
+		return vidx__sql_fail(h, "adding clock observation");
 	bind_text(st, 1, camera);
 	sqlite3_bind_int64(st, 2, ct);
 	sqlite3_bind_int64(st, 3, tt);
-	bind_text(st, 4, camera_time);
-	bind_text(st, 5, true_time);
+	bind_text(st, 4, ct_raw);
+	bind_text(st, 5, tt_raw);
 	bind_text(st, 6, by ? by : "");
 	bind_text(st, 7, note ? note : "");
-	sqlite3_bind_int64(st, 8, vidx__now());
+	sqlite3_bind_int64(st, 8, recorded);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : vidx__sql_fail(h, "adding clock observation");
-out:
 	sqlite3_finalize(st);
-	vidx_camera_clear(&c);
+	return rc;
+}
+
+int vidx_camera_export(vidx *h, char **json)
+{
+	vidx_camera *a = NULL;
+	vidx_clock_obs **obs = NULL;
+	size_t n = 0, *nobs = NULL, i;
+	int rc;
+
+	*json = NULL;
+	if ((rc = vidx_camera_list(h, &a, &n)) < 0)
+		return rc;
+	if (!(obs = calloc(n ? n : 1, sizeof(*obs))) ||
+	    !(nobs = calloc(n ? n : 1, sizeof(*nobs)))) {
+		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if ((rc = vidx_clock_list(h, a[i].id, &obs[i], &nobs[i])) < 0)
+			goto out;
+	if (!(*json = vidx__cameras_export_json(a, n, obs, nobs)))
+		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+out:
+	for (i = 0; obs && i < n; i++)
+		vidx_clock_list_free(obs[i], nobs[i]);
+	free(obs);
+	free(nobs);
+	vidx_camera_list_free(a, n);
 	return rc;
 }
 

@@ -219,6 +219,11 @@ char *vidx__candidates_json(const vidx_probe *p);
  * added, a newline at the end; NULL when out of memory */
 char *vidx__json_file_text(const struct json_t *j, size_t flags);
 
+/* the registry vidx_camera_export() writes: A[i] with its NOBS[i]
+ * observations OBS[i] (NULL when out of memory) */
+char *vidx__cameras_export_json(const vidx_camera *a, size_t n,
+                                vidx_clock_obs *const *obs, const size_t *nobs);
+
 /* ---- kf.c ---- */
 int vidx__kf_encode(const vidx_keyframe *kf, size_t n, unsigned char **out,
                     size_t *len);

@@ -264,6 +264,78 @@ char *vidx_cameras_geojson(const vidx_camera *a, size_t n)
 	return dump(fc);
 }
 
+/* the digits (at least PREC, at most 17) that print V exactly */
+static int real_digits(double v, int prec)
+{
+	char b[40];
+	for (; prec < 17; prec++) {
+		snprintf(b, sizeof(b), "%.*g", prec, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
+	return prec;
+}
+
+char *vidx__cameras_export_json(const vidx_camera *a, size_t n,
+                                vidx_clock_obs *const *obs, const size_t *nobs)
+{
+	json_t *fc = json_object(), *feats = json_array();
+	size_t i, k;
+
+	json_object_set_new(fc, "type", json_string("FeatureCollection"));
+	json_object_set_new(fc, "vidx_cameras", json_integer(1));
+	for (i = 0; i < n; i++) {
+		json_t *f = json_object(), *g = json_object(), *co = json_array();
+		json_t *p = camera_props(&a[i], 0), *cl = json_array();
+		json_array_append_new(co, json_real(a[i].lon));
+		json_array_append_new(co, json_real(a[i].lat));
+		json_object_set_new(g, "type", json_string("Point"));
+		json_object_set_new(g, "coordinates", co);
+		if (a[i].mobile) {
+			/* no place of its own (properties.mobile says so) */
+			json_decref(g);
+			g = json_null();
+		}
+		json_object_del(p, "recordings"); /* the index's, not the camera's */
+		/* exact instants beside the readable ones: ms would lose the us */
+		json_object_set_new(p, "created_us", json_integer(a[i].created));
+		for (k = 0; k < nobs[i]; k++) {
+			const vidx_clock_obs *o = &obs[i][k];
+			json_t *e = json_object();
+			json_object_set_new(e, "camera_time", jtime(o->camera_time));
+			json_object_set_new(e, "true_time", jtime(o->true_time));
+			json_object_set_new(e, "camera_time_raw", jstr(o->camera_time_raw));
+			json_object_set_new(e, "true_time_raw", jstr(o->true_time_raw));
+			json_object_set_new(e, "camera_time_us", json_integer(o->camera_time));
+			json_object_set_new(e, "true_time_us", json_integer(o->true_time));
+			json_object_set_new(e, "by", jstr(o->by));
+			json_object_set_new(e, "note", jstr(o->note));
+			json_object_set_new(e, "recorded", jtime(o->recorded));
+			json_object_set_new(e, "recorded_us", json_integer(o->recorded));
+			json_array_append_new(cl, e);
+		}
+		json_object_set_new(p, "clock", cl);
+		json_object_set_new(f, "type", json_string("Feature"));
+		json_object_set_new(f, "id", jstr(a[i].id));
+		json_object_set_new(f, "geometry", g);
+		json_object_set_new(f, "properties", p);
+		json_array_append_new(feats, f);
+	}
+	json_object_set_new(fc, "features", feats);
+	/* positions exact: as few digits as give every one back bit for bit */
+	{
+		int prec = 15;
+		char *t;
+		for (i = 0; i < n; i++)
+			if (!a[i].mobile)
+				prec = real_digits(a[i].lat, real_digits(a[i].lon, prec));
+		t = fc ? json_dumps(fc, JSON_COMPACT | JSON_REAL_PRECISION(prec) |
+		                        JSON_ENSURE_ASCII) : NULL;
+		json_decref(fc);
+		return t;
+	}
+}
+
 char *vidx_clock_json(const char *camera, const vidx_clock_obs *c)
 {
 	json_t *o = json_object();
@@ -646,6 +718,23 @@ char *vidx_case_clip_json(const vidx_case_clip *c)
 		json_array_append_new(a, s);
 	}
 	json_object_set_new(o, "sources", a);
+	return dump(o);
+}
+
+char *vidx_merge_stats_json(const char *shard, const vidx_merge_stats *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "shard", shard ? jstr(shard) : json_null());
+	json_object_set_new(o, "cameras", json_integer(s->cameras));
+	json_object_set_new(o, "clock_obs", json_integer(s->clock_obs));
+	json_object_set_new(o, "recordings", json_integer(s->recordings));
+	json_object_set_new(o, "duplicates", json_integer(s->duplicates));
+	json_object_set_new(o, "paths", json_integer(s->paths));
+	json_object_set_new(o, "segments", json_integer(s->segments));
+	json_object_set_new(o, "keyframes", json_integer(s->keyframes));
+	json_object_set_new(o, "cases", json_integer(s->cases));
+	json_object_set_new(o, "events", json_integer(s->events));
+	json_object_set_new(o, "keys", json_integer(s->keys));
 	return dump(o);
 }
 

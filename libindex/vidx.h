@@ -378,6 +378,14 @@ int vidx_clock_list(vidx *h, const char *camera, vidx_clock_obs **out,
                     size_t *n);
 void vidx_clock_list_free(vidx_clock_obs *a, size_t n);
 
+/* The whole camera registry as a GeoJSON FeatureCollection (*JSON,
+ * malloc'ed): every camera with all its fields, its creation time and its
+ * clock observations (raw values, exact instants in us, who, why, when),
+ * so that vidx_camera_import() of it into another index gives the same
+ * cameras and observations: the registry each shard of a state's index is
+ * made with. */
+int vidx_camera_export(vidx *h, char **json);
+
 /* ---- ingest -------------------------------------------------------------- */
 
 enum { VIDX_INGESTED = 1, VIDX_DUPLICATE = 2, VIDX_FAILED = 3 };
@@ -806,6 +814,42 @@ int vidx_cert_new(vidx *h, const char *cert_path, const char *key_path,
  * key (PEM, 0600) from now on; they must belong together. */
 int vidx_use_cert(vidx *h, const char *cert_path, const char *key_path);
 
+/* ---- merging shards ------------------------------------------------------ */
+
+/* What a merge added to the index (or, per shard, what that shard added). */
+typedef struct vidx_merge_stats {
+	int64_t cameras, clock_obs;
+	int64_t recordings;  /* new recordings */
+	int64_t duplicates;  /* recordings already there: only paths added */
+	int64_t paths, segments, keyframes;
+	int64_t cases, events;
+	int64_t keys;        /* signing keys (custody events carry their signatures) */
+} vidx_merge_stats;
+
+typedef struct vidx_merge_opts {
+	/* each conflict (a camera that differs, custody logs that diverge),
+	 * before the merge is refused */
+	void (*on_conflict)(void *ctx, const char *msg);
+	/* the same bytes described differently in two indexes (the first kept) */
+	void (*on_note)(void *ctx, const char *msg);
+	/* each shard merged, with what it added */
+	void (*on_shard)(void *ctx, const char *shard, const vidx_merge_stats *s);
+	void *ctx;
+} vidx_merge_opts;
+
+/* Merge the N indexes PATHS (shards, opened read-only; all at this build's
+ * schema version) into the index OUT, made if missing, which h then has
+ * open (h must have none open).  Cameras must agree and a case's custody
+ * log must be the same or one a prefix of the other, else every conflict
+ * goes to O->on_conflict and VIDX_EEXIST is returned with nothing merged.
+ * A recording already there by SHA-256 gains the shard's paths; anything
+ * already there is not added again, so a merge run twice changes nothing.
+ * All in one transaction (a new OUT is linked into place when complete):
+ * a failed or killed merge leaves OUT as it was.  *TOTAL (may be NULL)
+ * gets what was added.  See vidx-merge(1). */
+int vidx_merge(vidx *h, const char *out, const char *const *paths, size_t n,
+               const vidx_merge_opts *o, vidx_merge_stats *total);
+
 /* ---- JSON ------------------------------------------------------------ */
 
 /* One-line JSON for P (malloc'ed, caller frees), NULL when out of memory.
@@ -830,6 +874,8 @@ char *vidx_windows_json(const vidx_window *w, size_t n);
 char *vidx_check_json(const vidx_check *c);
 char *vidx_case_clip_json(const vidx_case_clip *c);
 char *vidx_coverage_json(const vidx_coverage *c, int64_t from, int64_t to);
+/* what SHARD added in a merge; SHARD NULL: the totals */
+char *vidx_merge_stats_json(const char *shard, const vidx_merge_stats *s);
 /* A span as a GeoJSON Feature: a Point at its camera (or its recording's
  * position), or a LineString of its track's part in the span. */
 char *vidx_span_feature(const vidx_span *s);

@@ -818,7 +818,7 @@ test_expect_success 'the man page SYNOPSIS is the usage' '
 			sed "s/ *vidx-camera \[/\nvidx-camera [/g" | sed "/^\$/d; s/ *\$//" >$f.forms ||
 			exit 1
 	done &&
-	test "$(lines use.txt.forms)" = 9 &&
+	test "$(lines use.txt.forms)" = 10 &&
 	test_cmp use.txt.forms syn.txt.forms
 '
 

@@ -55,7 +55,9 @@ test_expect_success 'it opens and migrates forward: same rows, nothing lost' '
 		echo "$t $(sqlite3 $DB "SELECT count(*) FROM $t")"
 	done >before &&
 	vidx-camera -d $DB list >/dev/null &&
-	test "$(sqlite3 $DB "PRAGMA user_version")" = 10 &&
+	vidx-camera -d new.db add x --lat 1 --lon 1 &&
+	test "$(sqlite3 $DB "PRAGMA user_version")" -ge 10 &&
+	test "$(sqlite3 $DB "PRAGMA user_version")" = "$(sqlite3 new.db "PRAGMA user_version")" &&
 	test "$(sqlite3 $DB "PRAGMA integrity_check")" = ok &&
 	test -z "$(sqlite3 $DB "PRAGMA foreign_key_check")" &&
 	for t in cameras clock_obs recordings recording_paths segments keyframes cases custody; do
