@@ -90,8 +90,17 @@ wd_start() {
 			"--autoplay-policy=no-user-gesture-required", "--window-size=1280,1000",
 			("--user-data-dir=" + $prof)]},
 		"goog:loggingPrefs": {browser: "ALL", performance: "ALL"}}}}')
-	WD_SID=$(wd_post /session "$caps" | jq -r '.value.sessionId // empty')
-	[ -n "$WD_SID" ] || { echo "no WebDriver session" >&2; cat "$TRASH/chromedriver.log" >&2; return 1; }
+	# on a loaded machine Chromium can miss chromedriver's start-up time:
+	# a session is asked for up to three times (what each answered is kept)
+	tries=0
+	while [ $tries -lt 3 ] && [ -z "$WD_SID" ]; do
+		tries=$((tries + 1))
+		wd_post /session "$caps" >"$TRASH/.wd-session.$tries"
+		WD_SID=$(jq -r '.value.sessionId // empty' "$TRASH/.wd-session.$tries" 2>/dev/null)
+		[ -n "$WD_SID" ] || sleep 2
+	done
+	[ -n "$WD_SID" ] || { echo "no WebDriver session after $tries tries" >&2
+		cat "$TRASH"/.wd-session.* "$TRASH/chromedriver.log" >&2; return 1; }
 	# the start page's own requests are not the report's
 	wd_get about:blank
 	wd_log browser >/dev/null
