@@ -1016,12 +1016,19 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		return vidx__fail(h, VIDX_EIO, "cannot make '%s': %s", o->out_dir, strerror(errno));
 	if (!(pl.dir = realpath(o->out_dir, NULL)))
 		return vidx__fail(h, VIDX_EIO, "'%s': %s", o->out_dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/manifest.json", pl.dir);
-	if (access(path, F_OK) == 0 || (snprintf(path, sizeof(path), "%s/SHA256SUMS",
-	                                         pl.dir), access(path, F_OK) == 0)) {
-		rc = vidx__fail(h, VIDX_EEXIST, "'%s' already holds a pull (%s): use a new "
-		                "folder", o->out_dir, strrchr(path, '/') + 1);
-		goto out;
+	{
+		/* any of a pull's own files: a folder that holds one, or what
+		 * is left of one, is not written into */
+		static const char *const own[] = {"manifest.json", "SHA256SUMS",
+		                                  "manifest.json.sig"};
+		for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", pl.dir, own[i]);
+			if (access(path, F_OK) == 0) {
+				rc = vidx__fail(h, VIDX_EEXIST, "'%s' already holds a pull (%s): "
+				                "use a new folder", o->out_dir, own[i]);
+				goto out;
+			}
+		}
 	}
 	if (o->query_json && !(q = json_loads(o->query_json, 0, NULL))) {
 		rc = vidx__fail(h, VIDX_EINVAL, "the query is not JSON");
@@ -1117,17 +1124,25 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/manifest.json", pl.dir);
-	if ((rc = write_file(h, path, text)) < 0)
+	/* the signature first: a manifest that names its signer never stands
+	 * without its signature; when the manifest cannot be written, the
+	 * signature this run just made goes again */
+	if (vidx__key(h) && (rc = sign_manifest(h, pl.dir, text, shex)) < 0)
 		goto out;
+	snprintf(path, sizeof(path), "%s/manifest.json", pl.dir);
+	if ((rc = write_file(h, path, text)) < 0) {
+		if (shex[0]) {
+			snprintf(path, sizeof(path), "%s/manifest.json.sig", pl.dir);
+			unlink(path);
+		}
+		goto out;
+	}
 	{
 		unsigned char d[32];
 		EVP_Digest(text, strlen(text), d, NULL, EVP_sha256(), NULL);
 		for (i = 0; i < 32; i++)
 			snprintf(mhex + 2 * i, 3, "%02x", d[i]);
 	}
-	if (vidx__key(h) && (rc = sign_manifest(h, pl.dir, text, shex)) < 0)
-		goto out;
 	free(text);
 	text = NULL;
 	{

@@ -200,7 +200,12 @@ test_expect_success 'a second pull into the same folder is refused; nothing chan
 	test_expect_code 1 vidx-pull -d $DB --case C1 --out mid --by ann --from $FROM --to $TO 2>err &&
 	grep "already holds a pull" err &&
 	(cd mid && sha256sum $(find . -type f | sort)) >after &&
-	test_cmp before after
+	test_cmp before after &&
+	# what is left of a pull (a signature without its manifest) too
+	mkdir left && : >left/manifest.json.sig &&
+	test_expect_code 1 vidx-pull -d $DB --case C1 --out left --by ann --from $FROM --to $TO 2>err &&
+	grep "already holds a pull (manifest.json.sig)" err &&
+	test "$(ls left)" = manifest.json.sig
 '
 
 test_expect_success 'clip names: camera, true start, length in seconds rounded up' '
