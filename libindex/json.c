@@ -237,6 +237,25 @@ char *vidx_camera_json(const vidx_camera *c)
 	return dump(camera_props(c, 1));
 }
 
+
+/* a camera's GeoJSON geometry: its Point, or null for a mobile camera
+ * (no place of its own: its recordings have theirs; properties.mobile
+ * says so) */
+static json_t *camera_geometry(const vidx_camera *c)
+{
+	json_t *g, *co;
+
+	if (c->mobile)
+		return json_null();
+	g = json_object();
+	co = json_array();
+	json_array_append_new(co, json_real(c->lon));
+	json_array_append_new(co, json_real(c->lat));
+	json_object_set_new(g, "type", json_string("Point"));
+	json_object_set_new(g, "coordinates", co);
+	return g;
+}
+
 char *vidx_cameras_geojson(const vidx_camera *a, size_t n)
 {
 	json_t *fc = json_object(), *feats = json_array();
@@ -244,16 +263,7 @@ char *vidx_cameras_geojson(const vidx_camera *a, size_t n)
 
 	json_object_set_new(fc, "type", json_string("FeatureCollection"));
 	for (i = 0; i < n; i++) {
-		json_t *f = json_object(), *g = json_object(), *co = json_array();
-		json_array_append_new(co, json_real(a[i].lon));
-		json_array_append_new(co, json_real(a[i].lat));
-		json_object_set_new(g, "type", json_string("Point"));
-		json_object_set_new(g, "coordinates", co);
-		if (a[i].mobile) {
-			/* no place of its own: its recordings have theirs */
-			json_decref(g);
-			g = json_null();
-		}
+		json_t *f = json_object(), *g = camera_geometry(&a[i]);
 		json_object_set_new(f, "type", json_string("Feature"));
 		json_object_set_new(f, "id", jstr(a[i].id));
 		json_object_set_new(f, "geometry", g);
@@ -285,17 +295,8 @@ char *vidx__cameras_export_json(const vidx_camera *a, size_t n,
 	json_object_set_new(fc, "type", json_string("FeatureCollection"));
 	json_object_set_new(fc, "vidx_cameras", json_integer(1));
 	for (i = 0; i < n; i++) {
-		json_t *f = json_object(), *g = json_object(), *co = json_array();
+		json_t *f = json_object(), *g = camera_geometry(&a[i]);
 		json_t *p = camera_props(&a[i], 0), *cl = json_array();
-		json_array_append_new(co, json_real(a[i].lon));
-		json_array_append_new(co, json_real(a[i].lat));
-		json_object_set_new(g, "type", json_string("Point"));
-		json_object_set_new(g, "coordinates", co);
-		if (a[i].mobile) {
-			/* no place of its own (properties.mobile says so) */
-			json_decref(g);
-			g = json_null();
-		}
 		json_object_del(p, "recordings"); /* the index's, not the camera's */
 		/* exact instants beside the readable ones: ms would lose the us */
 		json_object_set_new(p, "created_us", json_integer(a[i].created));
