@@ -12,6 +12,8 @@ for m in "$@"; do
 		p=$((p + 1))
 	else
 		echo "not ok $n - mandoc -Tlint $m"
+		mkdir -p "$results/failed"
+		echo "not ok $n - mandoc -Tlint $m" >>"$results/failed/man"
 		echo "$out" | sed 's/^/#   /'
 		f=$((f + 1))
 	fi

@@ -9,7 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bindir=$(cd "$2" && pwd)
 unitdir=$(cd "$3" && pwd)
 results=$root/build/results
-mkdir -p "$results"
+mkdir -p "$results/failed"
+: >"$results/failed/$label"
 log=$(mktemp "${TMPDIR:-/tmp}/vidx-run.XXXXXX")
 trap 'rm -f "$log"' EXIT
 pass=0 fail=0
@@ -36,6 +37,11 @@ tally() {
 		echo "not ok - $label $name exited with status $status"
 	fi
 	grep -E '^(not ok|#)' "$log" | sed "s|^|[$label $name] |" | head -60
+	# the failing lines again, for the summary at the end of make check
+	{ grep '^not ok ' "$log"
+	  [ "$status" != 0 ] && [ "$(grep -c '^not ok ' "$log")" = 0 ] &&
+	    echo "not ok - exited with status $status"
+	} | sed "s|^|$label $name: |" >>"$results/failed/$label"
 	pass=$((pass + p))
 	fail=$((fail + f))
 	echo "$label $name: $p passed, $f failed"

@@ -29,6 +29,8 @@ for t in "$1"/test_*; do
 	else
 		fail=$((fail + 1))
 		echo "not ok - valgrind $(basename "$t"): exit $rc"
+		mkdir -p "$root/build/results/failed"
+		echo "not ok - valgrind $(basename "$t"): exit $rc" >>"$root/build/results/failed/valgrind"
 		grep -E "==[0-9]+==" "$log" | head -20
 	fi
 	rm -f "$log"

@@ -42,6 +42,8 @@ for t in "$bin"/fuzz_*; do
 	else
 		fail=$((fail + 1))
 		echo "not ok - fuzz $name: exit $status (see $log)"
+		mkdir -p "$root/build/results/failed"
+		echo "not ok - fuzz $name: exit $status" >>"$root/build/results/failed/fuzz"
 		grep -E "ERROR|SUMMARY|Test unit written" "$log" | head -5 | sed 's/^/#   /'
 		echo "$name ${execs:-0} 1" >>"$out/fuzz.txt"
 	fi
