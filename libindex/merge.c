@@ -286,183 +286,117 @@ static void origin_get(merge *m, const char *kind, const char *key, char *b, siz
 	sqlite3_finalize(st);
 }
 
-/* cameras: new ones added, known ones must agree */
-static int merge_cameras(merge *m, sqlite3 *sh, const char *name)
+/* rows with a natural key (cameras by id, signing keys by fingerprint):
+ * new ones added; one already there must agree column for column, or a
+ * reader would be told another camera, or shown a key that is not the one
+ * that signed.  The earliest of the two "since" times is kept. */
+typedef struct {
+	const char *table, *key, *since; /* table, natural key, since column */
+	const char *skip;                /* a rowid not copied (or NULL) */
+	const char *kind;                /* "camera": for origins and messages */
+	int short_key;                   /* messages show 16 characters of it */
+} keyed_table;
+
+static int merge_keyed(merge *m, sqlite3 *sh, const char *name, const keyed_table *t,
+                       int64_t *added)
 {
 	vidx *h = m->h;
 	sqlite3_stmt *src = NULL, *find = NULL, *ins = NULL, *older = NULL;
 	cols c;
-	char *list = NULL;
-	int rc, i, id_col, created_col, rid_col;
+	char *list = NULL, *il = NULL, *ph = NULL, what[64];
+	int rc, i, key_col, since_col, skip_col = -1;
 
-	if ((rc = table_cols(h, h->db, "cameras", &c)) < 0)
+	snprintf(what, sizeof(what), "merging %ss", t->kind);
+	if ((rc = table_cols(h, h->db, t->table, &c)) < 0)
 		return rc;
-	id_col = col_index(&c, "id");
-	created_col = col_index(&c, "created");
-	rid_col = col_index(&c, "rid");
-	if (id_col < 0 || created_col < 0 || rid_col < 0) {
-		rc = vidx__fail(h, VIDX_EFORMAT, "cameras: no id, rid or created column");
+	key_col = col_index(&c, t->key);
+	since_col = col_index(&c, t->since);
+	if (t->skip)
+		skip_col = col_index(&c, t->skip);
+	if (key_col < 0 || since_col < 0 || (t->skip && skip_col < 0)) {
+		rc = vidx__fail(h, VIDX_EFORMAT, "%s: no %s, %s or %s column", t->table,
+		                t->key, t->since, t->skip ? t->skip : "key");
 		goto out;
 	}
-	if (!(list = col_list(&c, -1, ""))) {
+	if (!(list = col_list(&c, -1, "")) || !(il = col_list(&c, skip_col, "")) ||
+	    !(ph = placeholders(c.n - (skip_col >= 0)))) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.cameras ORDER BY id",
-	                                      list), &src)) < 0 ||
-	    (rc = prep(h, h->db, sqlite3_mprintf("SELECT %s FROM main.cameras WHERE id = ?1",
-	                                         list), &find)) < 0 ||
-	    (rc = prep(h, h->db, sqlite3_mprintf("UPDATE main.cameras SET created = ?2"
-	                                         " WHERE id = ?1 AND created > ?2"), &older)) < 0)
+	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.\"%w\" ORDER BY \"%w\"",
+	                                      list, t->table, t->key), &src)) < 0 ||
+	    (rc = prep(h, h->db, sqlite3_mprintf("SELECT %s FROM main.\"%w\" WHERE"
+	                                         " \"%w\" = ?1", list, t->table, t->key),
+	               &find)) < 0 ||
+	    (rc = prep(h, h->db, sqlite3_mprintf("INSERT INTO main.\"%w\" (%s) VALUES (%s)",
+	                                         t->table, il, ph), &ins)) < 0 ||
+	    (rc = prep(h, h->db, sqlite3_mprintf("UPDATE main.\"%w\" SET \"%w\" = ?2 WHERE"
+	                                         " \"%w\" = ?1 AND \"%w\" > ?2", t->table,
+	                                         t->since, t->key, t->since), &older)) < 0)
 		goto out;
-	{
-		char *il = col_list(&c, rid_col, ""), *ph = placeholders(c.n - 1);
-		rc = prep(h, h->db, il && ph ? sqlite3_mprintf("INSERT INTO main.cameras (%s)"
-		          " VALUES (%s)", il, ph) : NULL, &ins);
-		sqlite3_free(il);
-		sqlite3_free(ph);
-		if (rc < 0)
-			goto out;
-	}
 	while ((rc = sqlite3_step(src)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(src, id_col);
+		const char *key = (const char *)sqlite3_column_text(src, key_col);
+		key = key ? key : "";
 		sqlite3_reset(find);
-		sqlite3_bind_value(find, 1, sqlite3_column_value(src, id_col));
+		sqlite3_bind_value(find, 1, sqlite3_column_value(src, key_col));
 		if ((rc = sqlite3_step(find)) == SQLITE_ROW) {
 			for (i = 0; i < c.n; i++) {
 				char a[128], b[128], from[256];
-				if (i == rid_col || i == created_col ||
+				if (i == skip_col || i == since_col ||
 				    same_value(sqlite3_column_value(src, i), sqlite3_column_value(find, i)))
 					continue;
 				show_value(sqlite3_column_value(src, i), a, sizeof(a));
 				show_value(sqlite3_column_value(find, i), b, sizeof(b));
-				origin_get(m, "camera", id, from, sizeof(from));
-				conflict(m, "camera '%s': %s is %s in %s but %s in %s", id,
-				         c.name[i], a, name, b, from);
+				origin_get(m, t->kind, key, from, sizeof(from));
+				if (t->short_key)
+					conflict(m, "%s %.16s: %s is %s in %s but %s in %s", t->kind, key,
+					         c.name[i], a, name, b, from);
+				else
+					conflict(m, "%s '%s': %s is %s in %s but %s in %s", t->kind, key,
+					         c.name[i], a, name, b, from);
 				break;
 			}
 			sqlite3_reset(older);
-			sqlite3_bind_value(older, 1, sqlite3_column_value(src, id_col));
-			sqlite3_bind_value(older, 2, sqlite3_column_value(src, created_col));
+			sqlite3_bind_value(older, 1, sqlite3_column_value(src, key_col));
+			sqlite3_bind_value(older, 2, sqlite3_column_value(src, since_col));
 			if (sqlite3_step(older) != SQLITE_DONE) {
-				rc = vidx__sql_fail(h, "merging cameras");
+				rc = vidx__sql_fail(h, what);
 				goto out;
 			}
 		} else if (rc == SQLITE_DONE) {
 			int k = 1;
 			sqlite3_reset(ins);
 			for (i = 0; i < c.n; i++)
-				if (i != rid_col)
+				if (i != skip_col)
 					sqlite3_bind_value(ins, k++, sqlite3_column_value(src, i));
 			if (sqlite3_step(ins) != SQLITE_DONE) {
-				rc = vidx__sql_fail(h, "merging cameras");
+				rc = vidx__sql_fail(h, what);
 				goto out;
 			}
-			if ((rc = origin_set(m, "camera", id, name)) < 0)
+			if ((rc = origin_set(m, t->kind, key, name)) < 0)
 				goto out;
-			m->cur->cameras++;
+			(*added)++;
 		} else {
-			rc = vidx__sql_fail(h, "merging cameras");
+			rc = vidx__sql_fail(h, what);
 			goto out;
 		}
 	}
-	rc = rc == SQLITE_DONE ? 0 : vidx__fail(h, VIDX_ERR, "%s: reading cameras: %s",
-	                                         name, sqlite3_errmsg(sh));
+	rc = rc == SQLITE_DONE ? 0 : vidx__fail(h, VIDX_ERR, "%s: reading %s: %s",
+	                                         name, t->table, sqlite3_errmsg(sh));
 out:
 	sqlite3_finalize(src);
 	sqlite3_finalize(find);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(older);
 	sqlite3_free(list);
-	cols_free(&c);
-	return rc;
-}
-
-/* signing keys: new ones added; one already there (the same fingerprint)
- * must have the same name and public key, or a reader of the log would be
- * told another signer, or shown a key that is not the one that signed */
-static int merge_keys(merge *m, sqlite3 *sh, const char *name)
-{
-	vidx *h = m->h;
-	sqlite3_stmt *src = NULL, *find = NULL, *ins = NULL, *older = NULL;
-	cols c;
-	char *list = NULL, *ph = NULL;
-	int rc, i, fp_col, added_col;
-
-	if ((rc = table_cols(h, h->db, "keys", &c)) < 0)
-		return rc;
-	fp_col = col_index(&c, "fingerprint");
-	added_col = col_index(&c, "added");
-	if (fp_col < 0 || added_col < 0) {
-		rc = vidx__fail(h, VIDX_EFORMAT, "keys: no fingerprint or added column");
-		goto out;
-	}
-	if (!(list = col_list(&c, -1, "")) || !(ph = placeholders(c.n))) {
-		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.keys ORDER BY"
-	                                      " fingerprint", list), &src)) < 0 ||
-	    (rc = prep(h, h->db, sqlite3_mprintf("SELECT %s FROM main.keys WHERE"
-	                                         " fingerprint = ?1", list), &find)) < 0 ||
-	    (rc = prep(h, h->db, sqlite3_mprintf("INSERT INTO main.keys (%s) VALUES (%s)",
-	                                         list, ph), &ins)) < 0 ||
-	    (rc = prep(h, h->db, sqlite3_mprintf("UPDATE main.keys SET added = ?2"
-	                                         " WHERE fingerprint = ?1 AND added > ?2"),
-	               &older)) < 0)
-		goto out;
-	while ((rc = sqlite3_step(src)) == SQLITE_ROW) {
-		const char *fp = (const char *)sqlite3_column_text(src, fp_col);
-		sqlite3_reset(find);
-		sqlite3_bind_value(find, 1, sqlite3_column_value(src, fp_col));
-		if ((rc = sqlite3_step(find)) == SQLITE_ROW) {
-			for (i = 0; i < c.n; i++) {
-				char a[128], b[128], from[256];
-				if (i == added_col ||
-				    same_value(sqlite3_column_value(src, i), sqlite3_column_value(find, i)))
-					continue;
-				show_value(sqlite3_column_value(src, i), a, sizeof(a));
-				show_value(sqlite3_column_value(find, i), b, sizeof(b));
-				origin_get(m, "key", fp ? fp : "", from, sizeof(from));
-				conflict(m, "key %.16s: %s is %s in %s but %s in %s", fp ? fp : "?",
-				         c.name[i], a, name, b, from);
-				break;
-			}
-			sqlite3_reset(older);
-			sqlite3_bind_value(older, 1, sqlite3_column_value(src, fp_col));
-			sqlite3_bind_value(older, 2, sqlite3_column_value(src, added_col));
-			if (sqlite3_step(older) != SQLITE_DONE) {
-				rc = vidx__sql_fail(h, "merging keys");
-				goto out;
-			}
-		} else if (rc == SQLITE_DONE) {
-			sqlite3_reset(ins);
-			for (i = 0; i < c.n; i++)
-				sqlite3_bind_value(ins, i + 1, sqlite3_column_value(src, i));
-			if (sqlite3_step(ins) != SQLITE_DONE) {
-				rc = vidx__sql_fail(h, "merging keys");
-				goto out;
-			}
-			if ((rc = origin_set(m, "key", fp ? fp : "", name)) < 0)
-				goto out;
-			m->cur->keys++;
-		} else {
-			rc = vidx__sql_fail(h, "merging keys");
-			goto out;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : vidx__fail(h, VIDX_ERR, "%s: reading keys: %s",
-	                                         name, sqlite3_errmsg(sh));
-out:
-	sqlite3_finalize(src);
-	sqlite3_finalize(find);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(older);
-	sqlite3_free(list);
+	sqlite3_free(il);
 	sqlite3_free(ph);
 	cols_free(&c);
 	return rc;
 }
+
+static const keyed_table CAMERAS = {"cameras", "id", "created", "rid", "camera", 0};
+static const keyed_table KEYS = {"keys", "fingerprint", "added", NULL, "key", 1};
 
 /* one case's log, shard against OUT: the same, a prefix, or a conflict */
 static int merge_log(merge *m, sqlite3 *sh, const char *name, const char *case_id,
@@ -1139,8 +1073,9 @@ int vidx_merge(vidx *h, const char *out, const char *const *paths, size_t n,
 			m.cur = &ps[i];
 			if (pass == 0 && (rc = known_tables(&m, sh[i].h->db, sh[i].name)) < 0)
 				break;
-			if (pass == 0 && (rc = merge_cameras(&m, sh[i].h->db, sh[i].name)) == 0)
-				rc = merge_keys(&m, sh[i].h->db, sh[i].name);
+			if (pass == 0 && (rc = merge_keyed(&m, sh[i].h->db, sh[i].name, &CAMERAS,
+			                                   &m.cur->cameras)) == 0)
+				rc = merge_keyed(&m, sh[i].h->db, sh[i].name, &KEYS, &m.cur->keys);
 			else if (pass == 1)
 				rc = merge_cases(&m, sh[i].h->db, sh[i].name);
 		}
