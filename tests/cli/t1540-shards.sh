@@ -128,14 +128,16 @@ test_expect_success 'GNU parallel, the README recipe, on three (fake ssh) hosts'
 	if ! command -v rsync >/dev/null; then
 		echo "# skipped: parallel needs rsync for --tf and --return" >&2; exit 0
 	fi &&
-	# ssh HOST CMD: CMD run by sh in hosts/HOST, its home, as sshd would
+	# ssh HOST CMD: CMD run by sh in hosts/HOST, its home, with the HOME and
+	# SHELL sshd sets (parallel'"'"'s remote worker runs jobs with $SHELL: without
+	# it, as under a CI runner'"'"'s bare environment, it runs nothing and exits 0)
 	cat >fakessh <<-EOF &&
 	#!/bin/sh
 	while [ \$# -gt 0 ]; do case \$1 in -*) shift ;; *) break ;; esac; done
 	host=\$1; shift
 	[ "\${1-}" = -- ] && shift
 	mkdir -p "$TRASH/hosts/\$host" && cd "$TRASH/hosts/\$host" &&
-	HOME="$TRASH/hosts/\$host" exec sh -c "\$*"
+	HOME="$TRASH/hosts/\$host" SHELL=/bin/sh exec sh -c "\$*"
 	EOF
 	chmod +x fakessh &&
 	# the evidence is on the hosts, at the same path on each
