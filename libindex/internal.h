@@ -133,7 +133,8 @@ typedef struct vidx__oeff_in {
 } vidx__oeff_in;
 /* Make the MP4 at PATH (as the muxer left it) an ONVIF export: loci's role,
  * then meta (hdlr, suep, cstb and, with IN->sign, the signature) appended
- * last.  0 or <0 with the reason. */
+ * last.  Not synced: the caller syncs it (as it hashes it).  0 or <0 with
+ * the reason. */
 int vidx__oeff_finish(vidx *h, const char *path, const vidx__oeff_in *in);
 enum {
 	VIDX__OEFF_UNSIGNED = 0, VIDX__OEFF_VALID, VIDX__OEFF_INVALID,

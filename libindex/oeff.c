@@ -474,8 +474,8 @@ int vidx__oeff_finish(vidx *h, const char *path, const vidx__oeff_in *in)
 		if (rc < 0)
 			goto out;
 	}
-	if (fsync(fd) < 0)
-		rc = vidx__fail(h, VIDX_EIO, "cannot sync the clip: %s", strerror(errno));
+	/* not synced here: the caller hashes the clip while syncing it
+	 * (vidx__sha256_path), before it is named */
 out:
 	free(w.p);
 	free(m.buf);
