@@ -403,6 +403,20 @@ static int safe_rel(const char *p)
 	return 1;
 }
 
+/* is REL the path of one of CLIPS? */
+static int names_clip(json_t *clips, const char *rel)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(clips, i, c) {
+		const char *p = json_string_value(json_object_get(c, "path"));
+		if (p && !strcmp(p, rel))
+			return 1;
+	}
+	return 0;
+}
+
 static void check_sums(checker *k, const char *dir, json_t *clips)
 {
 	vidx *h = k->h;
@@ -435,6 +449,14 @@ static void check_sums(checker *k, const char *dir, json_t *clips)
 		line[64] = 0;
 		if (!strcmp(rel, "manifest.json"))
 			have_manifest = 1;
+		/* a pull's sums name its manifest, the manifest's signature and
+		 * the clips the manifest lists; anything else was put there
+		 * afterwards, and no manifest or signature vouches for it */
+		else if (strcmp(rel, "manifest.json.sig") && !names_clip(clips, rel)) {
+			say(k, "sums", rel, "failed", "not part of the pull: neither the manifest, "
+			    "its signature nor a clip it names");
+			continue;
+		}
 		snprintf(full, sizeof(full), "%s/%s", dir, rel);
 		if ((r = vidx__sha256_path(h, full, 0, hex, &size)) < 0) {
 			say(k, "sums", rel, r == VIDX_ENOENT ? "missing" : "failed", "%s",

@@ -192,6 +192,17 @@ test_expect_success 'SHA256SUMS lines that point outside the folder are refused,
 	test "$(grep -c "^failed  *sums  *SHA256SUMS line" out)" = 2
 '
 
+test_expect_success 'a file planted in the folder and listed in SHA256SUMS fails: no manifest names it' '
+	fresh f16 &&
+	c=$(ls f16/ts/*.mp4) &&
+	cp $c f16/ts/planted.mp4 &&
+	(cd f16 && sha256sum ts/planted.mp4 >>SHA256SUMS && sha256sum -c --quiet SHA256SUMS) &&
+	test_expect_code 1 vidx-verify -d $DB f16 >out 2>err &&
+	grep "^failed  *sums  *ts/planted.mp4: not part of the pull: neither the manifest, its signature nor a clip it names$" out &&
+	test "$(bad_lines out | grep -c .)" = 1 &&
+	grep "1 item failed verification" err
+'
+
 test_expect_success 'a manifest path that leaves the folder is refused' '
 	fresh f13 &&
 	jq ".clips[0].path = \"../v.db\"" f13/manifest.json >m && mv m f13/manifest.json &&
