@@ -797,6 +797,10 @@ static void check_manifest_sig(checker *k, const char *dir, json_t *man, int *si
 	} else if (vidx__verify(pem, text, tn, sig, sn) != 1) {
 		say(k, "signature", "manifest.json", "failed", "the signature does not "
 		    "verify with the key it names (%s, %s)", sf, name);
+	} else if (strcmp(name, jstr_of(man, "operator"))) {
+		say(k, "signature", "manifest.json", "failed", "signed with key %s in the "
+		    "name of %s, but the manifest says its operator is %s", sf, name,
+		    jstr_of(man, "operator"));
 	} else {
 		say(k, "signature", "manifest.json", "ok", "a valid signature by key %s (%s, "
 		    "says the manifest); not checked against a trust file: anyone can make "

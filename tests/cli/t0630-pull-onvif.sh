@@ -258,6 +258,17 @@ test_expect_success 'attack: a clip replaced and the manifest signed again with 
 	grep "^failed  *signature manifest.json: signed with key [0-9a-f]* (ann, says the manifest), which is not in the trust file" v
 '
 
+test_expect_success 'attack: the manifest signed again by a key in another name than its operator: failed without --trust too' '
+	cp -r s1 m3 && sed 1d mallory.key >mk3.pem &&
+	jq --arg k "$(head -n 1 mallory.pub | cut -d" " -f3)" --arg p "$(sed 1d mallory.pub)" \
+		".signed_by.operator = \"mallory\" | .signed_by.key_sha256 = \$k | .signed_by.public_key = (\$p + \"\\n\")" \
+		s1/manifest.json >m && mv m m3/manifest.json &&
+	openssl pkeyutl -sign -inkey mk3.pem -rawin -in m3/manifest.json -out m3/manifest.json.sig &&
+	(cd m3 && sha256sum $(jq -r ".clips[].path" manifest.json) manifest.json manifest.json.sig >SHA256SUMS) &&
+	test_expect_code 1 vidx-verify --no-sources m3 >v &&
+	grep "^failed  *signature manifest.json: signed with key [0-9a-f]* in the name of mallory, but the manifest says its operator is ann$" v
+'
+
 test_expect_success 'an MKV clip has no ONVIF boxes; with --sign the manifest is still signed' '
 	vidx-pull -d $DB --case C1 --out k1 --sign --format mkv -c cam --from $FROM --to $TO >/dev/null &&
 	test "$(jq ".clips[0].onvif" k1/manifest.json)" = null &&
