@@ -406,7 +406,8 @@ static int merge_log(merge *m, sqlite3 *sh, const char *name, const char *case_i
 	sqlite3_stmt *a = NULL, *b = NULL, *ins = NULL;
 	char *list = col_list(c, c->rowid_pk, ""), *ph = placeholders(c->n - (c->rowid_pk >= 0));
 	int rc, ra = SQLITE_DONE, rb = SQLITE_DONE, i, k;
-	int64_t n = 0;
+	int64_t n = 0, added = 0;
+	vidx_custody_report before = {0};
 
 	if (!list || !ph) {
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
@@ -450,6 +451,12 @@ static int merge_log(merge *m, sqlite3 *sh, const char *name, const char *case_i
 		goto out;
 	}
 	sqlite3_reset(b); /* done with OUT's events before adding to them */
+	/* what OUT's log already has checks out or not; the events added to it
+	 * must not make it fail (a broken log travels as it is only into an
+	 * index that does not have the case) */
+	if (!fresh && ra == SQLITE_ROW &&
+	    (rc = vidx_custody_check(h, case_id, NULL, NULL, &before)) < 0)
+		goto out;
 	/* the shard's log goes on: the rest of it, verbatim */
 	while (ra == SQLITE_ROW) {
 		sqlite3_reset(ins);
@@ -460,10 +467,27 @@ static int merge_log(merge *m, sqlite3 *sh, const char *name, const char *case_i
 			goto out;
 		}
 		m->cur->events++;
+		added++;
 		ra = sqlite3_step(a);
 	}
-	rc = ra == SQLITE_DONE ? 0 : vidx__fail(h, VIDX_ERR, "%s: reading the custody "
-	                                         "log of '%s'", name, case_id);
+	if (ra != SQLITE_DONE) {
+		rc = vidx__fail(h, VIDX_ERR, "%s: reading the custody log of '%s'", name,
+		                case_id);
+		goto out;
+	}
+	rc = 0;
+	if (!fresh && added && !before.broken) {
+		vidx_custody_report after;
+		if ((rc = vidx_custody_check(h, case_id, NULL, NULL, &after)) < 0)
+			goto out;
+		if (after.broken) {
+			char from[256];
+			origin_get(m, "case", case_id, from, sizeof(from));
+			conflict(m, "case '%s': %s adds %lld event%s to the log of %s that do%s "
+			         "not check out (%s)", case_id, name, (long long)added,
+			         added == 1 ? "" : "s", from, added == 1 ? "es" : "", after.summary);
+		}
+	}
 out:
 	sqlite3_finalize(a);
 	sqlite3_finalize(b);

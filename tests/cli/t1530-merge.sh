@@ -189,6 +189,18 @@ test_expect_success 'an edited event with its old hash is a difference, not the 
 	dump m.db >after && test_cmp before after
 '
 
+test_expect_success 'events that carry on a log but do not check out (a forged hash): a conflict, nothing merged' '
+	cp m.db x.db &&
+	h=$(sqlite3 x.db "SELECT hash FROM custody WHERE case_id = '"'"'K'"'"' ORDER BY seq DESC LIMIT 1") &&
+	s=$(sqlite3 x.db "SELECT max(seq) + 1 FROM custody WHERE case_id = '"'"'K'"'"'") &&
+	sqlite3 x.db "INSERT INTO custody (case_id, seq, at, by, kind, detail, prev, hash)
+		VALUES ('"'"'K'"'"', $s, 0, '"'"'ann'"'"', '"'"'note'"'"', '"'"'{\"text\":\"forged\"}'"'"', '"'"'$h'"'"', '"'"'$(printf %064d 7)'"'"')" &&
+	test_expect_code 1 vidx-merge -d m.db x.db 2>err &&
+	grep "^vidx-merge: conflict: case .K.: x.db adds 1 event to the log of .* that does not check out (chain BROKEN" err &&
+	grep "^vidx-merge: 1 conflict: nothing merged$" err &&
+	dump m.db >after && test_cmp before after
+'
+
 test_expect_success 'the same bytes described differently: a note, the index s description kept, the path added' '
 	shard o.db && mkdir -p ho && cp -p ev/shared.ts ho/shared.ts &&
 	vidx-ingest -d o.db --host ho -c transit --start 2022-07-05T03:00:00Z ho/shared.ts >/dev/null &&
