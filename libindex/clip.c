@@ -310,15 +310,18 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 			pts = us_of(pkt->pts, vs->time_base);
 			dts = us_of(pkt->dts, vs->time_base);
 			if (!started) {
-				/* the keyframe the index names, found by position or time */
+				/* the keyframe the index names, found by position or time:
+				 * the time probe.c gave it, its pts, else its dts (AVI
+				 * gives H.264 decode times only) */
+				int64_t kt = pts != VIDX_TIME_NONE ? pts : dts;
 				int here = (pkt->flags & AV_PKT_FLAG_KEY) &&
 				           (c->by_bytes ? pkt->pos == c->seek_pos
-				                        : pts != VIDX_TIME_NONE &&
-				                          llabs(pts - c->seek_pts) <= 1000);
+				                        : kt != VIDX_TIME_NONE &&
+				                          llabs(kt - c->seek_pts) <= 1000);
 				if (!here) {
 					if ((c->by_bytes && pkt->pos > c->seek_pos) ||
-					    (!c->by_bytes && pts != VIDX_TIME_NONE &&
-					     c->seek_pts != VIDX_TIME_NONE && pts > c->seek_pts + gap)) {
+					    (!c->by_bytes && kt != VIDX_TIME_NONE &&
+					     c->seek_pts != VIDX_TIME_NONE && kt > c->seek_pts + gap)) {
 						rc = vidx__fail(h, VIDX_EFORMAT, "the keyframe the index "
 						                "names is not there (source changed?)");
 						goto out;

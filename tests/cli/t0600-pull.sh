@@ -406,6 +406,36 @@ test_expect_success 'no footage in the window: exit 1, nothing written' '
 	test ! -e none/manifest.json
 '
 
+test_expect_success 'H.264 in AVI (decode times only, no pts): clips are ffmpeg stream copy, and verify' '
+	# AVI gives H.264 packets a dts and no pts (ffprobe: pts N/A); the
+	# keyframe is found by its decode time
+	ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=160x120:rate=25 -t 4 \
+		-c:v libx264 -preset ultrafast -g 25 avi264.avi &&
+	ffprobe -v error -select_streams v:0 -show_entries packet=pts -of csv=p=0 avi264.avi |
+		sort -u >avipts.txt &&
+	test "$(cat avipts.txt)" = N/A &&
+	vidx-camera -d $DB add avi264 --lat 41.3 --lon -72.9 --tz UTC &&
+	vidx-ingest -d $DB -c avi264 --start $START avi264.avi >/dev/null &&
+	# the same bitstream form as the clip: copied into MP4 by ffmpeg
+	ffmpeg -nostdin -v error -y -i avi264.avi -map 0:v:0 -c copy -f mp4 aviref.mp4 &&
+	pkts aviref.mp4 >src.txt &&
+	test "$(lines src.txt)" = 100 &&
+	for w in 00.1:00.7 01.5:02.7; do
+		rm -rf avi &&
+		vidx-pull -d $DB --case C1 --by ann --out avi -c avi264 \
+			--from 2022-07-04T21:00:${w%:*}Z --to 2022-07-04T21:00:${w#*:}Z >/dev/null &&
+		c=$(ls avi/avi264/*.mp4) &&
+		pkts $c >clip.txt &&
+		contains_run src.txt clip.txt &&
+		# from the keyframe at or before the start, to the frame at the end
+		k=$(awk -v s=${w%:*} "BEGIN { print int(s) * 25 + 1 }") &&
+		test "$(sed -n ${k}p src.txt)" = "$(head -n 1 clip.txt)" &&
+		n=$(awk -v s=${w%:*} -v e=${w#*:} "BEGIN { print int(e * 25 + 0.5) - int(s) * 25 + 1 }") &&
+		test "$(lines clip.txt)" = $n &&
+		vidx-verify -d $DB avi >/dev/null
+	done
+'
+
 test_expect_success 'the man page SYNOPSIS is the usage' '
 	man=$VIDX_SRC/man/vidx-pull.1 &&
 	bs=$(printf "\b") &&

@@ -439,6 +439,41 @@ test_expect_success 'sources are opened read-only' '
 	! grep -E "O_WRONLY|O_RDWR|O_CREAT|O_TRUNC" opens
 '
 
+# made here: H.264 in AVI (a dts and no pts on every packet)
+GEN="ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=160x120:rate=25 -t 4"
+gen() {
+	case $1 in
+	avi264.avi) $GEN -c:v libx264 -preset ultrafast -g 25 $1 ;;
+	esac
+}
+
+# fh0 FILE T: ffmpeg framehash (SHA-256) of the frame on screen T seconds
+# after the first frame: the last one presented at or before it, from a
+# decode of the whole file (its times from 0)
+fh0() {
+	ffmpeg -nostdin -v error -i "$1" -map 0:v:0 -f framehash -hash sha256 - |
+		awk -F', *' -v t="$2" '
+		/^#tb 0:/ { split($0, a, ": "); split(a[2], tb, "/") }
+		/^#/ { next }
+		{ p = $3 * tb[1] / tb[2]; if (p <= t + 5e-7 && (m == "" || p > m)) { m = p; h = $6 } }
+		END { print h }'
+}
+
+test_expect_success 'made at test time: the frame on screen is ffmpeg framehash of it' '
+	for f in avi264.avi; do
+		gen $f &&
+		c=$(cam $f) &&
+		vidx-camera -d $DB add $c --lat 41.3 --lon -72.9 --tz UTC &&
+		vidx-ingest -d $DB -c $c --start $START $f >/dev/null &&
+		for t in 0.5 1.7 2.04 3.96; do
+			vidx-still -d $DB -c $c --at $(at $t) --json >g.json ||
+				{ echo "$f at $t:"; cat g.json; exit 1; }
+			test "$(jq -r .frame_hash g.json)" = "$(fh0 $f $t)" ||
+				{ echo "$f at $t: not the frame ffmpeg shows"; exit 1; }
+		done
+	done
+'
+
 test_expect_success 'the man page SYNOPSIS is the usage' '
 	man=$VIDX_SRC/man/vidx-still.1 &&
 	bs=$(printf "\b") &&
