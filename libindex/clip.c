@@ -212,24 +212,41 @@ typedef struct lookahead {
 	int n, i, err; /* err: what the read after the queue returned */
 } lookahead;
 
+/* the J-th packet after the one just taken, read into Q as needed; NULL
+ * at the end of the file, a read error (Q->err), LEAD_MAX packets ahead,
+ * or out of memory (*OOM) */
+static AVPacket *peek(vidx__src *s, lookahead *q, int j, int *oom)
+{
+	AVPacket *p;
+	int r;
+
+	while (q->i + j >= q->n) {
+		if (q->err || q->n == LEAD_MAX)
+			return NULL;
+		if (!(p = av_packet_alloc())) {
+			*oom = 1;
+			return NULL;
+		}
+		if ((r = av_read_frame(s->fc, p)) < 0) {
+			av_packet_free(&p);
+			q->err = r;
+			return NULL;
+		}
+		q->p[q->n++] = p;
+	}
+	return q->p[q->i + j];
+}
+
 static int look_ahead(vidx__src *s, lookahead *q, int64_t kpts, int64_t gap,
                       int64_t *lead)
 {
 	AVRational tb = s->fc->streams[s->vi]->time_base;
 	int64_t min = kpts;
+	AVPacket *p;
+	int j, oom = 0;
 
-	while (q->n < LEAD_MAX) {
-		AVPacket *p = av_packet_alloc();
+	for (j = 0; (p = peek(s, q, j, &oom)); j++) {
 		int64_t t;
-		int r;
-		if (!p)
-			return -1;
-		if ((r = av_read_frame(s->fc, p)) < 0) {
-			av_packet_free(&p);
-			q->err = r;
-			break;
-		}
-		q->p[q->n++] = p;
 		if (p->stream_index != s->vi)
 			continue;
 		t = us_of(p->pts, tb);
@@ -239,7 +256,31 @@ static int look_ahead(vidx__src *s, lookahead *q, int64_t kpts, int64_t gap,
 			min = t;
 	}
 	*lead = kpts - min;
-	return 0;
+	return oom ? -1 : 0;
+}
+
+/* Matroska gives no decode time to the first packets after a seek;
+ * libavformat makes them up from a few packets on.  The keyframe's is
+ * then the first one given, a frame time back per packet before it, so
+ * that the ones made up here run into libavformat's without a clash (an
+ * open GOP's leading frames make its guess from the reorder delay too
+ * late).  VIDX_TIME_NONE when none comes within LEAD_MAX packets. */
+static int64_t dts_ahead(vidx__src *s, lookahead *q, int64_t fdur, int *oom)
+{
+	AVStream *vs = s->fc->streams[s->vi];
+	AVPacket *p;
+	int j, k = 1;
+
+	for (j = 0; (p = peek(s, q, j, oom)); j++) {
+		if (p->stream_index != s->vi)
+			continue;
+		if (p->dts != AV_NOPTS_VALUE) {
+			int64_t d = us_of(p->dts, vs->time_base);
+			return d == VIDX_TIME_NONE ? d : d - k * fdur;
+		}
+		k++;
+	}
+	return VIDX_TIME_NONE;
 }
 
 static int next_packet(AVFormatContext *fc, lookahead *q, AVPacket *pkt)
@@ -346,11 +387,21 @@ int vidx__cut_walk(vidx *h, vidx__src *s, vidx__cut *c, vidx__chain *ch,
 			}
 			else if (pts == VIDX_TIME_NONE)
 				pts = dts;
-			else if (dts == VIDX_TIME_NONE)
+			else if (dts == VIDX_TIME_NONE && nv)
 				/* Matroska leaves the first decode times out: frames are
-				 * decoded in order, the reorder delay before the first */
-				dts = nv ? last_vdts + c->frame_dur
-				         : pts - vs->codecpar->video_delay * c->frame_dur;
+				 * decoded in order, a frame time apart */
+				dts = last_vdts + c->frame_dur;
+			else if (dts == VIDX_TIME_NONE) {
+				int oom = 0;
+				dts = dts_ahead(s, &q, c->frame_dur, &oom);
+				if (oom) {
+					rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
+					goto out;
+				}
+				/* else the reorder delay before the first */
+				if (dts == VIDX_TIME_NONE || dts > pts)
+					dts = pts - vs->codecpar->video_delay * c->frame_dur;
+			}
 			t = pts;
 			if (nv) {
 				int past_end = dts >= c->end_pts && max_pts >= c->end_pts;
