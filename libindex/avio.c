@@ -47,6 +47,19 @@ static void av_log_cb(void *avcl, int level, const char *fmt, va_list vl)
 	if (avcl && *(const AVClass *const *)avcl == avcodec_get_class()) {
 		vidx__avlog *l = ((AVCodecContext *)avcl)->opaque;
 		if (l && l->magic == VIDX__AVLOG_MAGIC) {
+			/* H.264: a command to unmark a reference picture the
+			 * decoder does not hold changes no picture.  Decoding from
+			 * a keyframe that is not an IDR (open GOP, a recovery
+			 * point) the pictures before it are never held, and the
+			 * first ones' commands name them; a reference a picture
+			 * needs and that is missing is said on its own
+			 * ("reference picture missing", "Missing reference
+			 * picture") and counted */
+			if (!strncmp(line, "mmco: unref short failure", 25) ||
+			    !strncmp(line, "mmco: unref long failure", 24)) {
+				__atomic_fetch_add(&l->unrefs, 1, __ATOMIC_ACQ_REL);
+				return;
+			}
 			if (__atomic_fetch_add(&l->errors, 1, __ATOMIC_ACQ_REL) == 0)
 				memcpy(l->first, line, n + 1); /* read once the threads are joined */
 			return;

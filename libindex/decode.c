@@ -32,6 +32,7 @@ typedef struct dstate {
 	AVCodecContext *cc;
 	AVFrame *fr;
 	AVRational tb;
+	int64_t key_pts;  /* the keyframe's stream time (us) */
 } dstate;
 
 /* hand every frame the decoder has ready to on_frame */
@@ -64,6 +65,8 @@ static int sink(void *ctx, int video, AVPacket *pkt, int64_t pts, int64_t dts)
 
 	if (!video)
 		return 0;
+	if (!d->npk && !d->packets)
+		ds->key_pts = pts;
 	/* a stream without timestamps runs at its nominal rate from the
 	 * keyframe (clip.c gives those times) */
 	if (pkt->pts == AV_NOPTS_VALUE)
@@ -84,6 +87,14 @@ static int sink(void *ctx, int video, AVPacket *pkt, int64_t pts, int64_t dts)
 		d->pk[d->npk].err = 0;
 		d->npk++;
 	}
+	/* The leading frames of an open GOP (x264 open-gop B-frames, HEVC
+	 * RASL) follow the keyframe but are shown before it, and refer to
+	 * frames before it, which are not fed: they cannot be decoded, and
+	 * the decoder would say so ("mmco: unref short failure") of frames
+	 * never shown from here.  No frame after them refers to them, so
+	 * they are left out, as a player that starts at the keyframe does. */
+	if (pts != VIDX_TIME_NONE && pts < ds->key_pts)
+		return 0;
 	d->packets++;
 	for (;;) {
 		r = avcodec_send_packet(ds->cc, pkt);
@@ -106,7 +117,7 @@ int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d)
 	AVStream *st = s->fc->streams[s->vi];
 	const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
 	vidx__chain ch;
-	dstate ds = {h, d, NULL, NULL, st->time_base};
+	dstate ds = {h, d, NULL, NULL, st->time_base, 0};
 	int rc = 0;
 
 	d->npk = 0;

@@ -36,6 +36,8 @@ int vidx__av_errors(int reset);
 typedef struct vidx__avlog {
 	unsigned magic;
 	int errors;      /* atomic */
+	int unrefs;      /* atomic: H.264 unrefs of pictures not held (avio.c),
+	                    not among ERRORS */
 	char first[200]; /* written once, by the first error */
 } vidx__avlog;
 

@@ -439,11 +439,17 @@ test_expect_success 'sources are opened read-only' '
 	! grep -E "O_WRONLY|O_RDWR|O_CREAT|O_TRUNC" opens
 '
 
-# made here: H.264 in AVI (a dts and no pts on every packet)
+# made here: H.264 in AVI (a dts and no pts on every packet); x264 open
+# GOP in MP4, plain and fragmented (keyframes that are not IDRs, with
+# leading B-frames that refer to the GOP before)
 GEN="ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=160x120:rate=25 -t 4"
+OG="-c:v libx264 -preset veryfast -bf 3 -x264-params open-gop=1:keyint=25:min-keyint=25"
+MADE="avi264.avi og264.mp4 og264frag.mp4"
 gen() {
 	case $1 in
 	avi264.avi) $GEN -c:v libx264 -preset ultrafast -g 25 $1 ;;
+	og264.mp4) $GEN $OG $1 ;;
+	og264frag.mp4) $GEN $OG -movflags frag_keyframe+empty_moov $1 ;;
 	esac
 }
 
@@ -460,7 +466,7 @@ fh0() {
 }
 
 test_expect_success 'made at test time: the frame on screen is ffmpeg framehash of it' '
-	for f in avi264.avi; do
+	for f in $MADE; do
 		gen $f &&
 		c=$(cam $f) &&
 		vidx-camera -d $DB add $c --lat 41.3 --lon -72.9 --tz UTC &&

@@ -307,6 +307,33 @@ test_expect_success 'sources are opened read-only' '
 	! grep -E "O_WRONLY|O_RDWR|O_CREAT|O_TRUNC" opens
 '
 
+test_expect_success 'H.264 in AVI, x264 open GOP in MP4 and fragmented MP4: decoded from a later keyframe, the flash in place' '
+	# AVI: a dts and no pts; open GOP: keyframes that are not IDRs, with
+	# leading B-frames that refer to the GOP before (the decoder says
+	# "mmco: unref short failure" of it: not damage)
+	OG="-c:v libx264 -preset veryfast -bf 3 -pix_fmt yuv420p -x264-params open-gop=1:keyint=25:min-keyint=25" &&
+	flash g.avi 55 -c:v libx264 -preset ultrafast -g 25 -pix_fmt yuv420p &&
+	flash h.mp4 55 $OG &&
+	flash i.mp4 55 $OG -movflags frag_keyframe+empty_moov &&
+	for c in g h i; do
+		vidx-camera -d o.db add $c --lat 41.3 --lon -72.9 --tz UTC
+		vidx-ingest -d o.db -c $c --start $(t -2.2) $c.* >/dev/null
+	done &&
+	# from stream time 1.6: the keyframe at 1 s is where decoding starts
+	vidx-mosaic -d o.db -o og.mp4 --from $(t -0.6) --to $(t 1) --tile 160x120 --json >og.json 2>err ||
+		{ cat err; exit 1; }
+	test ! -s err &&
+	jq -r ".tiles[] | select(.found) | \"\(.camera) \(.video.w):\(.video.h):\(.video.x):\(.video.y)\"" og.json >boxes &&
+	test "$(lines boxes)" = 3 &&
+	while read c box; do
+		yavg og.mp4 $box >y.$c
+		test "$(lines y.$c)" = 40
+		first=$(awk "\$1 > 150 { print NR - 1; exit }" y.$c)
+		test "$first" = 15 || { echo "$c: flash in frame $first, want 15"; false; }
+		awk "NR > 1 && NR < 16 && \$1 > 100 { exit 1 }" y.$c
+	done <boxes
+'
+
 test_expect_success 'the man page SYNOPSIS is the usage' '
 	man=$VIDX_SRC/man/vidx-mosaic.1 &&
 	bs=$(printf "\b") &&
