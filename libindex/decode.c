@@ -33,6 +33,12 @@ typedef struct dstate {
 	AVFrame *fr;
 	AVRational tb;
 	int64_t key_pts;  /* the keyframe's stream time (us) */
+	/* a stream whose packets have no pts (raw H.264/HEVC, H.264 in AVI):
+	 * its frames are timed in the order the decoder shows them */
+	int untimed;
+	int64_t key_tb;   /* the pts the keyframe's packet was given */
+	int64_t fdur;     /* the nominal frame time (us) */
+	int64_t nout, k0; /* frames shown so far; the keyframe's place, or -1 */
 } dstate;
 
 /* hand every frame the decoder has ready to on_frame */
@@ -42,6 +48,22 @@ static int receive(dstate *ds)
 
 	while ((r = avcodec_receive_frame(ds->cc, ds->fr)) >= 0) {
 		int64_t t = us_of(ds->fr->best_effort_timestamp, ds->tb);
+		if (ds->untimed) {
+			/* Its packets were given times in decode order (sink); the
+			 * frames come out in presentation order, each a frame time
+			 * after the one before, the keyframe's (the frame that
+			 * carries its packet's time) at the keyframe's time.  None
+			 * is shown before it: the leading frames of an open GOP
+			 * that a decoder shows anyway are not timed. */
+			if (ds->k0 < 0 && (ds->fr->pts == ds->key_tb || ds->fr->pts == AV_NOPTS_VALUE))
+				ds->k0 = ds->nout;
+			t = ds->k0 < 0 ? VIDX_TIME_NONE : ds->key_pts + (ds->nout - ds->k0) * ds->fdur;
+			ds->nout++;
+		}
+		/* the packet it came from: the time that packet carried */
+		ds->d->frame_pk = ds->d->keep ? vidx__decode_find(ds->d, ds->fr->pts != AV_NOPTS_VALUE
+		                                                  ? us_of(ds->fr->pts, ds->tb) : t)
+		                              : -1;
 		if ((ds->fr->flags & AV_FRAME_FLAG_CORRUPT) || ds->fr->decode_error_flags)
 			ds->d->corrupt_frames++;
 		r = ds->d->on_frame(ds->d->ctx, ds->fr, t);
@@ -65,12 +87,16 @@ static int sink(void *ctx, int video, AVPacket *pkt, int64_t pts, int64_t dts)
 
 	if (!video)
 		return 0;
-	if (!d->npk && !d->packets)
+	if (!d->npk && !d->packets) {
 		ds->key_pts = pts;
+		ds->untimed = pkt->pts == AV_NOPTS_VALUE;
+	}
 	/* a stream without timestamps runs at its nominal rate from the
-	 * keyframe (clip.c gives those times) */
+	 * keyframe (clip.c gives those times, in decode order) */
 	if (pkt->pts == AV_NOPTS_VALUE)
 		pkt->pts = av_rescale_q(pts, us_tb, ds->tb);
+	if (!d->npk && !d->packets)
+		ds->key_tb = pkt->pts;
 	if (pkt->dts == AV_NOPTS_VALUE && pkt->pts == AV_NOPTS_VALUE)
 		pkt->dts = av_rescale_q(dts, us_tb, ds->tb);
 	if (d->keep) {
@@ -117,7 +143,7 @@ int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d)
 	AVStream *st = s->fc->streams[s->vi];
 	const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
 	vidx__chain ch;
-	dstate ds = {h, d, NULL, NULL, st->time_base, 0};
+	dstate ds = {h, d, NULL, NULL, st->time_base, 0, 0, AV_NOPTS_VALUE, c->frame_dur, 0, -1};
 	int rc = 0;
 
 	d->npk = 0;

@@ -197,6 +197,8 @@ typedef struct vidx__decode {
 	vidx__dpkt *pk;       /* the packets fed, in decode order (keep) */
 	size_t npk, cap;
 	int64_t packets;      /* how many were fed */
+	long frame_pk;        /* in on_frame: the index in pk of the frame's
+	                         packet (keep), or -1 */
 	int send_errors, stopped;
 	int corrupt_frames;   /* frames the decoder flagged as damaged */
 	int av_errors;        /* errors libav* logged while decoding (any thread) */

@@ -104,6 +104,8 @@ static void still_error(stillx *x, int failed, const char *fmt, const char *arg)
 typedef struct pickst {
 	int64_t target, best_pts;
 	AVFrame *best;
+	const vidx__decode *d;
+	long best_pk; /* the index in d->pk of its packet, or -1 */
 } pickst;
 
 /* the last frame at or before the target, in presentation order */
@@ -117,6 +119,7 @@ static int pick(void *ctx, AVFrame *f, int64_t pts)
 	av_frame_unref(p->best);
 	av_frame_move_ref(p->best, f);
 	p->best_pts = pts;
+	p->best_pk = p->d->frame_pk;
 	return 0;
 }
 
@@ -155,7 +158,7 @@ static int decode_at(vidx *h, const vidx_span *sp, int64_t at, int threads, stil
 	vidx__src src = {.io = {.fd = -1}};
 	vidx__cut c;
 	vidx__decode d;
-	pickst p = {0, VIDX_TIME_NONE, NULL};
+	pickst p = {0, VIDX_TIME_NONE, NULL, NULL, -1};
 	int64_t back;
 	long idx;
 	struct stat sb;
@@ -188,6 +191,7 @@ static int decode_at(vidx *h, const vidx_span *sp, int64_t at, int threads, stil
 	d.keep = 1;
 	d.on_frame = pick;
 	d.ctx = &p;
+	p.d = &d;
 	if ((rc = vidx__decode_cut(h, &src, &c, &d)) < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", vidx_errmsg(h));
@@ -199,7 +203,8 @@ static int decode_at(vidx *h, const vidx_span *sp, int64_t at, int threads, stil
 		                "could be decoded", x->path);
 		goto out;
 	}
-	idx = vidx__decode_find(&d, p.best_pts);
+	/* its packet: for a stream without pts, not the one of its time */
+	idx = p.best_pk >= 0 ? p.best_pk : vidx__decode_find(&d, p.best_pts);
 	/* a frame decoded from damaged data is not what the camera recorded */
 	for (k = 0; k <= idx; k++)
 		if (d.pk[k].err)

@@ -444,10 +444,14 @@ test_expect_success 'sources are opened read-only' '
 # leading B-frames that refer to the GOP before)
 GEN="ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=160x120:rate=25 -t 4"
 OG="-c:v libx264 -preset veryfast -bf 3 -x264-params open-gop=1:keyint=25:min-keyint=25"
-MADE="avi264.avi og264.mp4 og264frag.mp4"
+MADE="avi264.avi og264.mp4 og264frag.mp4 bf264.h264 bf265.265"
 gen() {
 	case $1 in
 	avi264.avi) $GEN -c:v libx264 -preset ultrafast -g 25 $1 ;;
+	# raw streams with B-frames: no times at all, frames decoded out of
+	# the order they are shown in
+	bf264.h264) $GEN -c:v libx264 -preset veryfast -bf 2 -g 25 $1 ;;
+	bf265.265) $GEN -c:v libx265 -x265-params log-level=error:bframes=3:scenecut=0 $1 ;;
 	og264.mp4) $GEN $OG $1 ;;
 	og264frag.mp4) $GEN $OG -movflags frag_keyframe+empty_moov $1 ;;
 	esac
@@ -476,6 +480,16 @@ test_expect_success 'made at test time: the frame on screen is ffmpeg framehash 
 				{ echo "$f at $t:"; cat g.json; exit 1; }
 			test "$(jq -r .frame_hash g.json)" = "$(fh0 $f $t)" ||
 				{ echo "$f at $t: not the frame ffmpeg shows"; exit 1; }
+			case $f in *.h264 | *.265)
+				# its decode-order number: the packet (ffprobe, in
+				# decode order) at the byte the frame shown came from
+				k=$(awk -v t=$t "BEGIN { print int(t * 25 + 1e-6) + 1 }")
+				pos=$(ffprobe -v error -show_entries frame=pkt_pos -of csv=p=0 $f | grep . | sed -n ${k}p)
+				n=$(ffprobe -v error -show_entries packet=pos -of csv=p=0 $f | grep -n -x "$pos" | cut -d: -f1)
+				test "$(jq -r .frame g.json)" = $((n - 1)) ||
+					{ echo "$f at $t: frame $(jq -r .frame g.json), want $((n - 1))"; exit 1; }
+				awk -v a=$(jq -r .pts_s g.json) -v k=$k "BEGIN { exit !(a - (k - 1) / 25 < 5e-7 && (k - 1) / 25 - a < 5e-7) }"
+			esac
 		done
 	done
 '
