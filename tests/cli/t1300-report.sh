@@ -39,6 +39,13 @@ test_expect_success 'usage errors exit 2 and write nothing' '
 	test ! -e r && test ! -e t.jsonl && test ! -e x
 '
 
+test_expect_success 'an --at the report zone shows twice: exit 1, the value quoted whole' '
+	test_expect_code 1 vidx-report -d $DB --by t --at "2022-11-06 01:30" -z America/New_York \
+		--timesketch amb.jsonl C1 2>err &&
+	test "$(cat err)" = "vidx-report: --at: '"'"'2022-11-06 01:30'"'"' is ambiguous in America/New_York (the clock showed it twice when it was set back); add an offset, e.g. +HH:MM" &&
+	test ! -e amb.jsonl
+'
+
 test_expect_success 'an unknown case: exit 1, one line, nothing written' '
 	test_expect_code 1 vidx-report -d $DB --out r NOPE 2>err &&
 	grep "unknown case .NOPE." err && test "$(lines err)" = 1 &&
