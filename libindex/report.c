@@ -117,7 +117,7 @@ static int64_t off_of(const char *zone, int64_t us)
 }
 
 /* the zone's offsets from FROM to TO: hourly samples, each change found to
- * the second (a zone changes at most a few times a year) */
+ * its second, exactly (a zone changes at most a few times a year) */
 static void zone_table(rp *r, int64_t from, int64_t to)
 {
 	int64_t step = 3600 * US, t, last;
@@ -131,19 +131,23 @@ static void zone_table(rp *r, int64_t from, int64_t to)
 	(*z)[0] = from;
 	(*z)[1] = last;
 	for (t = from + step; t < to + step; t += step) {
-		int64_t o = off_of(r->zone, t), lo = t - step, hi = t;
+		/* zones change on a whole second: found in whole seconds, from
+		 * one with the old offset to one with the new */
+		int64_t o = off_of(r->zone, t), lo, hi;
 		if (o == last)
 			continue;
-		while (hi - lo > US) {
+		lo = (t - step) / US - ((t - step) % US < 0);
+		hi = t / US + (t % US > 0);
+		while (hi - lo > 1) {
 			int64_t mid = lo + (hi - lo) / 2;
-			if (off_of(r->zone, mid) == last)
+			if (off_of(r->zone, mid * US) == last)
 				lo = mid;
 			else
 				hi = mid;
 		}
 		if (!(z = PUSH(r, r->zones, r->nzones)))
 			return;
-		(*z)[0] = hi;
+		(*z)[0] = hi * US;
 		(*z)[1] = o;
 		last = o;
 	}

@@ -361,6 +361,21 @@ test_expect_success 'timelines only: no folder, a report event that says so' '
 	test "$(jq -r .timelines.timesketch.sha256 d.json)" = "$(sha256sum only.jsonl | cut -c1-64)"
 '
 
+test_expect_success 'the page s zone table changes offset on the very second the zone does (zdump)' '
+	vidx-camera -d dst.db add cam --lat 41.3 --lon -72.9 >/dev/null &&
+	vidx-ingest -d dst.db -c cam --start 2022-11-06T05:59:57Z "$FIXTURES/h264.ts" >/dev/null &&
+	vidx-case -d dst.db new D --title dst --by t &&
+	vidx-pull -d dst.db --case D --by t --out dstcase -c cam --from 2022-11-06T05:59:58Z --to 2022-11-06T06:00:03Z >/dev/null &&
+	vidx-report -d dst.db --by t --no-stills --out dst -z America/New_York D >/dev/null &&
+	sed -n "s/.*\"zones\":\[\(\[[^]]*\]\(,\[[^]]*\]\)*\)\].*/\1/p" dst/report.html | tr -d "[" | tr "]" "\n" | sed "s/^,//" | sed "/^$/d" >zones &&
+	# every change on a whole second (the table runs on to the case s last event)
+	test "$(grep -c -v -E "^[0-9]+000000,-(14400|18000)$" zones)" = 0 &&
+	# the change: the first second zdump shows EST in November 2022
+	utc=$(zdump -v -c 2022,2023 America/New_York | awk "/Nov/ && /isdst=0/ { print \$3, \$4, \$5, \$6; exit }") &&
+	want=$(date -u -d "$utc" +%s)000000 &&
+	test "$(sed -n 2p zones)" = "$want,-18000"
+'
+
 test_expect_success 'timelines that cannot be written: named, exit 1, no custody event, nothing overwritten' '
 	vidx-case -d $DB log --json C1 >log.before && sha256sum only.jsonl >sum &&
 	test_expect_code 1 vidx-report -d $DB --by ann --timesketch only.jsonl \
