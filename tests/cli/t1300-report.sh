@@ -46,6 +46,19 @@ test_expect_success 'an --at the report zone shows twice: exit 1, the value quot
 	test ! -e amb.jsonl
 '
 
+test_expect_success 'a report, or a timeline, inside the case folder: refused, nothing written or logged' '
+	vidx-case -d $DB log C1 >log.before &&
+	ln -s $CASE/$(ls $CASE | grep -v -e manifest -e SHA256SUMS | head -n 1) into &&
+	for o in "--out $CASE/rep" "--out $CASE/a/b/rep" "--out into/rep" "--timesketch $CASE/t.jsonl" "--l2tcsv into/t.csv"; do
+		test_expect_code 1 vidx-report -d $DB --by t $o C1 2>err &&
+		grep "^vidx-report: .* is inside the case folder .*: a report is a working copy and is never written among the evidence; name a place outside it$" err &&
+		test "$(lines err)" = 1 || exit 1
+	done &&
+	test ! -e $CASE/rep && test ! -e $CASE/a && test ! -e $CASE/t.jsonl && ! ls into/ | grep -q t.csv &&
+	(cd $CASE && sha256sum -c --quiet SHA256SUMS) &&
+	vidx-case -d $DB log C1 >log.after && test_cmp log.before log.after
+'
+
 test_expect_success 'an unknown case: exit 1, one line, nothing written' '
 	test_expect_code 1 vidx-report -d $DB --out r NOPE 2>err &&
 	grep "unknown case .NOPE." err && test "$(lines err)" = 1 &&
