@@ -375,17 +375,45 @@ int vidx_case_each(vidx *h, int (*cb)(void *ctx, const vidx_case *c), void *ctx)
 	if ((rc = vidx__need_db(h)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(h->db, "SELECT c.id, c.title, c.created, c.created_by,"
-	                       " (SELECT count(*) FROM custody e WHERE e.case_id = c.id)"
-	                       " FROM cases c ORDER BY c.id", -1, &st, NULL) != SQLITE_OK)
+	                       " (SELECT count(*) FROM custody e WHERE e.case_id = c.id),"
+	                       " json_extract(CASE WHEN json_valid(f.detail) THEN f.detail END,"
+	                       " '$.title'), f.at, f.by, f.seq"
+	                       " FROM cases c LEFT JOIN custody f ON f.case_id = c.id AND f.seq = 1"
+	                       " ORDER BY c.id", -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "listing cases");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		vidx_case c;
+		const char *rt = (const char *)sqlite3_column_text(st, 1);
+		const char *rb = (const char *)sqlite3_column_text(st, 3);
+		int64_t ra = sqlite3_column_int64(st, 2);
+		char why[1024];
 		int stop;
+		memset(&c, 0, sizeof(c));
 		c.id = (const char *)sqlite3_column_text(st, 0);
-		c.title = (const char *)sqlite3_column_text(st, 1);
-		c.created = sqlite3_column_int64(st, 2);
-		c.created_by = (const char *)sqlite3_column_text(st, 3);
 		c.events = sqlite3_column_int64(st, 4);
+		c.title = rt;
+		c.created = ra;
+		c.created_by = rb;
+		if (sqlite3_column_type(st, 8) == SQLITE_NULL) {
+			c.problem = "its custody log has no first event";
+		} else if (sqlite3_column_type(st, 5) != SQLITE_TEXT) {
+			c.problem = "its first custody event names no title";
+		} else {
+			/* the event's word over the table's */
+			c.title = (const char *)sqlite3_column_text(st, 5);
+			c.created = sqlite3_column_int64(st, 6);
+			c.created_by = (const char *)sqlite3_column_text(st, 7);
+			if (strcmp(c.title, rt ? rt : "") || c.created != ra ||
+			    strcmp(c.created_by ? c.created_by : "", rb ? rb : "")) {
+				char ta[VIDX_TIME_BUFSZ], tb[VIDX_TIME_BUFSZ];
+				snprintf(why, sizeof(why), "the cases table says title '%.200s', "
+				         "created %s by '%.200s', but its first custody event says "
+				         "'%.200s', %s by '%.200s': the event is shown",
+				         rt ? rt : "", vidx_time_format(ra, ta), rb ? rb : "", c.title,
+				         vidx_time_format(c.created, tb), c.created_by ? c.created_by : "");
+				c.problem = why;
+			}
+		}
 		if ((stop = cb(ctx, &c)) != 0) {
 			sqlite3_finalize(st);
 			return stop;
