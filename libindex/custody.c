@@ -478,8 +478,8 @@ static void judge(vidx *h, sqlite3_stmt *kst, vidx_event *e, int signed_case,
 	r = vidx__verify(pem, e->hash, strlen(e->hash), raw, sizeof(raw));
 	if (r != 1) {
 		snprintf(why, n, "its signature does not verify with %s's key %.16s%s: the "
-		         "event was changed after it was signed", name, e->key,
-		         h->trust ? "" : " (the index's copy)");
+		         "event was changed after it was signed, or the signature is another "
+		         "event's", name, e->key, h->trust ? "" : " (the index's copy)");
 		e->sig_problem = why;
 	} else if (!e->by || strcmp(name, e->by)) {
 		snprintf(why, n, "signed with the key of %s (%s), but the event says %s",
@@ -545,6 +545,12 @@ int vidx_custody_each(vidx *h, const char *case_id,
 			return vidx__fail(h, VIDX_ERR, "SHA-256 failed");
 		} else if (strcmp(want, e.hash)) {
 			e.problem = "edited: its hash does not match its content";
+			/* a signature over the hash it had says nothing of what it says now */
+			if (e.sig_state == VIDX_SIG_VALID || e.sig_state == VIDX_SIG_TRUSTED) {
+				e.sig_state = VIDX_SIG_BAD;
+				e.sig_problem = "its signature is over the hash it had, not over what "
+				                "it now says";
+			}
 		} else if (strcmp(e.prev, prev)) {
 			e.problem = "chain broken: the event before it was removed or changed";
 		}
@@ -619,11 +625,12 @@ static int check_event(void *ctx, const vidx_event *e)
 	r->events++;
 	if (e->problem)
 		r->broken++;
-	if (chain_bad) {
+	if (chain_bad)
 		r->chain_broken++;
-		if (!w->first_bad)
-			w->first_bad = e->seq;
-	}
+	/* an anchor holds only if every event up to it checks out, its
+	 * signatures too */
+	if (e->problem && !w->first_bad)
+		w->first_bad = e->seq;
 	switch (e->sig_state) {
 	case VIDX_SIG_NONE: r->unsigned_events++; break;
 	case VIDX_SIG_VALID: r->valid++; break;
@@ -650,8 +657,9 @@ static int check_event(void *ctx, const vidx_event *e)
 			         "%.16s...: the log up to it was rewritten", (long long)e->seq,
 			         e->hash ? e->hash : "(none)", a->hash);
 		else if (w->first_bad)
-			snprintf(a->why, sizeof(a->why), "event %lld, before it, fails its check: "
-			         "the log up to the anchor was changed", (long long)w->first_bad);
+			snprintf(a->why, sizeof(a->why), "event %lld, %s, fails its check: "
+			         "the log up to the anchor was changed", (long long)w->first_bad,
+			         w->first_bad == e->seq ? "the anchored one" : "before it");
 		else
 			a->ok = 1;
 	}
