@@ -39,7 +39,26 @@ typedef struct dstate {
 	int64_t key_tb;   /* the pts the keyframe's packet was given */
 	int64_t fdur;     /* the nominal frame time (us) */
 	int64_t nout, k0; /* frames shown so far; the keyframe's place, or -1 */
+	vidx__cut *c;
+	int hevc, lead_open; /* raw HEVC: still reading the keyframe's leading
+	                        pictures (they follow it at once) */
+	int64_t nlead;    /* how many */
 } dstate;
+
+/* HEVC in Annex B: the NAL unit type of the first slice in P (N bytes),
+ * or -1 */
+static int hevc_vcl_type(const uint8_t *p, int n)
+{
+	int i;
+	for (i = 0; i + 3 < n; i++)
+		if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1) {
+			int t = (p[i + 3] >> 1) & 0x3f;
+			if (t < 32)
+				return t;
+			i += 2;
+		}
+	return -1;
+}
 
 /* hand every frame the decoder has ready to on_frame */
 static int receive(dstate *ds)
@@ -57,7 +76,14 @@ static int receive(dstate *ds)
 			 * that a decoder shows anyway are not timed. */
 			if (ds->k0 < 0 && (ds->fr->pts == ds->key_tb || ds->fr->pts == AV_NOPTS_VALUE))
 				ds->k0 = ds->nout;
-			t = ds->k0 < 0 ? VIDX_TIME_NONE : ds->key_pts + (ds->nout - ds->k0) * ds->fdur;
+			/* HEVC's leading pictures (RADL, RASL) follow the keyframe
+			 * in decode order, which the index times it by, but are
+			 * shown before it: it is shown as many frames later (the
+			 * decoder skips the RASL ones, which refer to the GOP
+			 * before, and shows the RADL ones first: those are not
+			 * timed) */
+			t = ds->k0 < 0 ? VIDX_TIME_NONE
+			               : ds->key_pts + (ds->nlead + ds->nout - ds->k0) * ds->fdur;
 			ds->nout++;
 		}
 		/* the packet it came from: the time that packet carried */
@@ -90,6 +116,19 @@ static int sink(void *ctx, int video, AVPacket *pkt, int64_t pts, int64_t dts)
 	if (!d->npk && !d->packets) {
 		ds->key_pts = pts;
 		ds->untimed = pkt->pts == AV_NOPTS_VALUE;
+		/* The walk stops by decode times, which are all it has of such
+		 * a stream; a frame shown at the end may come in a packet up
+		 * to the decoder's reorder depth later (16 frames at most in
+		 * H.264 and HEVC) */
+		if (ds->untimed && d->reorder_tail > 0)
+			ds->c->end_pts += d->reorder_tail * ds->fdur;
+		ds->hevc = ds->lead_open = ds->untimed && ds->cc->codec_id == AV_CODEC_ID_HEVC;
+	} else if (ds->lead_open) {
+		int t = hevc_vcl_type(pkt->data, pkt->size);
+		if (t >= 6 && t <= 9) /* RADL_N, RADL_R, RASL_N, RASL_R */
+			ds->nlead++;
+		else
+			ds->lead_open = 0;
 	}
 	/* a stream without timestamps runs at its nominal rate from the
 	 * keyframe (clip.c gives those times, in decode order) */
@@ -143,7 +182,7 @@ int vidx__decode_cut(vidx *h, vidx__src *s, vidx__cut *c, vidx__decode *d)
 	AVStream *st = s->fc->streams[s->vi];
 	const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
 	vidx__chain ch;
-	dstate ds = {h, d, NULL, NULL, st->time_base, 0, 0, AV_NOPTS_VALUE, c->frame_dur, 0, -1};
+	dstate ds = {h, d, NULL, NULL, st->time_base, 0, 0, AV_NOPTS_VALUE, c->frame_dur, 0, -1, c, 0, 0, 0};
 	int rc = 0;
 
 	d->npk = 0;

@@ -188,6 +188,8 @@ typedef struct vidx__decode {
 	/* in */
 	int threads;          /* decoder threads, 0: as many as the CPUs */
 	int keep;             /* remember the packets (pk) */
+	int reorder_tail;     /* a stream without pts: read this many frames
+	                         past END_PTS (its frames come out of order) */
 	/* each frame in presentation order with its stream time (us); may take
 	 * the frame (av_frame_move_ref).  0 go on, 1 stop, <0 fail (with the
 	 * message on the handle) */

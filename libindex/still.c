@@ -189,6 +189,7 @@ static int decode_at(vidx *h, const vidx_span *sp, int64_t at, int threads, stil
 	c.frame_dur = x->fdur;
 	d.threads = threads;
 	d.keep = 1;
+	d.reorder_tail = 16;
 	d.on_frame = pick;
 	d.ctx = &p;
 	p.d = &d;

@@ -444,7 +444,7 @@ test_expect_success 'sources are opened read-only' '
 # leading B-frames that refer to the GOP before)
 GEN="ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=160x120:rate=25 -t 4"
 OG="-c:v libx264 -preset veryfast -bf 3 -x264-params open-gop=1:keyint=25:min-keyint=25"
-MADE="avi264.avi og264.mp4 og264frag.mp4 bf264.h264 bf265.265"
+MADE="avi264.avi og264.mp4 og264frag.mp4 bf264.h264 bf265.265 og265.265 cg265.265"
 gen() {
 	case $1 in
 	avi264.avi) $GEN -c:v libx264 -preset ultrafast -g 25 $1 ;;
@@ -452,6 +452,10 @@ gen() {
 	# the order they are shown in
 	bf264.h264) $GEN -c:v libx264 -preset veryfast -bf 2 -g 25 $1 ;;
 	bf265.265) $GEN -c:v libx265 -x265-params log-level=error:bframes=3:scenecut=0 $1 ;;
+	# raw HEVC whose keyframes are followed by leading pictures, shown
+	# before them (open GOP: CRA and RASL), or by none (IDR_N_LP)
+	og265.265) $GEN -c:v libx265 -x265-params log-level=error:keyint=25:bframes=3 $1 ;;
+	cg265.265) $GEN -c:v libx265 -x265-params log-level=error:keyint=25:open-gop=0 $1 ;;
 	og264.mp4) $GEN $OG $1 ;;
 	og264frag.mp4) $GEN $OG -movflags frag_keyframe+empty_moov $1 ;;
 	esac
