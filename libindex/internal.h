@@ -204,6 +204,13 @@ int vidx__custody_need_key(vidx *h, const char *case_id);
 /* the case's newest event: its number and hash (0 and "" when none) */
 int vidx__custody_head(vidx *h, const char *case_id, int64_t *seq, char hash[65]);
 
+/* ---- names.c ---- */
+/* length of the UTF-8 sequence at P (1-4), or 0 when it is not one:
+ * overlong forms, surrogates and values past U+10FFFF are refused */
+size_t vidx__utf8_len(const unsigned char *p);
+/* 1 when S (NULL: "") is valid UTF-8, else 0 */
+int vidx__utf8_valid(const char *s);
+
 /* ---- json.c ---- */
 struct json_t;
 /* a time as UTC ISO 8601 (null for VIDX_TIME_NONE); a string, with bytes

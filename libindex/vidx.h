@@ -642,7 +642,7 @@ int vidx_custody_check(vidx *h, const char *case_id,
                        vidx_custody_report *r);
 
 /* An operator's name fit for the custody log: not empty, one line, no
- * control characters.  1 yes, 0 no. */
+ * control characters, valid UTF-8.  1 yes, 0 no. */
 int vidx_operator_valid(const char *by);
 /* Open a case (id rules as for cameras): the first custody event. */
 int vidx_case_new(vidx *h, const char *id, const char *title, const char *by);
