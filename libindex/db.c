@@ -540,7 +540,8 @@ fail:
 	if (!strstr(h->err, path)) {
 		/* name the file: "index: file is not a database" alone is no help */
 		char msg[sizeof(h->err)];
-		snprintf(msg, sizeof(msg), "%s", h->err);
+		/* the file's name in place of "index" */
+		snprintf(msg, sizeof(msg), "%s", h->err + (strncmp(h->err, "index: ", 7) ? 0 : 7));
 		vidx__fail(h, rc, "'%s': %s", path, msg);
 	}
 	return rc;

@@ -269,6 +269,18 @@ test_expect_success 'bad shards: missing, not an index, the output itself; each 
 	test_expect_code 2 vidx-merge --bogus a.db 2>err && test ! -e n1.db
 '
 
+test_expect_success 'a damaged shard is named in what the merge says of it; nothing merged' '
+	cp a.db dmg.db &&
+	root=$(sqlite3 dmg.db "SELECT rootpage FROM sqlite_master WHERE name = '"'"'keyframes'"'"'") &&
+	psz=$(sqlite3 dmg.db "PRAGMA page_size") &&
+	head -c "$psz" /dev/zero | tr "\0" "\377" |
+		dd of=dmg.db bs="$psz" seek=$((root - 1)) conv=notrunc 2>/dev/null &&
+	dump m.db >before &&
+	test_expect_code 1 vidx-merge -d m.db b.db dmg.db 2>err &&
+	test "$(cat err)" = "vidx-merge: dmg.db: reading keyframes: database disk image is malformed" &&
+	dump m.db >after && test_cmp before after
+'
+
 test_expect_success 'a table the merge does not know, with rows: refused; a new child of recordings in both: merged' '
 	cp c.db u.db &&
 	sqlite3 u.db "CREATE TABLE notes (x); INSERT INTO notes VALUES (1)" &&
