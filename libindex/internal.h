@@ -27,6 +27,10 @@ struct vidx {
 	vidx_anchor *anchors; /* checks of custody logs hold to these */
 	size_t nanchors;
 	char host[256]; /* vidx_host(); "" until first asked */
+	/* opened VIDX_OPEN_INPUT as immutable: the file as it was then */
+	int immutable;
+	int64_t imm_size, imm_mtime_ns, imm_ctime_ns;
+	uint64_t imm_dev, imm_ino;
 };
 
 /* The cached statement I (prepared from SQL on first use), reset and with
@@ -46,6 +50,9 @@ int vidx__sql_fail(vidx *h, const char *what);
  * or the commit's failure, keeping the first message. */
 int vidx__exec_begin(vidx *h);
 int vidx__exec_end(vidx *h, int rc);
+/* 0 when h was not opened immutable (VIDX_OPEN_INPUT), or its file is as
+ * it was when opened; else VIDX_EIO "'PATH' changed while it was read" */
+int vidx__input_unchanged(vidx *h, const char *path);
 int vidx__camera_check(vidx *h, const vidx_camera *c);
 
 /* ---- hash.c: SHA-256 of files ---- */

@@ -991,7 +991,11 @@ static int open_shard(vidx *h, const char *path, const char *out, shard *s)
 		return vidx__fail(h, VIDX_EINVAL, "'%s' is the index merged into", path);
 	if (!(s->h = vidx_new()))
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-	if (vidx_open(s->h, path, VIDX_OPEN_READONLY) < 0)
+	/* input: nothing made beside it (SQLite's reader of a WAL file would
+	 * leave a -wal and -shm there, even beside a shard it then finds
+	 * damaged); read as immutable when no one has it open, checked below
+	 * for a writer that came meanwhile */
+	if (vidx_open(s->h, path, VIDX_OPEN_INPUT) < 0)
 		return vidx__fail(h, VIDX_EIO, "shard: %s", vidx_errmsg(s->h));
 	/* one snapshot of it, whoever writes to it meanwhile */
 	if (sqlite3_exec(s->h->db, "BEGIN; SELECT count(*) FROM cameras", NULL, NULL,
@@ -1124,6 +1128,12 @@ int vidx_merge(vidx *h, const char *out, const char *const *paths, size_t n,
 		if ((rc = merge_clock(&m, sh[i].h->db, sh[i].name)) == 0)
 			rc = merge_recordings(&m, sh[i].h->db, sh[i].name);
 	}
+	/* a shard read without locks must not have been written meanwhile (a
+	 * checkpoint into it could have torn what was read) */
+	for (i = 0; i < n && rc == 0; i++)
+		if (vidx__input_unchanged(sh[i].h, sh[i].name) < 0)
+			rc = vidx__fail(h, VIDX_EIO, "shard %s; nothing merged (merge it "
+			                "again)", vidx_errmsg(sh[i].h));
 	if (rc < 0) {
 		/* a new index: its file goes (a rollback without a journal is no
 		 * rollback); an existing one: rolled back */
