@@ -47,7 +47,7 @@ static vidx *h;
 
 typedef struct cfg {
 	int json, header, clips;
-	size_t n;
+	size_t n, problems;
 	const char *only; /* show: this case */
 } cfg;
 
@@ -58,6 +58,10 @@ static int print_case(void *ctx, const vidx_case *c)
 
 	if (g->only && strcmp(g->only, c->id))
 		return 0;
+	if (c->problem) {
+		cli_warn("case '%s': %s", c->id, c->problem);
+		g->problems++;
+	}
 	if (g->json) {
 		char *t = vidx_case_json(c);
 		if (t)
@@ -178,7 +182,7 @@ int main(int argc, char **argv)
 	const char *cmd, *id = NULL, *text = NULL, *keyfile = NULL, *trust = NULL;
 	const char *anchors[64];
 	size_t nanchors = 0;
-	cfg g = {0, 0, 0, 0, NULL};
+	cfg g = {0, 0, 0, 0, 0, NULL};
 	int ch, rc = EXIT_OK, signed_ = 0, writes;
 
 	cli_prog = "vidx-case";
@@ -274,6 +278,8 @@ int main(int argc, char **argv)
 		if (vidx_case_each(h, print_case, &g) != 0) {
 			cli_warn("%s", vidx_errmsg(h));
 			rc = EXIT_SOME_FAILED;
+		} else if (g.problems) {
+			rc = EXIT_SOME_FAILED;
 		}
 	} else {
 		vidx_custody_report r;
@@ -314,6 +320,9 @@ int main(int argc, char **argv)
 		}
 		if (rc == EXIT_OK && show && !g.json && !g.clips)
 			printf("clips      none pulled yet\n");
+		/* the cases table differing from the log: said above, and fails */
+		if (g.problems)
+			rc = EXIT_SOME_FAILED;
 	}
 out:
 	vidx_free(h);

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		CLI_SEL_OPTIONS,
 		{"out", required_argument, NULL, 'o'},
-		{"fps", required_argument, NULL, 'R'},
+		{"fps", required_argument, NULL, 'r'}, /* not R: --radius is */
 		{"tile", required_argument, NULL, 'W'},
 		{"font", required_argument, NULL, 'F'},
 		{"case", required_argument, NULL, 'K'},
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 			continue;
 		switch (ch) {
 		case 'o': o.out = optarg; break;
-		case 'R': fps(optarg, &o.fps_num, &o.fps_den); break;
+		case 'r': fps(optarg, &o.fps_num, &o.fps_den); break;
 		case 'W': cli_tile_size(optarg, &o.tile_w, &o.tile_h); break;
 		case 'F': o.font = optarg; break;
 		case 'K': o.case_id = optarg; break;

@@ -378,17 +378,45 @@ int vidx_case_each(vidx *h, int (*cb)(void *ctx, const vidx_case *c), void *ctx)
 	if ((rc = vidx__need_db(h)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(h->db, "SELECT c.id, c.title, c.created, c.created_by,"
-	                       " (SELECT count(*) FROM custody e WHERE e.case_id = c.id)"
-	                       " FROM cases c ORDER BY c.id", -1, &st, NULL) != SQLITE_OK)
+	                       " (SELECT count(*) FROM custody e WHERE e.case_id = c.id),"
+	                       " json_extract(CASE WHEN json_valid(f.detail) THEN f.detail END,"
+	                       " '$.title'), f.at, f.by, f.seq"
+	                       " FROM cases c LEFT JOIN custody f ON f.case_id = c.id AND f.seq = 1"
+	                       " ORDER BY c.id", -1, &st, NULL) != SQLITE_OK)
 		return vidx__sql_fail(h, "listing cases");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		vidx_case c;
+		const char *rt = (const char *)sqlite3_column_text(st, 1);
+		const char *rb = (const char *)sqlite3_column_text(st, 3);
+		int64_t ra = sqlite3_column_int64(st, 2);
+		char why[1024];
 		int stop;
+		memset(&c, 0, sizeof(c));
 		c.id = (const char *)sqlite3_column_text(st, 0);
-		c.title = (const char *)sqlite3_column_text(st, 1);
-		c.created = sqlite3_column_int64(st, 2);
-		c.created_by = (const char *)sqlite3_column_text(st, 3);
 		c.events = sqlite3_column_int64(st, 4);
+		c.title = rt;
+		c.created = ra;
+		c.created_by = rb;
+		if (sqlite3_column_type(st, 8) == SQLITE_NULL) {
+			c.problem = "its custody log has no first event";
+		} else if (sqlite3_column_type(st, 5) != SQLITE_TEXT) {
+			c.problem = "its first custody event names no title";
+		} else {
+			/* the event's word over the table's */
+			c.title = (const char *)sqlite3_column_text(st, 5);
+			c.created = sqlite3_column_int64(st, 6);
+			c.created_by = (const char *)sqlite3_column_text(st, 7);
+			if (strcmp(c.title, rt ? rt : "") || c.created != ra ||
+			    strcmp(c.created_by ? c.created_by : "", rb ? rb : "")) {
+				char ta[VIDX_TIME_BUFSZ], tb[VIDX_TIME_BUFSZ];
+				snprintf(why, sizeof(why), "the cases table says title '%.200s', "
+				         "created %s by '%.200s', but its first custody event says "
+				         "'%.200s', %s by '%.200s': the event is shown",
+				         rt ? rt : "", vidx_time_format(ra, ta), rb ? rb : "", c.title,
+				         vidx_time_format(c.created, tb), c.created_by ? c.created_by : "");
+				c.problem = why;
+			}
+		}
 		if ((stop = cb(ctx, &c)) != 0) {
 			sqlite3_finalize(st);
 			return stop;
@@ -453,8 +481,8 @@ static void judge(vidx *h, sqlite3_stmt *kst, vidx_event *e, int signed_case,
 	r = vidx__verify(pem, e->hash, strlen(e->hash), raw, sizeof(raw));
 	if (r != 1) {
 		snprintf(why, n, "its signature does not verify with %s's key %.16s%s: the "
-		         "event was changed after it was signed", name, e->key,
-		         h->trust ? "" : " (the index's copy)");
+		         "event was changed after it was signed, or the signature is another "
+		         "event's", name, e->key, h->trust ? "" : " (the index's copy)");
 		e->sig_problem = why;
 	} else if (!e->by || strcmp(name, e->by)) {
 		snprintf(why, n, "signed with the key of %s (%s), but the event says %s",
@@ -520,6 +548,12 @@ int vidx_custody_each(vidx *h, const char *case_id,
 			return vidx__fail(h, VIDX_ERR, "SHA-256 failed");
 		} else if (strcmp(want, e.hash)) {
 			e.problem = "edited: its hash does not match its content";
+			/* a signature over the hash it had says nothing of what it says now */
+			if (e.sig_state == VIDX_SIG_VALID || e.sig_state == VIDX_SIG_TRUSTED) {
+				e.sig_state = VIDX_SIG_BAD;
+				e.sig_problem = "its signature is over the hash it had, not over what "
+				                "it now says";
+			}
 		} else if (strcmp(e.prev, prev)) {
 			e.problem = "chain broken: the event before it was removed or changed";
 		}
@@ -594,11 +628,12 @@ static int check_event(void *ctx, const vidx_event *e)
 	r->events++;
 	if (e->problem)
 		r->broken++;
-	if (chain_bad) {
+	if (chain_bad)
 		r->chain_broken++;
-		if (!w->first_bad)
-			w->first_bad = e->seq;
-	}
+	/* an anchor holds only if every event up to it checks out, its
+	 * signatures too */
+	if (e->problem && !w->first_bad)
+		w->first_bad = e->seq;
 	switch (e->sig_state) {
 	case VIDX_SIG_NONE: r->unsigned_events++; break;
 	case VIDX_SIG_VALID: r->valid++; break;
@@ -625,8 +660,9 @@ static int check_event(void *ctx, const vidx_event *e)
 			         "%.16s...: the log up to it was rewritten", (long long)e->seq,
 			         e->hash ? e->hash : "(none)", a->hash);
 		else if (w->first_bad)
-			snprintf(a->why, sizeof(a->why), "event %lld, before it, fails its check: "
-			         "the log up to the anchor was changed", (long long)w->first_bad);
+			snprintf(a->why, sizeof(a->why), "event %lld, %s, fails its check: "
+			         "the log up to the anchor was changed", (long long)w->first_bad,
+			         w->first_bad == e->seq ? "the anchored one" : "before it");
 		else
 			a->ok = 1;
 	}

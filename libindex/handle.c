@@ -40,12 +40,16 @@ const char *vidx_version(void)
 int vidx__fail(vidx *h, int code, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[sizeof(((vidx *)0)->err)];
 
 	if (!h)
 		return code;
+	/* formatted aside first: the message may quote the handle's own
+	 * (vidx__fail(h, rc, "--at: %s", vidx_errmsg(h))) */
 	va_start(ap, fmt);
-	vsnprintf(h->err, sizeof(h->err), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(h->err, msg, strlen(msg) + 1);
 	return code;
 }
 

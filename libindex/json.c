@@ -507,6 +507,8 @@ char *vidx_case_json(const vidx_case *c)
 	json_object_set_new(o, "created", jtime(c->created));
 	json_object_set_new(o, "created_by", jstr(c->created_by));
 	json_object_set_new(o, "events", json_integer(c->events));
+	if (c->problem)
+		json_object_set_new(o, "problem", jstr(c->problem));
 	return dump(o);
 }
 

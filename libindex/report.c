@@ -117,7 +117,7 @@ static int64_t off_of(const char *zone, int64_t us)
 }
 
 /* the zone's offsets from FROM to TO: hourly samples, each change found to
- * the second (a zone changes at most a few times a year) */
+ * its second, exactly (a zone changes at most a few times a year) */
 static void zone_table(rp *r, int64_t from, int64_t to)
 {
 	int64_t step = 3600 * US, t, last;
@@ -131,19 +131,23 @@ static void zone_table(rp *r, int64_t from, int64_t to)
 	(*z)[0] = from;
 	(*z)[1] = last;
 	for (t = from + step; t < to + step; t += step) {
-		int64_t o = off_of(r->zone, t), lo = t - step, hi = t;
+		/* zones change on a whole second: found in whole seconds, from
+		 * one with the old offset to one with the new */
+		int64_t o = off_of(r->zone, t), lo, hi;
 		if (o == last)
 			continue;
-		while (hi - lo > US) {
+		lo = (t - step) / US - ((t - step) % US < 0);
+		hi = t / US + (t % US > 0);
+		while (hi - lo > 1) {
 			int64_t mid = lo + (hi - lo) / 2;
-			if (off_of(r->zone, mid) == last)
+			if (off_of(r->zone, mid * US) == last)
 				lo = mid;
 			else
 				hi = mid;
 		}
 		if (!(z = PUSH(r, r->zones, r->nzones)))
 			return;
-		(*z)[0] = hi;
+		(*z)[0] = hi * US;
 		(*z)[1] = o;
 		last = o;
 	}
@@ -1351,6 +1355,53 @@ static void rp_free(rp *r)
 }
 
 /* abs path of PATH's parent (made if missing) + its last component */
+/* The pull folder (manifest.json and SHA256SUMS) that PATH, or the nearest
+ * folder of it that exists, lies in, into CASE; 1 found, 0 not.  A report
+ * is a working copy: it never goes among the evidence. */
+static int in_case_folder(const char *path, char case_dir[PATH_MAX])
+{
+	char *copy = strdup(path), *real = NULL, *sl;
+	int found = 0;
+
+	if (!copy)
+		return 0;
+	/* the nearest part of PATH that is there */
+	while (!(real = realpath(*copy ? copy : ".", NULL))) {
+		if (!(sl = strrchr(copy, '/'))) {
+			if (!strcmp(copy, ".")) {
+				free(copy);
+				return 0; /* not even here */
+			}
+			strcpy(copy, ".");
+			continue;
+		}
+		if (sl == copy)
+			sl[1] = 0;
+		else
+			*sl = 0;
+	}
+	for (;;) {
+		char m[PATH_MAX + 32], sums[PATH_MAX + 32];
+		struct stat sb;
+		snprintf(m, sizeof(m), "%s/manifest.json", real);
+		snprintf(sums, sizeof(sums), "%s/SHA256SUMS", real);
+		if (stat(m, &sb) == 0 && S_ISREG(sb.st_mode) && stat(sums, &sb) == 0) {
+			snprintf(case_dir, PATH_MAX, "%s", real);
+			found = 1;
+			break;
+		}
+		if (!(sl = strrchr(real, '/')) || !strcmp(real, "/"))
+			break;
+		if (sl == real)
+			sl[1] = 0;
+		else
+			*sl = 0;
+	}
+	free(real);
+	free(copy);
+	return found;
+}
+
 static int resolve_out(rp *r, const char *path, const char **parent, const char **base)
 {
 	char *copy = strdup(path), *sl, *real;
@@ -1430,6 +1481,16 @@ int vidx_report(vidx *h, const vidx_report_opts *o)
 	if (o->tz && *o->tz && !vidx_tz_valid(o->tz)) {
 		rc = vidx__fail(h, VIDX_EINVAL, "unknown time zone '%s'", o->tz);
 		goto out;
+	}
+	for (i = 0; i < 3; i++) {
+		const char *p = i == 0 ? o->out_dir : i == 1 ? o->timesketch : o->l2tcsv;
+		char cd[PATH_MAX];
+		if (p && in_case_folder(p, cd)) {
+			rc = vidx__fail(h, VIDX_EINVAL, "'%s' is inside the case folder '%s': a "
+			                "report is a working copy and is never written among the "
+			                "evidence; name a place outside it", p, cd);
+			goto out;
+		}
 	}
 	if ((rc = vidx__case_exists(h, o->case_id)) < 0 ||
 	    (rc = vidx_case_each(h, on_case, &r)) < 0 ||

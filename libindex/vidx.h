@@ -578,9 +578,13 @@ int vidx_distance_parse(vidx *h, const char *s, double *m);
 
 /* ---- cases and custody ------------------------------------------------------ */
 
+/* TITLE, CREATED and CREATED_BY are what the case's first custody event
+ * says (hashed and perhaps signed), not the cases table, which nothing
+ * protects; PROBLEM, when not NULL, says how the table differs. */
 typedef struct vidx_case {
 	const char *id, *title, *created_by;
 	int64_t created, events;
+	const char *problem;
 } vidx_case;
 
 /* One custody event; PROBLEM is NULL when it checks out, else why not.

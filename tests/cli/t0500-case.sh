@@ -310,6 +310,22 @@ test_expect_success 'known limit: deleting the newest event leaves a valid short
 	! grep BROKEN err
 '
 
+test_expect_success 'tamper: the cases table (title, creator, time) edited: show and list give the first event s word, say so, exit 1' '
+	mkcase t5.db &&
+	vidx-case -d t5.db show A >show.before &&
+	title=$(sed -n "s/^title  *//p" show.before) &&
+	sqlite3 t5.db "UPDATE cases SET title = '"'"'Traffic stop'"'"', created_by = '"'"'eve'"'"', created = 0 WHERE id = '"'"'A'"'"'" &&
+	test_expect_code 1 vidx-case -d t5.db show A >show.after 2>err &&
+	test_cmp show.before show.after &&
+	grep "^vidx-case: case .A.: the cases table says title .Traffic stop., created 1970-01-01T00:00:00.000Z by .eve., but its first custody event says .$title., .* by .ann.: the event is shown$" err &&
+	test_expect_code 1 vidx-case -d t5.db list >list 2>err &&
+	grep "^A  .*$title$" list && ! grep "Traffic stop" list &&
+	test "$(lines err)" = 1 &&
+	test_expect_code 1 vidx-case -d t5.db show --json A >j 2>/dev/null &&
+	test "$(head -n 1 j | jq -r .title)" = "$title" &&
+	head -n 1 j | jq -e ".problem | startswith(\"the cases table says\")" >/dev/null
+'
+
 # ---- errors --------------------------------------------------------------------
 
 test_expect_success 'an unknown case: show and log exit 1 naming it' '

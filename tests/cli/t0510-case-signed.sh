@@ -218,6 +218,26 @@ test_expect_success 'attack: signed with a trusted key of someone else than the 
 	grep "BROKEN: signed with the key of bob (the trust file), but the event says Det. Ruiz" out
 '
 
+test_expect_success 'attack: an event edited in place: its signature no longer counts, nor does the anchor' '
+	cp pristine.db a6.db && read seq hash <seal &&
+	sqlite3 a6.db "DROP TRIGGER custody_no_update; UPDATE custody SET detail = '"'"'{\"x\":1}'"'"'
+		WHERE case_id = '"'"'S'"'"' AND seq = $seq" &&
+	test_expect_code 1 vidx-case -d a6.db log --json --trust trusted --anchor "$seq:$hash" S >j 2>err &&
+	test "$(jq -c "select(.seq == $seq) | [.ok, .signature]" j)" = "[false,\"bad\"]" &&
+	! grep "every event signed" err &&
+	grep "anchor $seq BROKEN: event $seq, the anchored one, fails its check" err
+'
+
+test_expect_success 'attack: a signature swapped in from another event: the signature and the anchor fail, saying so' '
+	cp pristine.db a7.db && read seq hash <seal &&
+	s1=$(sqlite3 a7.db "SELECT sig FROM custody WHERE case_id = '"'"'S'"'"' AND seq = 1") &&
+	sqlite3 a7.db "DROP TRIGGER custody_no_update; UPDATE custody SET sig = '"'"'$s1'"'"'
+		WHERE case_id = '"'"'S'"'"' AND seq = 2" &&
+	test_expect_code 1 vidx-case -d a7.db log --trust trusted --anchor "$seq:$hash" S >out 2>err &&
+	grep "BROKEN: its signature does not verify with .* key .*: the event was changed after it was signed, or the signature is another event.s$" out &&
+	grep "anchor $seq BROKEN: event 2, before it, fails its check" err
+'
+
 test_expect_success 'attack: the newest events deleted: the chain holds, the anchor does not' '
 	cp pristine.db a5.db && read seq hash <seal &&
 	sqlite3 a5.db "DROP TRIGGER custody_no_delete; DELETE FROM custody WHERE case_id = '"'"'S'"'"' AND seq >= $((seq - 1))" &&

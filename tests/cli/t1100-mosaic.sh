@@ -90,6 +90,16 @@ test_expect_success 'the mosaic: one H.264 MP4, as --json says (ffprobe, sha256s
 	test "$(jq -r "[.tiles[].camera] | join(\" \")" m.json)" = "a b c d e f"
 '
 
+test_expect_success '--fps with a camera selector: the mosaic at that rate (ffprobe)' '
+	vidx-mosaic -d $DB -o f10.mp4 -c a -c b --from $(t -2) --to $(t 2) --tile 160x120 --fps 10 --json >f10.json &&
+	test "$(jq -r .frames f10.json)" = 40 &&
+	test "$(jq -r .fps f10.json)" = 10 &&
+	ffprobe -v error -count_frames -show_entries stream=r_frame_rate,nb_read_frames -of csv=p=0 f10.mp4 >s.txt &&
+	test "$(cat s.txt)" = "10/1,40" &&
+	vidx-mosaic -d $DB -o f12.mp4 -c a --from $(t -2) --to $(t 2) --tile 160x120 --fps=25/2 --json >f12.json &&
+	test "$(jq -r .frames f12.json)" = 50
+'
+
 test_expect_success 'synchronised: the flash is in the same output frame (+-1) in every tile' '
 	jq -r ".tiles[] | select(.found) | \"\(.camera) \(.video.w):\(.video.h):\(.video.x):\(.video.y)\"" m.json >boxes &&
 	test "$(lines boxes)" = 5 &&

@@ -39,6 +39,26 @@ test_expect_success 'usage errors exit 2 and write nothing' '
 	test ! -e r && test ! -e t.jsonl && test ! -e x
 '
 
+test_expect_success 'an --at the report zone shows twice: exit 1, the value quoted whole' '
+	test_expect_code 1 vidx-report -d $DB --by t --at "2022-11-06 01:30" -z America/New_York \
+		--timesketch amb.jsonl C1 2>err &&
+	test "$(cat err)" = "vidx-report: --at: '"'"'2022-11-06 01:30'"'"' is ambiguous in America/New_York (the clock showed it twice when it was set back); add an offset, e.g. +HH:MM" &&
+	test ! -e amb.jsonl
+'
+
+test_expect_success 'a report, or a timeline, inside the case folder: refused, nothing written or logged' '
+	vidx-case -d $DB log C1 >log.before &&
+	ln -s $CASE/$(ls $CASE | grep -v -e manifest -e SHA256SUMS | head -n 1) into &&
+	for o in "--out $CASE/rep" "--out $CASE/a/b/rep" "--out into/rep" "--timesketch $CASE/t.jsonl" "--l2tcsv into/t.csv"; do
+		test_expect_code 1 vidx-report -d $DB --by t $o C1 2>err &&
+		grep "^vidx-report: .* is inside the case folder .*: a report is a working copy and is never written among the evidence; name a place outside it$" err &&
+		test "$(lines err)" = 1 || exit 1
+	done &&
+	test ! -e $CASE/rep && test ! -e $CASE/a && test ! -e $CASE/t.jsonl && ! ls into/ | grep -q t.csv &&
+	(cd $CASE && sha256sum -c --quiet SHA256SUMS) &&
+	vidx-case -d $DB log C1 >log.after && test_cmp log.before log.after
+'
+
 test_expect_success 'an unknown case: exit 1, one line, nothing written' '
 	test_expect_code 1 vidx-report -d $DB --out r NOPE 2>err &&
 	grep "unknown case .NOPE." err && test "$(lines err)" = 1 &&
@@ -352,6 +372,21 @@ test_expect_success 'timelines only: no folder, a report event that says so' '
 	vidx-case -d $DB log --json C1 | jq -c "select(.kind == \"report\") | .detail" | tail -n 1 >d.json &&
 	test "$(jq -r .folder d.json)" = null &&
 	test "$(jq -r .timelines.timesketch.sha256 d.json)" = "$(sha256sum only.jsonl | cut -c1-64)"
+'
+
+test_expect_success 'the page s zone table changes offset on the very second the zone does (zdump)' '
+	vidx-camera -d dst.db add cam --lat 41.3 --lon -72.9 >/dev/null &&
+	vidx-ingest -d dst.db -c cam --start 2022-11-06T05:59:57Z "$FIXTURES/h264.ts" >/dev/null &&
+	vidx-case -d dst.db new D --title dst --by t &&
+	vidx-pull -d dst.db --case D --by t --out dstcase -c cam --from 2022-11-06T05:59:58Z --to 2022-11-06T06:00:03Z >/dev/null &&
+	vidx-report -d dst.db --by t --no-stills --out dst -z America/New_York D >/dev/null &&
+	sed -n "s/.*\"zones\":\[\(\[[^]]*\]\(,\[[^]]*\]\)*\)\].*/\1/p" dst/report.html | tr -d "[" | tr "]" "\n" | sed "s/^,//" | sed "/^$/d" >zones &&
+	# every change on a whole second (the table runs on to the case s last event)
+	test "$(grep -c -v -E "^[0-9]+000000,-(14400|18000)$" zones)" = 0 &&
+	# the change: the first second zdump shows EST in November 2022
+	utc=$(zdump -v -c 2022,2023 America/New_York | awk "/Nov/ && /isdst=0/ { print \$3, \$4, \$5, \$6; exit }") &&
+	want=$(date -u -d "$utc" +%s)000000 &&
+	test "$(sed -n 2p zones)" = "$want,-18000"
 '
 
 test_expect_success 'timelines that cannot be written: named, exit 1, no custody event, nothing overwritten' '
