@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	if ((trust || nanchors) && strcmp(cmd, "log") && strcmp(cmd, "show"))
 		cli_usage_error("--trust and --anchor are for log and show");
 	if (by && !vidx_operator_valid(by))
-		cli_usage_error("--by: one line without control characters");
+		cli_usage_error("--by: one line of UTF-8 text without control characters");
 
 	if (!(h = vidx_new())) {
 		cli_warn("out of memory");

@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "new") && !by)
 		cli_usage_error("new: whose key? give --by NAME");
 	if (by && !vidx_operator_valid(by))
-		cli_usage_error("--by: one line without control characters");
+		cli_usage_error("--by: one line of UTF-8 text without control characters");
 	if (!(h = vidx_new())) {
 		cli_warn("out of memory");
 		return EXIT_SOME_FAILED;

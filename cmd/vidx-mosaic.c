@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 		cli_usage_error("where to? give -o FILE.mp4");
 	if (o.case_id) {
 		if (o.by && !vidx_operator_valid(o.by))
-			cli_usage_error("--by: one line without control characters");
+			cli_usage_error("--by: one line of UTF-8 text without control characters");
 		/* its custody event is signed like every other */
 		if (cli_use_key(h, keyfile, &o.by, o.by != NULL) < 0) {
 			vidx_free(h);
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 		if (!o.by || !*o.by)
 			cli_usage_error("who is making it? give --by NAME (no $USER)");
 		if (!vidx_operator_valid(o.by))
-			cli_usage_error("--by: one line without control characters");
+			cli_usage_error("--by: one line of UTF-8 text without control characters");
 	} else if (o.by || keyfile) {
 		cli_usage_error(o.by ? "--by goes with --case" : "--key goes with --case");
 	}

@@ -278,7 +278,7 @@ int main(int argc, char **argv)
 	if (!!cert != !!cert_key)
 		cli_usage_error("--sign: give both --cert and --cert-key, or neither");
 	if (o.by && !vidx_operator_valid(o.by))
-		cli_usage_error("--by: one line without control characters");
+		cli_usage_error("--by: one line of UTF-8 text without control characters");
 	if (isatty(STDIN_FILENO) && from_stdin)
 		cli_usage_error("'-' reads spans from standard input, which is a terminal");
 	cli_sel_finish(h, &s, !from_stdin);
@@ -292,7 +292,7 @@ int main(int argc, char **argv)
 	if (!o.by)
 		o.by = getenv("USER");
 	if (!vidx_operator_valid(o.by))
-		cli_usage_error("--by: one line without control characters");
+		cli_usage_error("--by: one line of UTF-8 text without control characters");
 	if (o.sign && cli_use_cert(h, cert, cert_key) < 0) {
 		rc = EXIT_SOME_FAILED;
 		goto out;

@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	if (o.timesketch && o.l2tcsv && !strcmp(o.timesketch, o.l2tcsv))
 		cli_usage_error("--timesketch and --l2tcsv name the same file");
 	if (o.by && !vidx_operator_valid(o.by))
-		cli_usage_error("--by: one line without control characters");
+		cli_usage_error("--by: one line of UTF-8 text without control characters");
 	cli_check_tz_env();
 	if (o.tz && !vidx_tz_valid(o.tz))
 		cli_usage_error("--tz: unknown time zone '%s'", o.tz);
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 	if (!o.by || !*o.by)
 		o.by = "unknown";
 	if (!vidx_operator_valid(o.by))
-		cli_usage_error("--by: one line without control characters");
+		cli_usage_error("--by: one line of UTF-8 text without control characters");
 	if (vidx_open(h, db, 0) < 0) {
 		cli_warn("%s", vidx_errmsg(h));
 		rc = EXIT_SOME_FAILED;

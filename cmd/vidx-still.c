@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 		cli_usage_error("--out: give a folder");
 	if (o.case_id) {
 		if (o.by && !vidx_operator_valid(o.by))
-			cli_usage_error("--by: one line without control characters");
+			cli_usage_error("--by: one line of UTF-8 text without control characters");
 		/* its custody event is signed like every other */
 		if (cli_use_key(h, keyfile, &o.by, o.by != NULL) < 0) {
 			vidx_free(h);
@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 		if (!o.by || !*o.by)
 			cli_usage_error("who is making them? give --by NAME (no $USER)");
 		if (!vidx_operator_valid(o.by))
-			cli_usage_error("--by: one line without control characters");
+			cli_usage_error("--by: one line of UTF-8 text without control characters");
 		if (o.sheet && strchr(o.sheet, '/'))
 			cli_usage_error("--sheet: in a case, a file name (it goes in the case "
 			                "folder's stills/), not a path");

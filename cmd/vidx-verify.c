@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 		if (vidx_anchor_parse(h, anchors[i], &an[i]) < 0)
 			cli_usage_error("--anchor '%s': %s", anchors[i], vidx_errmsg(h));
 	if (by && !vidx_operator_valid(by))
-		cli_usage_error("--by: one line without control characters");
+		cli_usage_error("--by: one line of UTF-8 text without control characters");
 	if ((nanchors && vidx_use_anchors(h, an, nanchors) < 0) ||
 	    cli_use_key(h, keyfile, &by, by != NULL) < 0 ||
 	    (trust && cli_use_trust(h, trust) < 0)) {
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	if (!by || !*by)
 		by = "vidx-verify";
 	if (!vidx_operator_valid(by))
-		cli_usage_error("--by: one line without control characters");
+		cli_usage_error("--by: one line of UTF-8 text without control characters");
 
 	if (dir) {
 		if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {

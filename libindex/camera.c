@@ -73,7 +73,7 @@ int vidx__camera_check(vidx *h, const vidx_camera *c)
 		/* the id may hold anything: show it on one line */
 		for (i = 0; c->id && c->id[i] && o + 5 < sizeof(shown); i++) {
 			unsigned char ch = (unsigned char)c->id[i];
-			if (ch < 0x20 || ch == 0x7f)
+			if (ch < 0x20 || ch >= 0x7f)
 				o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\x%02x", ch);
 			else
 				shown[o++] = (char)ch;
@@ -97,6 +97,14 @@ int vidx__camera_check(vidx *h, const vidx_camera *c)
 	if (c->tz && *c->tz && !vidx_tz_valid(c->tz))
 		return vidx__fail(h, VIDX_EINVAL, "camera '%s': unknown time zone '%s'",
 		                  c->id, c->tz);
+	/* the id and tags are ASCII by their rules; the free text must be
+	 * text, or an export could not give it back byte for byte */
+	if (!vidx__utf8_valid(c->name))
+		return vidx__fail(h, VIDX_EINVAL, "camera '%s': the name is not valid "
+		                  "UTF-8", c->id);
+	if (!vidx__utf8_valid(c->address))
+		return vidx__fail(h, VIDX_EINVAL, "camera '%s': the address is not valid "
+		                  "UTF-8", c->id);
 	return 0;
 }
 
@@ -754,6 +762,10 @@ static int clock_insert(vidx *h, const char *camera, int64_t ct, int64_t tt,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	if (!vidx__utf8_valid(by) || !vidx__utf8_valid(note))
+		return vidx__fail(h, VIDX_EINVAL, "camera '%s': the clock observation's "
+		                  "%s is not valid UTF-8", camera,
+		                  vidx__utf8_valid(by) ? "note" : "observer's name");
 	if (sqlite3_prepare_v2(h->db,
 	        "INSERT INTO clock_obs (camera_id, camera_time, true_time,"
 	        " camera_time_raw, true_time_raw, by, note, recorded)"
@@ -772,6 +784,29 @@ static int clock_insert(vidx *h, const char *camera, int64_t ct, int64_t tt,
 	return rc;
 }
 
+/* An index written before vidx refused text that is not UTF-8 may hold
+ * some; JSON could carry it only as an escape, which imports as other
+ * text (and a merge then sees two cameras): refused, naming what to fix. */
+static int export_text_check(vidx *h, const vidx_camera *c,
+                             const vidx_clock_obs *obs, size_t n)
+{
+	const char *what = !vidx__utf8_valid(c->name) ? "name"
+	                 : !vidx__utf8_valid(c->address) ? "address" : NULL;
+	size_t k;
+
+	for (k = 0; !what && k < n; k++)
+		if (!vidx__utf8_valid(obs[k].by) || !vidx__utf8_valid(obs[k].note) ||
+		    !vidx__utf8_valid(obs[k].camera_time_raw) ||
+		    !vidx__utf8_valid(obs[k].true_time_raw))
+			what = "clock observations";
+	if (!what)
+		return 0;
+	return vidx__fail(h, VIDX_EINVAL, "camera '%s': its %s hold%s bytes that "
+	                  "are not UTF-8 (written by an older vidx), which an export "
+	                  "could not give back as they are", c->id, what,
+	                  what[0] == 'c' ? "" : "s");
+}
+
 int vidx_camera_export(vidx *h, char **json)
 {
 	vidx_camera *a = NULL;
@@ -788,7 +823,8 @@ int vidx_camera_export(vidx *h, char **json)
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		if ((rc = vidx_clock_list(h, a[i].id, &obs[i], &nobs[i])) < 0)
+		if ((rc = vidx_clock_list(h, a[i].id, &obs[i], &nobs[i])) < 0 ||
+		    (rc = export_text_check(h, &a[i], obs[i], nobs[i])) < 0)
 			goto out;
 	if (!(*json = vidx__cameras_export_json(a, n, obs, nobs)))
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");

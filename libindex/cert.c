@@ -74,7 +74,7 @@ int vidx_cert_new(vidx *h, const char *cert_path, const char *key_path,
 
 	if (!vidx_operator_valid(subject))
 		return vidx__fail(h, VIDX_EINVAL, "a certificate needs a name: one line "
-		                  "without control characters");
+		                  "of UTF-8 text without control characters");
 	if (days < 1 || days > 36500)
 		return vidx__fail(h, VIDX_EINVAL, "days: 1 to 36500");
 	if (access(cert_path, F_OK) == 0 || access(key_path, F_OK) == 0)

@@ -254,7 +254,7 @@ static char *json1(const char *key, const char *value)
 	return s;
 }
 
-/* names and titles are one line of printable text */
+/* names and titles are one line of printable text, in UTF-8 */
 static int one_line(const char *s);
 
 int vidx_operator_valid(const char *by)
@@ -264,10 +264,12 @@ int vidx_operator_valid(const char *by)
 
 static int one_line(const char *s)
 {
-	for (; s && *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	const char *p;
+
+	for (p = s; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return 0;
-	return 1;
+	return vidx__utf8_valid(s);
 }
 
 int vidx_case_new(vidx *h, const char *id, const char *title, const char *by)
@@ -290,7 +292,8 @@ int vidx_case_open(vidx *h, const char *id, const char *title, const char *by,
 		return vidx__fail(h, VIDX_EINVAL, "a case needs a title");
 	if (!one_line(title) || !one_line(by))
 		return vidx__fail(h, VIDX_EINVAL, "the title and the operator's name "
-		                  "must be one line without control characters");
+		                  "must be one line of UTF-8 text without control "
+		                  "characters");
 	if ((flags & VIDX_CASE_SIGNED) && !vidx__key(h))
 		return vidx__fail(h, VIDX_EINVAL, "a signed case needs a key to sign its "
 		                  "first event with (--key FILE, or make one with vidx key "
@@ -341,7 +344,7 @@ int vidx_custody_add(vidx *h, const char *case_id, const char *by,
 
 	if (!one_line(by) || !one_line(kind))
 		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
-		                  "without control characters");
+		                  "of UTF-8 text without control characters");
 	if ((rc = vidx__exec_begin(h)) < 0)
 		return rc;
 	rc = vidx__case_exists(h, case_id);

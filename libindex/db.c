@@ -410,6 +410,29 @@ fail:
 	return rc;
 }
 
+/* A file at schema version 0 is a new index only when it holds nothing:
+ * every migration sets the version in the transaction that makes its
+ * tables, so tables at version 0 are another program's, and migrating
+ * would write ours into its file.  Checked before anything is written
+ * (the switch to WAL writes the header). */
+static int foreign_check(vidx *h, const char *path)
+{
+	sqlite3_stmt *st = NULL;
+	int v, rc, own;
+
+	if ((rc = user_version(h, &v)) < 0 || v != 0)
+		return rc;
+	if (sqlite3_prepare_v2(h->db, "SELECT count(*) FROM sqlite_master", -1, &st,
+	                       NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return vidx__sql_fail(h, "reading schema");
+	}
+	own = sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	return own ? vidx__fail(h, VIDX_EINVAL, "'%s' is not a vidx index (it has "
+	                        "tables of its own)", path) : 0;
+}
+
 /* Open PATH read-only as immutable (file: URI, escaped). */
 static int open_immutable(vidx *h, const char *path)
 {
@@ -440,6 +463,76 @@ static int open_immutable(vidx *h, const char *path)
 		sqlite3_busy_timeout(h->db, 60000);
 	free(uri);
 	return rc;
+}
+
+/* nonzero when P exists with data in it */
+static int has_data(const char *path, const char *suffix)
+{
+	char p[4096];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return stat(p, &sb) == 0 && sb.st_size > 0;
+}
+
+static int exists(const char *path, const char *suffix)
+{
+	char p[4096];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return lstat(p, &sb) == 0 || errno != ENOENT;
+}
+
+/* Reading PATH as immutable gives all of it, and makes nothing beside
+ * it, when no one has it open (a WAL reader or writer keeps a -shm), no
+ * write-ahead log holds commits and no journal waits to be rolled back. */
+static int quiet(const char *path)
+{
+	return !exists(path, "-shm") && !has_data(path, "-wal") &&
+	       !has_data(path, "-journal");
+}
+
+/* PATH's user_version as its header gives it (offset 60, big-endian);
+ * -1 when it is not an SQLite file's header */
+static long header_version(const char *path)
+{
+	unsigned char b[100];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(b, 1, sizeof(b), f) : 0;
+
+	if (f)
+		fclose(f);
+	if (n < sizeof(b) || memcmp(b, "SQLite format 3", 16))
+		return -1;
+	return (long)((unsigned long)b[60] << 24 | (unsigned long)b[61] << 16 |
+	              (unsigned long)b[62] << 8 | b[63]);
+}
+
+static void keep_stat(vidx *h, const struct stat *sb)
+{
+	h->imm_size = (int64_t)sb->st_size;
+	h->imm_mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+	h->imm_ctime_ns = (int64_t)sb->st_ctim.tv_sec * 1000000000 + sb->st_ctim.tv_nsec;
+	h->imm_dev = (uint64_t)sb->st_dev;
+	h->imm_ino = (uint64_t)sb->st_ino;
+}
+
+int vidx__input_unchanged(vidx *h, const char *path)
+{
+	struct stat sb;
+	vidx now;
+
+	if (!h->immutable)
+		return 0;
+	if (stat(path, &sb) == 0) {
+		keep_stat(&now, &sb);
+		if (now.imm_size == h->imm_size && now.imm_mtime_ns == h->imm_mtime_ns &&
+		    now.imm_ctime_ns == h->imm_ctime_ns && now.imm_dev == h->imm_dev &&
+		    now.imm_ino == h->imm_ino)
+			return 0;
+	}
+	return vidx__fail(h, VIDX_EIO, "'%s' changed while it was read", path);
 }
 
 /* Switching a new index to WAL needs it to itself for a moment, and SQLite
@@ -474,6 +567,26 @@ int vidx_open(vidx *h, const char *path, int flags)
 	} else if (!S_ISREG(sb.st_mode)) {
 		return vidx__fail(h, VIDX_EIO, "index '%s' is not a regular file", path);
 	}
+	if (flags & VIDX_OPEN_INPUT)
+		flags = VIDX_OPEN_READONLY | VIDX_OPEN_INPUT;
+	h->immutable = 0;
+	if ((flags & VIDX_OPEN_READONLY) && quiet(path) &&
+	    ((flags & VIDX_OPEN_INPUT) || header_version(path) == 0)) {
+		/* input, or a file that may be another program's: looked at
+		 * without making a -wal and -shm beside it */
+		keep_stat(h, &sb);
+		if ((rc = open_immutable(h, path)) < 0)
+			goto fail;
+		sqlite3_extended_result_codes(h->db, 0);
+		if ((rc = foreign_check(h, path)) < 0)
+			goto fail;
+		if (flags & VIDX_OPEN_INPUT) {
+			h->immutable = 1;
+			goto opened;
+		}
+		sqlite3_close(h->db);
+		h->db = NULL;
+	}
 	oflags |= (flags & VIDX_OPEN_READONLY) ? SQLITE_OPEN_READONLY
 	        : SQLITE_OPEN_READWRITE | ((flags & VIDX_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &h->db, oflags, NULL) != SQLITE_OK) {
@@ -492,6 +605,7 @@ int vidx_open(vidx *h, const char *path, int flags)
 		/* FULL: a committed file survives power loss, not only a crash */
 		/* savepoints' sub-journals in memory, not in /var/tmp files */
 		if ((rc = vidx__exec(h, "PRAGMA temp_store = MEMORY")) < 0 ||
+		    (rc = foreign_check(h, path)) < 0 ||
 		    (rc = wal_mode(h)) < 0 ||
 		    (rc = vidx__exec(h, "PRAGMA synchronous = FULL")) < 0 ||
 		    (rc = migrate(h)) < 0)
@@ -523,7 +637,8 @@ int vidx_open(vidx *h, const char *path, int flags)
 			if ((rc = open_immutable(h, path)) < 0)
 				goto fail;
 		}
-		if ((rc = user_version(h, &v)) < 0)
+opened:
+		if ((rc = user_version(h, &v)) < 0 || (rc = foreign_check(h, path)) < 0)
 			goto fail;
 		if (v != SCHEMA_VERSION) {
 			rc = vidx__fail(h, VIDX_EINVAL, "index '%s' has schema version %d, "
@@ -540,7 +655,8 @@ fail:
 	if (!strstr(h->err, path)) {
 		/* name the file: "index: file is not a database" alone is no help */
 		char msg[sizeof(h->err)];
-		snprintf(msg, sizeof(msg), "%s", h->err);
+		/* the file's name in place of "index" */
+		snprintf(msg, sizeof(msg), "%s", h->err + (strncmp(h->err, "index: ", 7) ? 0 : 7));
 		vidx__fail(h, rc, "'%s': %s", path, msg);
 	}
 	return rc;

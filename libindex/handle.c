@@ -76,7 +76,7 @@ static int host_valid(const char *s)
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
 			return 0;
-	return 1;
+	return vidx__utf8_valid(s);
 }
 
 int vidx_set_host(vidx *h, const char *name)
@@ -91,7 +91,7 @@ int vidx_set_host(vidx *h, const char *name)
 	}
 	if (!host_valid(name))
 		return vidx__fail(h, VIDX_EINVAL, "invalid host name: use 1-255 printable "
-		                  "characters without spaces");
+		                  "characters of UTF-8 text without spaces");
 	snprintf(h->host, sizeof(h->host), "%s", name);
 	return 0;
 }

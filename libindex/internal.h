@@ -27,6 +27,10 @@ struct vidx {
 	vidx_anchor *anchors; /* checks of custody logs hold to these */
 	size_t nanchors;
 	char host[256]; /* vidx_host(); "" until first asked */
+	/* opened VIDX_OPEN_INPUT as immutable: the file as it was then */
+	int immutable;
+	int64_t imm_size, imm_mtime_ns, imm_ctime_ns;
+	uint64_t imm_dev, imm_ino;
 };
 
 /* The cached statement I (prepared from SQL on first use), reset and with
@@ -46,6 +50,9 @@ int vidx__sql_fail(vidx *h, const char *what);
  * or the commit's failure, keeping the first message. */
 int vidx__exec_begin(vidx *h);
 int vidx__exec_end(vidx *h, int rc);
+/* 0 when h was not opened immutable (VIDX_OPEN_INPUT), or its file is as
+ * it was when opened; else VIDX_EIO "'PATH' changed while it was read" */
+int vidx__input_unchanged(vidx *h, const char *path);
 int vidx__camera_check(vidx *h, const vidx_camera *c);
 
 /* ---- hash.c: SHA-256 of files ---- */
@@ -203,6 +210,13 @@ int vidx__case_exists(vidx *h, const char *id);
 int vidx__custody_need_key(vidx *h, const char *case_id);
 /* the case's newest event: its number and hash (0 and "" when none) */
 int vidx__custody_head(vidx *h, const char *case_id, int64_t *seq, char hash[65]);
+
+/* ---- names.c ---- */
+/* length of the UTF-8 sequence at P (1-4), or 0 when it is not one:
+ * overlong forms, surrogates and values past U+10FFFF are refused */
+size_t vidx__utf8_len(const unsigned char *p);
+/* 1 when S (NULL: "") is valid UTF-8, else 0 */
+int vidx__utf8_valid(const char *s);
 
 /* ---- json.c ---- */
 struct json_t;

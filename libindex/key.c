@@ -283,7 +283,7 @@ int vidx_key_new(vidx *h, const char *path, const char *by)
 
 	if (!vidx_operator_valid(by))
 		return vidx__fail(h, VIDX_EINVAL, "a key needs its operator's name: one line "
-		                  "without control characters");
+		                  "of UTF-8 text without control characters");
 	if (!path || !*path)
 		return vidx__fail(h, VIDX_EINVAL, "no key file named (and neither "
 		                  "$XDG_CONFIG_HOME nor $HOME is set)");
@@ -334,7 +334,7 @@ int vidx_key_load(vidx *h, const char *path, vidx_key **out)
 	}
 	if (!vidx_operator_valid(k->name)) {
 		rc = vidx__fail(h, VIDX_EFORMAT, "key '%s': its operator's name is empty or "
-		                "not one line", path);
+		                "not one line of UTF-8 text", path);
 		goto out;
 	}
 	if (!(b = BIO_new_mem_buf(nl + 1, -1)) ||

@@ -158,15 +158,22 @@ static char *placeholders(int n)
 	return s;
 }
 
-static int prep(vidx *h, sqlite3 *db, char *sql, sqlite3_stmt **st)
+/* SQL on DB, the index or the shard NAME (named in a failure: a damaged
+ * shard is told from the index) */
+static int prep_in(vidx *h, sqlite3 *db, const char *name, char *sql, sqlite3_stmt **st)
 {
 	int rc = 0;
 	if (!sql)
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
 	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
-		rc = vidx__fail(h, VIDX_ERR, "index: %s", sqlite3_errmsg(db));
+		rc = vidx__fail(h, VIDX_ERR, "%s: %s", name, sqlite3_errmsg(db));
 	sqlite3_free(sql);
 	return rc;
+}
+
+static int prep(vidx *h, sqlite3 *db, char *sql, sqlite3_stmt **st)
+{
+	return prep_in(h, db, "index", sql, st);
 }
 
 /* a value of a row, shown in a message: one line, cut short */
@@ -323,7 +330,7 @@ static int merge_keyed(merge *m, sqlite3 *sh, const char *name, const keyed_tabl
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.\"%w\" ORDER BY \"%w\"",
+	if ((rc = prep_in(h, sh, name, sqlite3_mprintf("SELECT %s FROM main.\"%w\" ORDER BY \"%w\"",
 	                                      list, t->table, t->key), &src)) < 0 ||
 	    (rc = prep(h, h->db, sqlite3_mprintf("SELECT %s FROM main.\"%w\" WHERE"
 	                                         " \"%w\" = ?1", list, t->table, t->key),
@@ -413,7 +420,7 @@ static int merge_log(merge *m, sqlite3 *sh, const char *name, const char *case_i
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.custody WHERE case_id"
+	if ((rc = prep_in(h, sh, name, sqlite3_mprintf("SELECT %s FROM main.custody WHERE case_id"
 	                                      " = ?1 ORDER BY seq", list), &a)) < 0 ||
 	    (rc = prep(h, h->db, sqlite3_mprintf("SELECT %s FROM main.custody WHERE case_id"
 	                                         " = ?1 ORDER BY seq", list), &b)) < 0 ||
@@ -518,7 +525,7 @@ static int merge_cases(merge *m, sqlite3 *sh, const char *name)
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.cases ORDER BY id",
+	if ((rc = prep_in(h, sh, name, sqlite3_mprintf("SELECT %s FROM main.cases ORDER BY id",
 	                                      list), &src)) < 0 ||
 	    (rc = prep(h, h->db, sqlite3_mprintf("SELECT %s FROM main.cases WHERE id = ?1",
 	                                         list), &find)) < 0 ||
@@ -615,7 +622,7 @@ static int merge_clock(merge *m, sqlite3 *sh, const char *name)
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.clock_obs ORDER BY"
+	if ((rc = prep_in(h, sh, name, sqlite3_mprintf("SELECT %s FROM main.clock_obs ORDER BY"
 	                                      " camera_id, camera_time, rowid", il), &src)) < 0 ||
 	    (rc = prep(h, h->db, sqlite3_mprintf("SELECT 1 FROM main.clock_obs WHERE %s",
 	                                         where), &find)) < 0 ||
@@ -665,12 +672,14 @@ typedef struct child {
 	sqlite3_stmt *src, *ins;
 	int state;            /* SQLITE_ROW: a row waits; SQLITE_DONE */
 	int always;
+	const char *name;     /* the shard's, for messages */
+	const char *table;    /* its name (the caller's string) */
 } child;
 
 /* OWN_ID: the name of a column that is OUT's to give whatever its type
  * (an R*Tree's id), NULL for none */
-static int child_open(merge *m, sqlite3 *sh, child *ch, const char *table, int always,
-                      const char *own_id)
+static int child_open(merge *m, sqlite3 *sh, const char *name, child *ch,
+                      const char *table, int always, const char *own_id)
 {
 	vidx *h = m->h;
 	char *list = NULL, *ph = NULL, *q;
@@ -679,6 +688,8 @@ static int child_open(merge *m, sqlite3 *sh, child *ch, const char *table, int a
 	int rc, rid, has_rowid;
 
 	memset(ch, 0, sizeof(*ch));
+	ch->name = name;
+	ch->table = table;
 	ch->always = always;
 	ch->state = SQLITE_DONE;
 	if ((rc = table_cols(h, h->db, table, &ch->c)) < 0)
@@ -702,14 +713,15 @@ static int child_open(merge *m, sqlite3 *sh, child *ch, const char *table, int a
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.\"%w\" ORDER BY"
+	if ((rc = prep_in(h, sh, name, sqlite3_mprintf("SELECT %s FROM main.\"%w\" ORDER BY"
 	                                      " recording_id%s", list, table, order), &ch->src)) < 0 ||
 	    (rc = prep(h, h->db, sqlite3_mprintf("INSERT OR IGNORE INTO main.\"%w\" (%s)"
 	                                         " VALUES (%s)", table, list, ph), &ch->ins)) < 0)
 		goto out;
 	ch->state = sqlite3_step(ch->src);
 	if (ch->state != SQLITE_ROW && ch->state != SQLITE_DONE)
-		rc = vidx__fail(h, VIDX_ERR, "reading %s: %s", table, sqlite3_errmsg(sh));
+		rc = vidx__fail(h, VIDX_ERR, "%s: reading %s: %s", name, table,
+		                sqlite3_errmsg(sh));
 out:
 	sqlite3_free(list);
 	sqlite3_free(ph);
@@ -749,7 +761,7 @@ static int child_copy(merge *m, child *ch, int64_t old, int64_t new_id, int fres
 		ch->state = sqlite3_step(ch->src);
 	}
 	if (ch->state != SQLITE_ROW && ch->state != SQLITE_DONE)
-		return vidx__fail(h, VIDX_ERR, "reading a shard: %s",
+		return vidx__fail(h, VIDX_ERR, "%s: reading %s: %s", ch->name, ch->table,
 		                  sqlite3_errmsg(sqlite3_db_handle(ch->src)));
 	return 0;
 }
@@ -786,7 +798,7 @@ static int known_tables(merge *m, sqlite3 *sh, const char *name)
 
 	if ((rc = child_tables(h, h->db, child, &nchild)) < 0)
 		goto out;
-	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT name FROM main.sqlite_schema WHERE"
+	if ((rc = prep_in(h, sh, name, sqlite3_mprintf("SELECT name FROM main.sqlite_schema WHERE"
 	         " type = 'table' AND name NOT LIKE 'sqlite_%%' ORDER BY name"), &st)) < 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -805,7 +817,7 @@ static int known_tables(merge *m, sqlite3 *sh, const char *name)
 		if (!ok) {
 			sqlite3_stmt *c = NULL;
 			int rows = 0;
-			if (prep(h, sh, sqlite3_mprintf("SELECT 1 FROM main.\"%w\" LIMIT 1", t),
+			if (prep_in(h, sh, name, sqlite3_mprintf("SELECT 1 FROM main.\"%w\" LIMIT 1", t),
 			         &c) == 0)
 				rows = sqlite3_step(c) == SQLITE_ROW;
 			sqlite3_finalize(c);
@@ -817,7 +829,8 @@ static int known_tables(merge *m, sqlite3 *sh, const char *name)
 			}
 		}
 	}
-	rc = rc == SQLITE_DONE ? 0 : vidx__sql_fail(h, "reading the schema");
+	rc = rc == SQLITE_DONE ? 0 : vidx__fail(h, VIDX_ERR, "%s: reading the schema: %s",
+	                                         name, sqlite3_errmsg(sh));
 out:
 	sqlite3_finalize(st);
 	for (i = 0; i < nchild; i++)
@@ -859,7 +872,7 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 		rc = vidx__fail(h, VIDX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = prep(h, sh, sqlite3_mprintf("SELECT %s FROM main.recordings ORDER BY id",
+	if ((rc = prep_in(h, sh, name, sqlite3_mprintf("SELECT %s FROM main.recordings ORDER BY id",
 	                                      list), &src)) < 0 ||
 	    (rc = prep(h, h->db, sqlite3_mprintf("INSERT INTO main.recordings (%s) VALUES"
 	                                         " (%s) ON CONFLICT (sha256) DO NOTHING", il,
@@ -870,7 +883,7 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 	if ((rc = child_tables(h, h->db, names, &nnames)) < 0)
 		goto out;
 	for (nch = 0; nch < nnames; nch++)
-		if ((rc = child_open(m, sh, &ch[nch], names[nch],
+		if ((rc = child_open(m, sh, name, &ch[nch], names[nch],
 		                     !strcmp(names[nch], "recording_paths"), NULL)) < 0) {
 			nch++;
 			goto out;
@@ -879,7 +892,7 @@ static int merge_recordings(merge *m, sqlite3 *sh, const char *name)
 	 * trigger to fill it; copied with a new recording, new ids */
 	if (nnames < MAX_CHILD && (names[nnames] = strdup("place_chunk"))) {
 		nnames++;
-		if ((rc = child_open(m, sh, &ch[nch], "place_chunk", 0, "id")) < 0) {
+		if ((rc = child_open(m, sh, name, &ch[nch], "place_chunk", 0, "id")) < 0) {
 			nch++;
 			goto out;
 		}
@@ -978,7 +991,11 @@ static int open_shard(vidx *h, const char *path, const char *out, shard *s)
 		return vidx__fail(h, VIDX_EINVAL, "'%s' is the index merged into", path);
 	if (!(s->h = vidx_new()))
 		return vidx__fail(h, VIDX_ENOMEM, "out of memory");
-	if (vidx_open(s->h, path, VIDX_OPEN_READONLY) < 0)
+	/* input: nothing made beside it (SQLite's reader of a WAL file would
+	 * leave a -wal and -shm there, even beside a shard it then finds
+	 * damaged); read as immutable when no one has it open, checked below
+	 * for a writer that came meanwhile */
+	if (vidx_open(s->h, path, VIDX_OPEN_INPUT) < 0)
 		return vidx__fail(h, VIDX_EIO, "shard: %s", vidx_errmsg(s->h));
 	/* one snapshot of it, whoever writes to it meanwhile */
 	if (sqlite3_exec(s->h->db, "BEGIN; SELECT count(*) FROM cameras", NULL, NULL,
@@ -1111,6 +1128,12 @@ int vidx_merge(vidx *h, const char *out, const char *const *paths, size_t n,
 		if ((rc = merge_clock(&m, sh[i].h->db, sh[i].name)) == 0)
 			rc = merge_recordings(&m, sh[i].h->db, sh[i].name);
 	}
+	/* a shard read without locks must not have been written meanwhile (a
+	 * checkpoint into it could have torn what was read) */
+	for (i = 0; i < n && rc == 0; i++)
+		if (vidx__input_unchanged(sh[i].h, sh[i].name) < 0)
+			rc = vidx__fail(h, VIDX_EIO, "shard %s; nothing merged (merge it "
+			                "again)", vidx_errmsg(sh[i].h));
 	if (rc < 0) {
 		/* a new index: its file goes (a rollback without a journal is no
 		 * rollback); an existing one: rolled back */
@@ -1162,6 +1185,12 @@ out:
 	for (i = 0; sh && i < n; i++)
 		vidx_free(sh[i].h);
 	free(sh);
+	if (rc < 0 && !strncmp(h->err, "index: ", 7)) {
+		/* the index merged into, by the name it was given */
+		char msg[sizeof(h->err)];
+		snprintf(msg, sizeof(msg), "%s", h->err + 7);
+		vidx__fail(h, rc, "%s: %.400s", out, msg);
+	}
 	if (tmp) {
 		char msg[sizeof(h->err)];
 		snprintf(msg, sizeof(msg), "%s", h->err);

@@ -733,7 +733,7 @@ int vidx_mosaic(vidx *h, const vidx_query *q, const vidx_mosaic_opts *o0,
 			return rc;
 		if (!vidx_operator_valid(o.by))
 			return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
-			                  "without control characters");
+			                  "of UTF-8 text without control characters");
 	}
 	if (snprintf(mpath, sizeof(mpath), "%s.manifest.json", o.out) >= (int)sizeof(mpath))
 		return vidx__fail(h, VIDX_EINVAL, "the output's path is too long");

@@ -1009,7 +1009,7 @@ int vidx_pull(vidx *h, const vidx_span *spans, size_t n, const vidx_pull_opts *o
 		return rc;
 	if (!vidx_operator_valid(o->by))
 		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
-		                  "without control characters");
+		                  "of UTF-8 text without control characters");
 	if (!n)
 		return vidx__fail(h, VIDX_ENOENT, "no footage to pull");
 	if (vidx__mkdirs(o->out_dir, 0755) < 0)

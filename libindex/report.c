@@ -1471,7 +1471,7 @@ int vidx_report(vidx *h, const vidx_report_opts *o)
 		goto out;
 	if (!vidx_operator_valid(o->by)) {
 		rc = vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
-		                "without control characters");
+		                "of UTF-8 text without control characters");
 		goto out;
 	}
 	if (!o->out_dir && !o->timesketch && !o->l2tcsv) {

@@ -73,35 +73,6 @@ void rp_buf_free(rp_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* length of the UTF-8 sequence at P (1-4), or 0 when it is not one:
- * overlong forms, surrogates and values past U+10FFFF are refused */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned c = p[0];
-	size_t n, i;
-	unsigned v;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, v = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
-	    (n == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 void rp_html(rp_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -130,7 +101,7 @@ void rp_html(rp_buf *b, const char *s)
 			p++;
 			continue;
 		}
-		if ((n = utf8_len(p)) == 0) {
+		if ((n = vidx__utf8_len(p)) == 0) {
 			rp_puts(b, "\xef\xbf\xbd"); /* U+FFFD */
 			p++;
 			continue;

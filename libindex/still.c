@@ -901,7 +901,7 @@ int vidx_stills(vidx *h, const vidx_query *q, const vidx_stills_opts *o)
 			return rc;
 		if (!vidx_operator_valid(o->by))
 			return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
-			                  "without control characters");
+			                  "of UTF-8 text without control characters");
 		if (o->sheet && strchr(o->sheet, '/'))
 			return vidx__fail(h, VIDX_EINVAL, "in a case the sheet is a file name in "
 			                  "the case folder's stills/, not a path");

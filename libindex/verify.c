@@ -297,7 +297,7 @@ int vidx_verify_recordings(vidx *h, const char *camera, const char *case_id,
 		return rc;
 	if (case_id && !vidx_operator_valid(k.by))
 		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
-		                  "without control characters");
+		                  "of UTF-8 text without control characters");
 	k.failures = json_array();
 	if (case_id) {
 		vidx_custody_report r;
@@ -983,7 +983,7 @@ int vidx_verify_dir(vidx *h, const char *dir, int no_sources, const char *by,
 
 	if (!vidx_operator_valid(k.by))
 		return vidx__fail(h, VIDX_EINVAL, "the operator's name must be one line "
-		                  "without control characters");
+		                  "of UTF-8 text without control characters");
 	k.failures = json_array();
 	k.hashed = json_object();
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);

@@ -305,12 +305,20 @@ void vidx_probe_free(vidx_probe *p);
 
 /* ---- the index -------------------------------------------------------- */
 
-enum { VIDX_OPEN_CREATE = 1, VIDX_OPEN_READONLY = 2 };
+enum { VIDX_OPEN_CREATE = 1, VIDX_OPEN_READONLY = 2, VIDX_OPEN_INPUT = 4 };
 
 /* Open the index at PATH on h (SQLite, WAL, foreign keys), creating it
  * with VIDX_OPEN_CREATE, and bring its schema up to date.  Closed by
  * vidx_free().  Fails with VIDX_EIO when PATH is missing (without CREATE)
- * or unreadable, VIDX_EINVAL when the index is newer than this build. */
+ * or unreadable, VIDX_EINVAL when the index is newer than this build, or
+ * when PATH is an SQLite file of another program's (it is never changed).
+ * VIDX_OPEN_INPUT (read-only, for an index read as input, such as a
+ * shard): nothing is made beside PATH.  SQLite's reader of a WAL index
+ * makes its -wal and -shm; when none is there (no one has it open) and
+ * no journal waits to be rolled back, PATH is read as immutable instead,
+ * without locks: vidx__input_unchanged() then tells whether someone
+ * wrote to it meanwhile.  When a -wal or -shm is there, it is read as
+ * usual. */
 int vidx_open(vidx *h, const char *path, int flags);
 /* PRAGMA integrity_check: 0 when "ok", else VIDX_ERR with the first
  * finding in BUF. */
@@ -646,7 +654,7 @@ int vidx_custody_check(vidx *h, const char *case_id,
                        vidx_custody_report *r);
 
 /* An operator's name fit for the custody log: not empty, one line, no
- * control characters.  1 yes, 0 no. */
+ * control characters, valid UTF-8.  1 yes, 0 no. */
 int vidx_operator_valid(const char *by);
 /* Open a case (id rules as for cameras): the first custody event. */
 int vidx_case_new(vidx *h, const char *id, const char *title, const char *by);

@@ -71,11 +71,62 @@ test_expect_success 'a tag with other characters is refused, nothing added' '
 	test_expect_code 1 vidx-camera -d tags.db show t2 2>/dev/null
 '
 
-test_expect_success 'a name that is not UTF-8: valid JSON, each non-ASCII byte as \\xNN' '
-	vidx-camera -d utf.db add u --lat 1 --lon 1 --name "$(printf "Caf\351 \303\251")" &&
+test_expect_success 'text that is not UTF-8 is refused (exit 1, the field named), nothing added' '
+	for bad in "$(printf "Caf\351")" "$(printf "\300\200")" "$(printf "\355\240\200")" \
+		"$(printf "\364\220\200\200")" "$(printf "a\342\200")"; do
+		test_expect_code 1 vidx-camera -d utf.db add u --lat 1 --lon 1 --name "$bad" 2>err &&
+		test "$(cat err)" = "vidx-camera: camera '"'"'u'"'"': the name is not valid UTF-8" &&
+		test_expect_code 1 vidx-camera -d utf.db add u --lat 1 --lon 1 --address "$bad" 2>err &&
+		grep "^vidx-camera: camera .u.: the address is not valid UTF-8$" err || exit 1
+	done &&
+	test -z "$(ids utf.db)" &&
+	test_expect_code 1 vidx-camera -d utf.db add "$(printf "u\377")" --lat 1 --lon 1 2>err &&
+	grep "^vidx-camera: invalid camera id .u\\\\xff.: use" err &&
+	test_expect_code 1 vidx-camera -d utf.db add u --lat 1 --lon 1 --tag "$(printf "t\377")" 2>err &&
+	test -z "$(ids utf.db)"
+'
+
+test_expect_success 'UTF-8 is kept byte for byte, a right-to-left override and 4-byte forms too' '
+	n=$(printf "Caf\303\251 \342\200\256 \360\237\223\267") &&
+	vidx-camera -d utf.db add u --lat 1 --lon 1 --name "$n" --address "$n" &&
+	test "$(sqlite3 utf.db "SELECT hex(name), hex(address) FROM cameras")" = \
+		"436166C3A920E280AE20F09F93B7|436166C3A920E280AE20F09F93B7" &&
 	vidx-camera -d utf.db show --json u | jq -r .name >actual &&
-	vidx-camera -d utf.db list --geojson | jq -e ".features[0].properties.name" &&
-	echo "Caf\\\\xe9 \\\\xc3\\\\xa9" >expect && test_cmp expect actual
+	printf "%s\n" "$n" >expect && test_cmp expect actual
+'
+
+test_expect_success 'set and clock refuse text that is not UTF-8 too, changing nothing' '
+	show u utf.db >before &&
+	test_expect_code 1 vidx-camera -d utf.db set u --name "$(printf "a\377")" 2>err &&
+	grep "^vidx-camera: camera .u.: the name is not valid UTF-8$" err &&
+	test_expect_code 1 vidx-camera -d utf.db set u --address "$(printf "a\377")" 2>err &&
+	grep "the address is not valid UTF-8" err &&
+	show u utf.db >after && test_cmp before after &&
+	test_expect_code 1 vidx-camera -d utf.db clock u --camera-time @100 --true-time @105 \
+		--note "$(printf "a\377")" 2>err &&
+	grep "^vidx-camera: camera .u.: the clock observation.s note is not valid UTF-8$" err &&
+	test_expect_code 1 vidx-camera -d utf.db clock u --camera-time @100 --true-time @105 \
+		--by "$(printf "a\377")" 2>err &&
+	grep "the clock observation.s observer.s name is not valid UTF-8" err &&
+	test "$(rows utf.db clock_obs)" = 0
+'
+
+test_expect_success 'import CSV: a field that is not UTF-8 refuses the file, named by line' '
+	printf "id,lat,lon,name\nok,1,2,fine\nbad,1,2,x\377y\n" >bad-utf.csv &&
+	test_expect_code 1 vidx-camera -d utf-imp.db import bad-utf.csv 2>err &&
+	grep "^vidx-camera: bad-utf.csv: line 3: camera .bad.: the name is not valid UTF-8$" err &&
+	test -z "$(ids utf-imp.db)"
+'
+
+test_expect_success 'a name an older vidx stored as bytes: shown as \\xNN (valid JSON), export refused' '
+	vidx-camera -d old.db add u --lat 1 --lon 1 &&
+	sqlite3 old.db "UPDATE cameras SET name = CAST(x'"'"'436166e920c3a9'"'"' AS TEXT)" &&
+	vidx-camera -d old.db show --json u | jq -r .name >actual &&
+	vidx-camera -d old.db list --geojson | jq -e ".features[0].properties.name" &&
+	echo "Caf\\xe9 \\xc3\\xa9" >expect && test_cmp expect actual &&
+	test_expect_code 1 vidx-camera -d old.db export >e.json 2>err &&
+	grep "^vidx-camera: camera .u.: its name holds bytes that are not UTF-8" err &&
+	test ! -s e.json
 '
 
 test_expect_success 'show: the table form' '

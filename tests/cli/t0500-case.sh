@@ -399,4 +399,20 @@ test_expect_success 'an operator name with a newline is refused: one event, one 
 	test $(lines out) = 1
 '
 
+test_expect_success 'an operator name or a title that is not UTF-8 is refused, nothing logged' '
+	vidx-camera -d u8.db add c1 --lat 1 --lon 1 &&
+	vidx-case -d u8.db new A --title "t" --by det &&
+	test_expect_code 2 vidx-case -d u8.db note --by "$(printf "eve\377")" A hi 2>err &&
+	grep "^vidx-case: --by: one line of UTF-8 text without control characters$" err &&
+	test_expect_code 2 vidx-case -d u8.db new B --title t --by "$(printf "\300\200")" 2>err &&
+	USER=$(printf "eve\377") test_expect_code 1 vidx-case -d u8.db new B --title t 2>err &&
+	grep "^vidx-case: the title and the operator.s name must be one line of UTF-8" err &&
+	test_expect_code 1 vidx-case -d u8.db new B --title "$(printf "t\377")" --by det 2>err &&
+	grep "UTF-8" err &&
+	test "$(sqlite3 u8.db "SELECT count(*) FROM cases; SELECT count(*) FROM custody")" = "1
+1" &&
+	vidx-case -d u8.db note --by "$(printf "Ren\303\251e")" A hi &&
+	test "$(sqlite3 u8.db "SELECT hex(by) FROM custody WHERE seq = 2")" = 52656EC3A965
+'
+
 test_done

@@ -45,7 +45,7 @@ test_expect_success 'the same bytes seen on host b: one recording, both paths wi
 
 test_expect_success 'bad --host: a usage error, nothing ingested' '
 	long=$(printf "%0256d" 0) &&
-	for n in "" "a b" "$(printf "a\tb")" "$long"; do
+	for n in "" "a b" "$(printf "a\tb")" "$long" "$(printf "h\377")" "$(printf "h\300\200")"; do
 		test_expect_code 2 vidx-ingest -d $DB --host "$n" -c cam rec.ts 2>err &&
 		grep "^vidx-ingest: --host: invalid host name" err || exit 1
 	done &&

@@ -172,4 +172,31 @@ test_expect_success 'export of an index without cameras; export takes no argumen
 	test_expect_code 1 vidx-camera -d none.db export 2>err && test ! -e none.db
 '
 
+test_expect_success 'text that is not UTF-8 never enters, so what is exported imports as the same bytes, and merges' '
+	test_expect_code 1 vidx-camera -d u8.db add c1 --lat 1 --lon 2 \
+		--name "$(printf "a\377b \342\200\256")" 2>err &&
+	grep "^vidx-camera: camera .c1.: the name is not valid UTF-8$" err &&
+	test -z "$(vidx-camera -d u8.db list --json)" &&
+	n=$(printf "ab \342\200\256 \360\237\223\267") &&
+	vidx-camera -d u8.db add c1 --lat 1 --lon 2 --name "$n" --address "$n" &&
+	vidx-camera -d u8.db clock c1 --camera-time @100 --true-time @105 --by "$n" --note "$n" &&
+	vidx-camera -d u8.db export >u8.json &&
+	vidx-camera -d u8i.db import u8.json 2>/dev/null &&
+	for d in u8 u8i; do
+		sqlite3 $d.db "SELECT hex(name), hex(address) FROM cameras;
+			SELECT hex(by), hex(note) FROM clock_obs" >hex.$d || exit 1
+	done &&
+	test_cmp hex.u8 hex.u8i && grep -q "E280AE20F09F93B7" hex.u8 &&
+	vidx-merge -d u8.db u8i.db 2>err &&
+	test "$(sqlite3 u8.db "SELECT count(*) FROM cameras")" = 1
+'
+
+test_expect_success 'an observation an older vidx stored as bytes: export refused, the camera named' '
+	cp u8.db old.db &&
+	sqlite3 old.db "UPDATE clock_obs SET note = CAST(x'"'"'61ff'"'"' AS TEXT)" &&
+	test_expect_code 1 vidx-camera -d old.db export >out 2>err &&
+	grep "^vidx-camera: camera .c1.: its clock observations hold bytes that are not UTF-8" err &&
+	test ! -s out
+'
+
 test_done

@@ -269,6 +269,71 @@ test_expect_success 'bad shards: missing, not an index, the output itself; each 
 	test_expect_code 2 vidx-merge --bogus a.db 2>err && test ! -e n1.db
 '
 
+test_expect_success 'a SQLite file that is not an index (tables, version 0): refused by every tool, as it was, no -wal or -shm; an empty file becomes one' '
+	sqlite3 alien.db "CREATE TABLE t (x); INSERT INTO t VALUES (1)" &&
+	sqlite3 alienw.db "PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (2)" >/dev/null &&
+	for f in alien alienw; do
+		dump $f.db >$f.before && sha256sum $f.db >$f.sum || exit 1
+	done &&
+	for f in alien alienw; do
+		test_expect_code 1 vidx-merge -d $f.db a.db 2>err &&
+		test "$(cat err)" = "vidx-merge: '"'"'$f.db'"'"' is not a vidx index (it has tables of its own)" &&
+		test_expect_code 1 vidx-merge -d n9.db $f.db 2>err &&
+		grep "^vidx-merge: shard: .$f.db. is not a vidx index (it has tables of its own)$" err &&
+		! grep "upgrades it" err && test ! -e n9.db &&
+		test_expect_code 1 vidx-camera -d $f.db add x --lat 1 --lon 1 2>err &&
+		grep "^vidx-camera: .$f.db. is not a vidx index" err &&
+		test_expect_code 1 vidx-ingest -d $f.db -c x "$FIXTURES/h264.ts" 2>err &&
+		grep "^vidx-ingest: .*$f.db. is not a vidx index" err &&
+		test_expect_code 1 vidx-ls -d $f.db 2>err &&
+		grep "^vidx-ls: .$f.db. is not a vidx index" err && ! grep "upgrades it" err &&
+		test_expect_code 1 vidx-case -d $f.db list 2>err &&
+		grep "is not a vidx index" err &&
+		dump $f.db >$f.after && test_cmp $f.before $f.after &&
+		sha256sum -c $f.sum >/dev/null &&
+		test "$(ls $f.db*)" = "$f.db" || exit 1
+	done &&
+	: >blank.db &&
+	vidx-merge -d blank.db a.db >/dev/null &&
+	test "$(sqlite3 blank.db "PRAGMA user_version")" = "$(sqlite3 a.db "PRAGMA user_version")" &&
+	test "$(sqlite3 blank.db "SELECT count(*) FROM recordings")" = "$(sqlite3 a.db "SELECT count(*) FROM recordings")"
+'
+
+test_expect_success 'a damaged shard is named in what the merge says of it; nothing merged' '
+	cp a.db dmg.db &&
+	root=$(sqlite3 dmg.db "SELECT rootpage FROM sqlite_master WHERE name = '"'"'keyframes'"'"'") &&
+	psz=$(sqlite3 dmg.db "PRAGMA page_size") &&
+	head -c "$psz" /dev/zero | tr "\0" "\377" |
+		dd of=dmg.db bs="$psz" seek=$((root - 1)) conv=notrunc 2>/dev/null &&
+	dump m.db >before &&
+	test_expect_code 1 vidx-merge -d m.db b.db dmg.db 2>err &&
+	test "$(cat err)" = "vidx-merge: dmg.db: reading keyframes: database disk image is malformed" &&
+	dump m.db >after && test_cmp before after
+'
+
+test_expect_success 'nothing is made beside a shard: not beside a damaged one, nor beside a good one merged' '
+	head -c 8192 a.db >trunc.db &&
+	test_expect_code 1 vidx-merge -d n8.db trunc.db 2>err &&
+	grep "^vidx-merge: shard: .trunc.db.: .*malformed" err &&
+	test "$(ls trunc.db* n8.db* 2>/dev/null)" = trunc.db &&
+	cp a.db in1.db && cp b.db in2.db &&
+	vidx-merge -d n8.db in1.db in2.db >/dev/null &&
+	test "$(ls in1.db* in2.db*)" = "$(printf "in1.db\nin2.db")" &&
+	for d in in1 in2; do
+		sqlite3 $d.db "SELECT lower(hex(sha256)) FROM recordings" || exit 1
+	done | sort -u >want &&
+	sqlite3 n8.db "SELECT lower(hex(sha256)) FROM recordings" | sort >got &&
+	test_cmp want got && test "$(lines got)" -gt 1 &&
+	# a copy with a -wal that holds commits: read with them (its -shm made)
+	cp a.db inlive.db &&
+	sqlite3 -cmd "PRAGMA wal_autocheckpoint = 0" \
+		-cmd "INSERT INTO cameras (id, lat, lon, created) VALUES ('"'"'walcam'"'"', 1, 1, 0)" \
+		-cmd ".shell cp inlive.db in3.db && cp inlive.db-wal in3.db-wal" inlive.db "SELECT 1" >/dev/null &&
+	test -s in3.db-wal &&
+	vidx-merge -d n8.db in3.db >/dev/null &&
+	test "$(sqlite3 n8.db "SELECT id FROM cameras WHERE id = '"'"'walcam'"'"'")" = walcam
+'
+
 test_expect_success 'a table the merge does not know, with rows: refused; a new child of recordings in both: merged' '
 	cp c.db u.db &&
 	sqlite3 u.db "CREATE TABLE notes (x); INSERT INTO notes VALUES (1)" &&
@@ -485,6 +550,20 @@ test_expect_success "SIGKILL at $KILLS points of a merge into a new index: none 
 	rm -f n.db && vidx-merge -d n.db m.db big.db >/dev/null &&
 	dump n.db >now && test_cmp merged now &&
 	! ls -a | grep "merge-.*partial"
+'
+
+test_expect_success 'a shard read as immutable and written to meanwhile: refused, nothing made' '
+	cp big.db bigc.db && test ! -e bigc.db-wal && test ! -e bigc.db-shm &&
+	vidx-merge -d nw.db bigc.db >/dev/null 2>err &
+	pid=$! && n=0 &&
+	# the shards are open once the new index file is begun
+	until ls .nw.db.merge-*.partial >/dev/null 2>&1 || [ $n -ge 400 ]; do
+		sleep 0.05; n=$((n + 1))
+	done &&
+	touch bigc.db &&
+	test_expect_code 1 wait $pid &&
+	grep "^vidx-merge: shard .bigc.db. changed while it was read; nothing merged (merge it again)$" err &&
+	test ! -e nw.db && test "$(ls bigc.db*)" = bigc.db
 '
 
 test_expect_success 'the man page SYNOPSIS is the usage; --help' '
