@@ -403,41 +403,37 @@ static int safe_rel(const char *p)
 	return 1;
 }
 
-/* is REL the path of one of CLIPS? */
-static int names_clip(json_t *clips, const char *rel)
-{
-	size_t i;
-	json_t *c;
-
-	json_array_foreach(clips, i, c) {
-		const char *p = json_string_value(json_object_get(c, "path"));
-		if (p && !strcmp(p, rel))
-			return 1;
-	}
-	return 0;
-}
-
 static void check_sums(checker *k, const char *dir, json_t *clips)
 {
 	vidx *h = k->h;
 	char path[PATH_MAX], line[2048], hex[65];
 	FILE *f;
 	size_t i, lines = 0;
-	json_t *c;
+	json_t *c, *listed = json_object(); /* clip path -> named by a line */
 	int have_manifest = 0, r;
 
 	snprintf(path, sizeof(path), "%s/SHA256SUMS", dir);
 	if (!(f = fopen(path, "re"))) {
 		say(k, "sums", "SHA256SUMS", "missing", "%s", strerror(errno));
+		json_decref(listed);
 		return;
+	}
+	json_array_foreach(clips, i, c) {
+		const char *rel = json_string_value(json_object_get(c, "path"));
+		if (rel)
+			json_object_set_new(listed, rel, json_false());
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *rel = line + 66, *nl;
 		char full[PATH_MAX];
 		int64_t size;
+		int clip;
 		lines++;
 		if ((nl = strchr(line, '\n')))
 			*nl = 0;
+		clip = strlen(line) > 66 && json_object_get(listed, rel);
+		if (clip)
+			json_object_set_new(listed, rel, json_true());
 		if (strlen(line) < 67 || strspn(line, "0123456789abcdef") != 64 ||
 		    line[64] != ' ' || (line[65] != ' ' && line[65] != '*') || !safe_rel(rel)) {
 			char item[32];
@@ -452,7 +448,7 @@ static void check_sums(checker *k, const char *dir, json_t *clips)
 		/* a pull's sums name its manifest, the manifest's signature and
 		 * the clips the manifest lists; anything else was put there
 		 * afterwards, and no manifest or signature vouches for it */
-		else if (strcmp(rel, "manifest.json.sig") && !names_clip(clips, rel)) {
+		else if (strcmp(rel, "manifest.json.sig") && !clip) {
 			say(k, "sums", rel, "failed", "not part of the pull: neither the manifest, "
 			    "its signature nor a clip it names");
 			continue;
@@ -475,23 +471,10 @@ static void check_sums(checker *k, const char *dir, json_t *clips)
 	/* every clip must be covered by the sums */
 	json_array_foreach(clips, i, c) {
 		const char *rel = json_string_value(json_object_get(c, "path"));
-		char pat[1100];
-		int found = 0;
-		if (!rel)
-			continue;
-		if ((f = fopen(path, "re"))) {
-			snprintf(pat, sizeof(pat), "%s", rel);
-			while (!found && fgets(line, sizeof(line), f)) {
-				char *nl = strchr(line, '\n');
-				if (nl)
-					*nl = 0;
-				found = strlen(line) > 66 && !strcmp(line + 66, pat);
-			}
-			fclose(f);
-		}
-		if (!found)
+		if (rel && !json_is_true(json_object_get(listed, rel)))
 			say(k, "sums", rel, "failed", "clip not listed in SHA256SUMS");
 	}
+	json_decref(listed);
 }
 
 static int packet_hashes(vidx *h, const char *path, int audio, int version,
