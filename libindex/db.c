@@ -509,29 +509,19 @@ static long header_version(const char *path)
 	              (unsigned long)b[62] << 8 | b[63]);
 }
 
-static void keep_stat(vidx *h, const struct stat *sb)
-{
-	h->imm_size = (int64_t)sb->st_size;
-	h->imm_mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
-	h->imm_ctime_ns = (int64_t)sb->st_ctim.tv_sec * 1000000000 + sb->st_ctim.tv_nsec;
-	h->imm_dev = (uint64_t)sb->st_dev;
-	h->imm_ino = (uint64_t)sb->st_ino;
-}
-
 int vidx__input_unchanged(vidx *h, const char *path)
 {
+	const struct stat *was = &h->imm_st;
 	struct stat sb;
-	vidx now;
 
 	if (!h->immutable)
 		return 0;
-	if (stat(path, &sb) == 0) {
-		keep_stat(&now, &sb);
-		if (now.imm_size == h->imm_size && now.imm_mtime_ns == h->imm_mtime_ns &&
-		    now.imm_ctime_ns == h->imm_ctime_ns && now.imm_dev == h->imm_dev &&
-		    now.imm_ino == h->imm_ino)
-			return 0;
-	}
+	if (stat(path, &sb) == 0 && sb.st_size == was->st_size && sb.st_dev == was->st_dev &&
+	    sb.st_ino == was->st_ino && sb.st_mtim.tv_sec == was->st_mtim.tv_sec &&
+	    sb.st_mtim.tv_nsec == was->st_mtim.tv_nsec &&
+	    sb.st_ctim.tv_sec == was->st_ctim.tv_sec &&
+	    sb.st_ctim.tv_nsec == was->st_ctim.tv_nsec)
+		return 0;
 	return vidx__fail(h, VIDX_EIO, "'%s' changed while it was read", path);
 }
 
@@ -574,7 +564,7 @@ int vidx_open(vidx *h, const char *path, int flags)
 	    ((flags & VIDX_OPEN_INPUT) || header_version(path) == 0)) {
 		/* input, or a file that may be another program's: looked at
 		 * without making a -wal and -shm beside it */
-		keep_stat(h, &sb);
+		h->imm_st = sb;
 		if ((rc = open_immutable(h, path)) < 0)
 			goto fail;
 		sqlite3_extended_result_codes(h->db, 0);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "vidx.h"
@@ -29,8 +30,7 @@ struct vidx {
 	char host[256]; /* vidx_host(); "" until first asked */
 	/* opened VIDX_OPEN_INPUT as immutable: the file as it was then */
 	int immutable;
-	int64_t imm_size, imm_mtime_ns, imm_ctime_ns;
-	uint64_t imm_dev, imm_ino;
+	struct stat imm_st;
 };
 
 /* The cached statement I (prepared from SQL on first use), reset and with
